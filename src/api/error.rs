@@ -1,0 +1,208 @@
+//! The one table from outcomes to HTTP: every error leaves as `{errorCode, reason, message}`.
+//!
+//! Statuses follow reference section 4.3 (by code prefix: 45x -> 403, 65x -> 404, other 4xx
+//! and 6xx -> 400, the rest -> 500), with the exceptions the HTTP layer itself needs (413,
+//! 415, 404 for unknown routes, 405 for wrong methods).
+
+use crate::hsm::HsmError;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A TSB error code and its reason string (reference 4.2; reasons are byte-exact).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// 1 `res.error.technical`.
+    Technical,
+    /// 101 `res.error.not.implemented`.
+    NotImplemented,
+    /// 600 `res.error.input.validation.failed`.
+    InputValidationFailed,
+    /// 603 `res.error.input.keysize`.
+    InputKeySize,
+    /// 606 `res.error.key.attributes.invalid`.
+    KeyAttributesInvalid,
+    /// 607 `res.error.algorithm.not.supported.by.key`.
+    AlgorithmNotSupportedByKey,
+    /// 608 `res.error.key.already.existing`.
+    KeyAlreadyExisting,
+    /// 610 `res.error.invalid.key.name`.
+    InvalidKeyName,
+    /// 611 `res.error.unsupported.operation`.
+    UnsupportedOperation,
+    /// 614 `res.error.operation.forbidden.for.key`.
+    OperationForbiddenForKey,
+    /// 620 `res.error.key.password.mismatch`.
+    KeyPasswordMismatch,
+    /// 630 `res.error.invalid.address.on.non.ska.key`.
+    InvalidAddressOnNonSkaKey,
+    /// 650 `res.error.key.not.existent`.
+    KeyNotExistent,
+    /// 701 `res.error.in.hsm`.
+    InHsm,
+}
+
+impl ErrorCode {
+    /// The numeric `errorCode`.
+    pub fn code(self) -> u16 {
+        match self {
+            Self::Technical => 1,
+            Self::NotImplemented => 101,
+            Self::InputValidationFailed => 600,
+            Self::InputKeySize => 603,
+            Self::KeyAttributesInvalid => 606,
+            Self::AlgorithmNotSupportedByKey => 607,
+            Self::KeyAlreadyExisting => 608,
+            Self::InvalidKeyName => 610,
+            Self::UnsupportedOperation => 611,
+            Self::OperationForbiddenForKey => 614,
+            Self::KeyPasswordMismatch => 620,
+            Self::InvalidAddressOnNonSkaKey => 630,
+            Self::KeyNotExistent => 650,
+            Self::InHsm => 701,
+        }
+    }
+
+    /// The `reason` string.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Technical => "res.error.technical",
+            Self::NotImplemented => "res.error.not.implemented",
+            Self::InputValidationFailed => "res.error.input.validation.failed",
+            Self::InputKeySize => "res.error.input.keysize",
+            Self::KeyAttributesInvalid => "res.error.key.attributes.invalid",
+            Self::AlgorithmNotSupportedByKey => "res.error.algorithm.not.supported.by.key",
+            Self::KeyAlreadyExisting => "res.error.key.already.existing",
+            Self::InvalidKeyName => "res.error.invalid.key.name",
+            Self::UnsupportedOperation => "res.error.unsupported.operation",
+            Self::OperationForbiddenForKey => "res.error.operation.forbidden.for.key",
+            Self::KeyPasswordMismatch => "res.error.key.password.mismatch",
+            Self::InvalidAddressOnNonSkaKey => "res.error.invalid.address.on.non.ska.key",
+            Self::KeyNotExistent => "res.error.key.not.existent",
+            Self::InHsm => "res.error.in.hsm",
+        }
+    }
+
+    /// The status of reference 4.3 for this code.
+    pub fn status(self) -> StatusCode {
+        match self.code() {
+            450..=459 => StatusCode::FORBIDDEN,
+            650..=659 => StatusCode::NOT_FOUND,
+            400..=699 => StatusCode::BAD_REQUEST,
+            100..=199 => StatusCode::NOT_IMPLEMENTED,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An error answer: status, code and a message for the client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+}
+
+impl ApiError {
+    /// An error with the status the code implies.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status: code.status(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An error whose status the HTTP layer decides (413, 415, 404 route, 405).
+    pub fn with_status(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400/600: the request does not validate.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InputValidationFailed, message)
+    }
+
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// A server-side failure: the cause is logged, the client gets a generic message.
+    fn internal(code: ErrorCode, cause: &dyn std::error::Error) -> Self {
+        let mut chain = cause.to_string();
+        let mut source = cause.source();
+        while let Some(next) = source {
+            chain.push_str(": ");
+            chain.push_str(&next.to_string());
+            source = next.source();
+        }
+        tracing::error!(error = %chain, code = code.code(), "request failed");
+        Self::new(
+            code,
+            "The operation failed because of an internal error of the emulator; see its log.",
+        )
+    }
+}
+
+impl From<HsmError> for ApiError {
+    fn from(error: HsmError) -> Self {
+        let message = error.to_string();
+        match error {
+            HsmError::KeyNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
+            HsmError::KeyAlreadyExists(_) => Self::new(ErrorCode::KeyAlreadyExisting, message),
+            HsmError::PasswordMismatch(_) => Self::new(ErrorCode::KeyPasswordMismatch, message),
+            HsmError::AttributesForbid(_) => Self::new(ErrorCode::KeyAttributesInvalid, message),
+            HsmError::OperationForbidden(_) => {
+                Self::new(ErrorCode::OperationForbiddenForKey, message)
+            }
+            HsmError::AlgorithmNotSupportedByKey(_) => {
+                Self::new(ErrorCode::AlgorithmNotSupportedByKey, message)
+            }
+            HsmError::InvalidInput(_) => Self::new(ErrorCode::InputValidationFailed, message),
+            HsmError::Storage(ref cause) => Self::internal(ErrorCode::Technical, cause),
+            HsmError::Crypto(ref cause) => Self::internal(ErrorCode::InHsm, cause),
+            HsmError::Internal(_) => Self::internal(ErrorCode::Technical, &error),
+        }
+    }
+}
+
+/// The TSB's `ReasonBasedExceptionDto`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody<'a> {
+    error_code: u16,
+    reason: &'static str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error_code: self.code.code(),
+            reason: self.code.reason(),
+            message: &self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_prefix_table() {
+        assert_eq!(ErrorCode::KeyNotExistent.status(), StatusCode::NOT_FOUND);
+        assert_eq!(ErrorCode::KeyAlreadyExisting.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(ErrorCode::KeyPasswordMismatch.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(ErrorCode::InHsm.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(ErrorCode::Technical.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(ErrorCode::NotImplemented.status(), StatusCode::NOT_IMPLEMENTED);
+    }
+}

@@ -1,0 +1,159 @@
+//! Request extraction with TSB-shaped rejections: the lenient JSON body extractor and the
+//! key-name path extractor.
+//!
+//! Leniency follows what official clients send (reference 2.2 and 16): unknown fields are
+//! ignored (serde's default) and a trailing comma before `}` or `]` is accepted, because the
+//! Go client and the TSB's own documentation produce them.
+
+use super::error::{ApiError, ErrorCode};
+use crate::domain::Label;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+
+/// A JSON request body, parsed leniently; every failure is a TSB error.
+pub struct TsbJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for TsbJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(&request) {
+            return Err(ApiError::with_status(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::InputValidationFailed,
+                "Invalid request. The Content-Type must be application/json.",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(body_rejection)?;
+        parse(&bytes).map(TsbJson)
+    }
+}
+
+fn is_json(request: &Request) -> bool {
+    let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn body_rejection(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::with_status(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::InputValidationFailed,
+            "Invalid request. The request body is larger than the emulator accepts.",
+        )
+    } else {
+        ApiError::invalid(format!("Invalid request. The body could not be read: {rejection}"))
+    }
+}
+
+/// Parses a body: trailing commas removed, errors naming the offending field.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid("Invalid request. The request body is missing."));
+    }
+    let cleaned = strip_trailing_commas(bytes);
+    let mut deserializer = serde_json::Deserializer::from_slice(&cleaned);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_data() && path != "." {
+            ApiError::invalid(format!("Invalid request. Field '{path}': {inner}"))
+        } else {
+            ApiError::invalid(format!("Invalid request. Cannot parse json string: {inner}"))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::invalid(format!("Invalid request. Cannot parse json string: {e}")))?;
+    Ok(value)
+}
+
+/// Drops every comma that is followed (after white space) by `}` or `]`, outside strings.
+pub(crate) fn strip_trailing_commas(input: &[u8]) -> Cow<'_, [u8]> {
+    let mut output: Option<Vec<u8>> = None;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (index, &byte) in input.iter().enumerate() {
+        let mut keep = true;
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if byte == b'"' {
+            in_string = true;
+        } else if byte == b',' {
+            let next = input[index + 1..].iter().find(|b| !b.is_ascii_whitespace());
+            keep = !matches!(next, Some(b'}' | b']'));
+        }
+        match (&mut output, keep) {
+            (Some(out), true) => out.push(byte),
+            (None, false) => output = Some(input[..index].to_vec()),
+            _ => {}
+        }
+    }
+    output.map_or(Cow::Borrowed(input), Cow::Owned)
+}
+
+/// A key name taken from the path (`/v1/key/{keyName}`), validated as a label.
+pub struct KeyNamePath(pub Label);
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyNamePath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(name) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(ErrorCode::InvalidKeyName, format!("Invalid key name: {e}")))?;
+        Label::parse(&name)
+            .map(KeyNamePath)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidKeyName, format!("Invalid key name: {e}.")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(text: &str) -> String {
+        String::from_utf8_lossy(&strip_trailing_commas(text.as_bytes())).into_owned()
+    }
+
+    #[test]
+    fn trailing_commas_go_and_everything_else_stays() {
+        assert_eq!(strip(r#"{"a": 1,}"#), r#"{"a": 1}"#);
+        assert_eq!(strip("{\"a\": [1, 2 ,\n ],\n}"), "{\"a\": [1, 2 \n ]\n}");
+        assert_eq!(strip(r#"{"a": "x,}", "b": "\",]"}"#), r#"{"a": "x,}", "b": "\",]"}"#);
+        assert_eq!(strip(r#"{"a": 1, "b": 2}"#), r#"{"a": 1, "b": 2}"#);
+    }
+
+    #[test]
+    fn parse_names_the_bad_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Body {
+            size: u32,
+        }
+        let error = parse::<Body>(br#"{"size": "big"}"#).expect_err("wrong type");
+        assert!(format!("{error:?}").contains("Field 'size'"), "{error:?}");
+        assert!(parse::<Body>(b"{\"size\": 1,}").is_ok());
+        assert!(parse::<Body>(b"  ").is_err());
+        assert!(parse::<Body>(b"{\"size\": 1} {}").is_err());
+    }
+}

@@ -1,0 +1,255 @@
+//! `/v1/key` routes: create, list, describe and delete keys (reference 6.5 to 6.9).
+
+use super::error::{ApiError, ErrorCode};
+use super::json::{KeyNamePath, TsbJson};
+use super::wire::{self, AttributesDto};
+use super::AppState;
+use crate::domain::{KeyAlgorithm, KeyAttributes, KeySpec, Password, RsaBits};
+use crate::hsm::{CreateKey, SignedKeyInfo};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// The key-management routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/key", post(create).get(list))
+        .route("/v1/key/attributes", post(attributes))
+        .route("/v1/key/deleteKey", post(delete_by_body))
+        .route("/v1/key/{keyName}", axum::routing::delete(delete_by_path))
+        .route("/v1/key/{keyName}/attributes", get(attributes_by_path))
+}
+
+/// `POST /v1/key` body.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateKeyDto {
+    label: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    password: Option<Password>,
+    algorithm: Option<String>,
+    algorithm_oid: Option<String>,
+    key_size: Option<u32>,
+    attributes: Option<AttributesDto>,
+    policy: Option<serde_json::Value>,
+    address_format: Option<serde_json::Value>,
+}
+
+/// Algorithm names the TSB knows but this emulator does not create yet.
+const NOT_YET_SUPPORTED: &[&str] = &[
+    "EC", "ED", "DSA", "BLS", "ISS", "AES", "ChaCha20", "Camellia", "TDEA", "HMACSHA256",
+    "ML-DSA-44", "ML-DSA-65", "ML-DSA-87", "ML-KEM-512", "ML-KEM-768", "ML-KEM-1024", "LMS",
+    "XMSS-SHA256_10_256", "XMSS-SHAKE256_10_256",
+];
+
+fn algorithm(dto: &CreateKeyDto) -> Result<KeyAlgorithm, ApiError> {
+    match (dto.algorithm.as_deref(), dto.algorithm_oid.as_deref()) {
+        (Some(name), _) if name.eq_ignore_ascii_case("RSA") => Ok(KeyAlgorithm::Rsa),
+        (None, Some(oid)) if oid == KeyAlgorithm::Rsa.oid() => Ok(KeyAlgorithm::Rsa),
+        (Some(name), _)
+            if NOT_YET_SUPPORTED.iter().any(|known| known.eq_ignore_ascii_case(name))
+                || name.to_ascii_uppercase().starts_with("SLH-DSA-") =>
+        {
+            Err(ApiError::invalid(format!(
+                "The algorithm '{name}' is not supported by tsb-emulator yet (supported: RSA)."
+            )))
+        }
+        (Some(name), _) => Err(ApiError::invalid(format!(
+            "Value '{name}' is not valid for field algorithm."
+        ))),
+        (None, Some(oid)) => Err(ApiError::invalid(format!(
+            "The algorithm OID '{oid}' is not supported by tsb-emulator (supported: RSA)."
+        ))),
+        (None, None) => Err(ApiError::invalid(
+            "Either 'algorithm' or 'algorithmOid' must be given.",
+        )),
+    }
+}
+
+impl TryFrom<CreateKeyDto> for CreateKey {
+    type Error = ApiError;
+
+    fn try_from(dto: CreateKeyDto) -> Result<Self, ApiError> {
+        let label = wire::label("label", dto.label.clone())?;
+        let spec = match algorithm(&dto)? {
+            KeyAlgorithm::Rsa => {
+                let bits = match dto.key_size {
+                    None => RsaBits::B4096,
+                    Some(size) => RsaBits::from_bits(size).ok_or_else(|| {
+                        ApiError::new(
+                            ErrorCode::InputKeySize,
+                            format!("The key size {size} is not supported for RSA keys (supported: 2048, 3072, 4096)."),
+                        )
+                    })?,
+                };
+                KeySpec::Rsa(bits)
+            }
+        };
+        let attributes = dto
+            .attributes
+            .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
+        let policy = dto.policy.filter(|policy| !policy.is_null());
+        if policy.as_ref().is_some_and(|policy| !policy.is_object()) {
+            return Err(ApiError::invalid("Field 'policy' must be an object or null."));
+        }
+        if dto.address_format.is_some_and(|format| !format.is_null()) && policy.is_none() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidAddressOnNonSkaKey,
+                "An addressFormat can only be given for a key with a policy.",
+            ));
+        }
+        Ok(Self {
+            label,
+            password: dto.password,
+            spec,
+            attributes: KeyAttributes::from_request(attributes.try_into()?),
+            policy,
+        })
+    }
+}
+
+/// The key-info envelope (`SignedKeyAttributesDto`, reference 6.6).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyInfoResponse {
+    xml: String,
+    json: KeyJson,
+    xml_signature: String,
+    attestation_key_name: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyJson {
+    label: String,
+    /// Always null: the Go client crashes on a string id.
+    id: Option<String>,
+    uuid: Option<String>,
+    algorithm: &'static str,
+    algorithm_oid: &'static str,
+    curve_oid: Option<String>,
+    derived_attributes: Option<serde_json::Value>,
+    key_size: Option<u32>,
+    key_usage_count: u64,
+    create_time: String,
+    attest_time: String,
+    public_key: Option<String>,
+    address_truncated: Option<serde_json::Value>,
+    attributes: AttributesJson,
+    policy: Option<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AttributesJson {
+    decrypt: bool,
+    sign: bool,
+    eka_sign: Option<bool>,
+    unwrap: bool,
+    derive: bool,
+    sensitive: bool,
+    always_sensitive: bool,
+    extractable: bool,
+    never_extractable: bool,
+    modifiable: bool,
+    copyable: bool,
+    destroyable: bool,
+}
+
+impl From<SignedKeyInfo> for KeyInfoResponse {
+    fn from(signed: SignedKeyInfo) -> Self {
+        let info = signed.info;
+        let attributes = info.attributes;
+        Self {
+            xml: signed.xml,
+            json: KeyJson {
+                label: info.label.as_str().to_owned(),
+                id: None,
+                uuid: None,
+                algorithm: info.algorithm.tsb_name(),
+                algorithm_oid: info.algorithm.oid(),
+                curve_oid: None,
+                derived_attributes: None,
+                key_size: info.key_size,
+                key_usage_count: 0,
+                create_time: info.created_at.to_string(),
+                attest_time: signed.attested_at.to_string(),
+                public_key: info.public_key.map(|der| STANDARD.encode(der)),
+                address_truncated: None,
+                attributes: AttributesJson {
+                    decrypt: attributes.decrypt,
+                    sign: attributes.sign,
+                    eka_sign: None,
+                    unwrap: attributes.unwrap,
+                    derive: attributes.derive,
+                    sensitive: attributes.sensitive,
+                    always_sensitive: attributes.always_sensitive(),
+                    extractable: attributes.extractable,
+                    never_extractable: attributes.never_extractable(),
+                    modifiable: attributes.modifiable,
+                    copyable: attributes.copyable,
+                    destroyable: attributes.destroyable,
+                },
+                policy: info.policy,
+            },
+            xml_signature: signed.xml_signature,
+            attestation_key_name: signed.attestation_key_name,
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<CreateKeyDto>,
+) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
+    let info = state.hsm.create_key(dto.try_into()?).await?;
+    Ok((StatusCode::CREATED, Json(info.into())))
+}
+
+async fn list(State(state): State<AppState>) -> Result<Json<Vec<String>>, ApiError> {
+    Ok(Json(state.hsm.list_keys().await?))
+}
+
+/// Body of `POST /v1/key/attributes` and `POST /v1/key/deleteKey`.
+#[derive(Deserialize)]
+struct LabelPasswordDto {
+    label: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    password: Option<Password>,
+}
+
+async fn attributes(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<LabelPasswordDto>,
+) -> Result<Json<KeyInfoResponse>, ApiError> {
+    let label = wire::label("label", dto.label)?;
+    Ok(Json(state.hsm.key_info(label, dto.password).await?.into()))
+}
+
+async fn attributes_by_path(
+    State(state): State<AppState>,
+    KeyNamePath(label): KeyNamePath,
+) -> Result<Json<KeyInfoResponse>, ApiError> {
+    Ok(Json(state.hsm.key_info(label, None).await?.into()))
+}
+
+async fn delete_by_body(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<LabelPasswordDto>,
+) -> Result<StatusCode, ApiError> {
+    let label = wire::label("label", dto.label)?;
+    state.hsm.delete_key(label, dto.password).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn delete_by_path(
+    State(state): State<AppState>,
+    KeyNamePath(label): KeyNamePath,
+) -> Result<StatusCode, ApiError> {
+    state.hsm.delete_key(label, None).await?;
+    Ok(StatusCode::OK)
+}

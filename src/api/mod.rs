@@ -1,0 +1,74 @@
+//! HTTP only: routes, request/response DTOs and the one error-to-response table.
+//!
+//! Handlers are adapters: extract, turn the DTO into domain types, make one call into
+//! `hsm`, turn the result back into a DTO. Every failure, including the ones axum would
+//! answer in plain text (unknown route, wrong method, body too large, bad JSON), leaves in the
+//! TSB's error shape.
+
+mod certificates;
+mod emulator;
+pub mod error;
+mod json;
+mod keys;
+mod service;
+mod wire;
+
+pub use service::EMULATED_TSB_VERSION;
+
+use crate::hsm::Hsm;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use error::{ApiError, ErrorCode};
+
+/// Largest request body accepted unless configured otherwise.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The emulated device.
+    pub hsm: Hsm,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    /// State with the default body limit.
+    pub fn new(hsm: Hsm) -> Self {
+        Self {
+            hsm,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// The whole API as a router; tests call it directly, `serve` puts it on a socket.
+pub fn app(state: AppState) -> Router {
+    let limit = state.max_body_bytes;
+    Router::new()
+        .merge(keys::router())
+        .merge(certificates::router())
+        .merge(service::router())
+        .merge(emulator::router())
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::with_status(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotImplemented,
+        format!("tsb-emulator has no endpoint {method} {}.", uri.path()),
+    )
+}
+
+async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    ApiError::with_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::UnsupportedOperation,
+        format!("Method {method} is not supported on {}.", uri.path()),
+    )
+}

@@ -1,0 +1,44 @@
+//! Service endpoints (reference 12): version, licence flags and keystore statistics. They
+//! are cheap and double as health checks.
+
+use super::AppState;
+use super::error::ApiError;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+/// The TSB release whose API the emulator follows.
+pub const EMULATED_TSB_VERSION: &str = "2.2.0";
+
+/// Licence flags for what the emulator implements: plain (non-SKA) keys over the REST API.
+/// `KEY_AUTH`/`TSB_ENGINE` join when the SKA workflow exists.
+const LICENSE_FLAGS: &[&str] = &["REST_API"];
+
+/// The service routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/versionInfo", get(version))
+        .route("/v1/licenseInfo", get(license))
+        .route("/v1/keystore/statistics", get(statistics))
+}
+
+async fn version() -> Json<Value> {
+    Json(json!({ "Version": EMULATED_TSB_VERSION }))
+}
+
+async fn license() -> Json<Value> {
+    Json(json!({ "clientFlags": LICENSE_FLAGS }))
+}
+
+async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let stats = state.hsm.statistics().await?;
+    Ok(Json(json!({
+        "keyStoreStatistics": format!(
+            "keys: {}; storage: sled, {} bytes on disk; emulator: tsb-emulator {}",
+            stats.key_count,
+            stats.size_on_disk,
+            env!("CARGO_PKG_VERSION"),
+        )
+    })))
+}

@@ -1,0 +1,161 @@
+//! Field shapes shared by several DTOs: passwords as string or char array, usage lists that
+//! official clients comma-join, and the attribute object.
+
+use super::error::ApiError;
+use crate::domain::{Password, RequestedAttributes};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// Deserializes a password given as `"secret"`, `["s","e","c"]` or `null`.
+pub fn password<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Password>, D::Error> {
+    struct PasswordVisitor;
+
+    impl<'de> Visitor<'de> for PasswordVisitor {
+        type Value = Option<Password>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or an array of one-character strings")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(Password::new(text.to_owned()))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut secret = zeroize::Zeroizing::new(String::new());
+            while let Some(mut piece) = seq.next_element::<String>()? {
+                secret.push_str(&piece);
+                zeroize::Zeroize::zeroize(&mut piece);
+            }
+            Ok(Password::new(std::mem::take(&mut *secret)))
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    deserializer.deserialize_option(PasswordVisitor)
+}
+
+/// Deserializes an enum list that clients may send as `["A","B"]`, `["A,B"]`, `[""]` or
+/// `null`: every element is split on commas, trimmed, and empty pieces dropped.
+pub fn usage_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let raw = Option::<Vec<String>>::deserialize(deserializer)?.unwrap_or_default();
+    Ok(raw
+        .iter()
+        .flat_map(|item| item.split(','))
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Parses every element of a usage list, naming the field and value that is not valid.
+pub fn parse_list<T: std::str::FromStr>(field: &str, values: &[String]) -> Result<Vec<T>, ApiError> {
+    values
+        .iter()
+        .map(|value| {
+            value
+                .parse()
+                .map_err(|_| ApiError::invalid(format!("Value '{value}' is not valid for field {field}.")))
+        })
+        .collect()
+}
+
+/// The `attributes` object of a create request (reference 6.3).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttributesDto {
+    decrypt: Option<bool>,
+    sign: Option<bool>,
+    unwrap: Option<bool>,
+    encrypt: Option<bool>,
+    verify: Option<bool>,
+    wrap: Option<bool>,
+    derive: Option<bool>,
+    bip32: Option<bool>,
+    slip10: Option<bool>,
+    extractable: Option<bool>,
+    modifiable: Option<bool>,
+    destroyable: Option<bool>,
+    sensitive: Option<bool>,
+    copyable: Option<bool>,
+}
+
+impl TryFrom<AttributesDto> for RequestedAttributes {
+    type Error = ApiError;
+
+    fn try_from(dto: AttributesDto) -> Result<Self, ApiError> {
+        let required = |value: Option<bool>, name: &str| {
+            value.ok_or_else(|| ApiError::invalid(format!("Field 'attributes.{name}' must not be null.")))
+        };
+        Ok(Self {
+            decrypt: required(dto.decrypt, "decrypt")?,
+            sign: required(dto.sign, "sign")?,
+            unwrap: required(dto.unwrap, "unwrap")?,
+            encrypt: dto.encrypt,
+            verify: dto.verify,
+            wrap: dto.wrap,
+            derive: dto.derive,
+            bip32: dto.bip32,
+            slip10: dto.slip10,
+            extractable: dto.extractable,
+            modifiable: dto.modifiable,
+            destroyable: dto.destroyable,
+            sensitive: dto.sensitive,
+            copyable: dto.copyable,
+        })
+    }
+}
+
+/// A required label field, validated.
+pub fn label(field: &str, value: Option<String>) -> Result<crate::domain::Label, ApiError> {
+    let value = value.ok_or_else(|| ApiError::invalid(format!("Field '{field}' must not be null.")))?;
+    crate::domain::Label::parse(&value).map_err(|e| {
+        ApiError::new(super::error::ErrorCode::InvalidKeyName, format!("Invalid key name in '{field}': {e}."))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default, deserialize_with = "password")]
+        password: Option<Password>,
+        #[serde(default, deserialize_with = "usage_list")]
+        usage: Vec<String>,
+    }
+
+    fn body(json: &str) -> Body {
+        serde_json::from_str(json).expect("valid body")
+    }
+
+    #[test]
+    fn passwords_arrive_in_both_shapes() {
+        let text = body(r#"{"password": "secret"}"#).password.expect("some");
+        let chars = body(r#"{"password": ["s","e","c","r","e","t"]}"#).password.expect("some");
+        assert_eq!(text.expose(), chars.expose());
+        assert!(body(r#"{"password": null}"#).password.is_none());
+        assert!(body(r#"{"password": []}"#).password.is_none());
+        assert!(body("{}").password.is_none());
+        assert!(serde_json::from_str::<Body>(r#"{"password": 5}"#).is_err());
+    }
+
+    #[test]
+    fn usage_lists_are_split_and_cleaned() {
+        assert_eq!(body(r#"{"usage": ["A,B", " C ", ""]}"#).usage, ["A", "B", "C"]);
+        assert!(body(r#"{"usage": null}"#).usage.is_empty());
+    }
+}

@@ -1,0 +1,34 @@
+//! Command-line and environment configuration (each flag has a `TSB_EMULATOR_*` fallback).
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A local, offline emulator of the Securosys TSB REST API.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "tsb-emulator", version, about, long_about = None)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port (the log line names the real one).
+    #[arg(long, env = "TSB_EMULATOR_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Folder of the key store (sled); created if missing. One process per folder.
+    #[arg(long, env = "TSB_EMULATOR_DATA_DIR", default_value = "./tsb-data")]
+    pub data_dir: PathBuf,
+
+    /// Keep keys in memory only: nothing is written to the data folder, all is lost on exit.
+    #[arg(long, env = "TSB_EMULATOR_IN_MEMORY")]
+    pub in_memory: bool,
+
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    #[arg(long, env = "TSB_EMULATOR_MAX_BODY_BYTES", default_value_t = crate::api::DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Name reported as `attestationKeyName` in key info.
+    #[arg(long, env = "TSB_EMULATOR_ATTESTATION_KEY_NAME", default_value = "attestation-key")]
+    pub attestation_key_name: String,
+
+    /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `tsb_emulator=debug`.
+    #[arg(long, env = "TSB_EMULATOR_LOG", default_value = "info")]
+    pub log: String,
+}

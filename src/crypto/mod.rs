@@ -1,0 +1,30 @@
+//! Pure, synchronous cryptography on RustCrypto crates: key generation, signatures, CSRs, PEM.
+//!
+//! No tokio, no sled, no axum. Randomness is always passed in (`&mut impl CryptoRng`), so
+//! callers decide between the operating system's generator and a seeded one.
+
+pub mod csr;
+mod name;
+pub mod password;
+pub mod pem;
+pub mod rsa;
+
+/// What can go wrong in a cryptographic operation. Messages never contain key material.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// Key generation failed.
+    #[error("key generation failed: {0}")]
+    KeyGeneration(String),
+    /// Stored or supplied key material could not be decoded.
+    #[error("invalid key material: {0}")]
+    InvalidKey(String),
+    /// The signature primitive failed.
+    #[error("signing failed: {0}")]
+    Signing(String),
+    /// A value could not be DER-encoded (e.g. a subject value not allowed in its string type).
+    #[error("encoding failed: {0}")]
+    Encoding(#[from] der::Error),
+    /// A subject attribute value is not acceptable (message names the attribute).
+    #[error("{0}")]
+    InvalidSubject(String),
+}

@@ -1,0 +1,117 @@
+//! X.500 subject names as the TSB encodes them (Java's `X500Name` conventions).
+//!
+//! Observed in a real TSB CSR: one attribute per RDN, in the order C, ST, L, O, OU, CN, every
+//! value a PrintableString. Java picks PrintableString when the value allows it and
+//! UTF8String otherwise; emailAddress is always an IA5String and C always a PrintableString.
+
+use super::CryptoError;
+use crate::domain::SubjectAttributes;
+use der::asn1::{Any, SetOfVec};
+use der::{Decode, Encode, Tag};
+use spki::ObjectIdentifier;
+use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
+
+/// How a value must be encoded.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// PrintableString if every character allows it, UTF8String otherwise.
+    Directory,
+    /// Must be a PrintableString (country).
+    Printable,
+    /// Must be an IA5String (emailAddress).
+    Ia5,
+}
+
+/// The subject attributes in encoding order: the observed six in the observed order, then
+/// organizationIdentifier after O, then the remaining attributes after CN in the order of
+/// the TSB's request DTO (see `docs/decisions.md`).
+fn ordered(subject: &SubjectAttributes) -> [(&'static str, &'static str, Kind, Option<&str>); 14] {
+    [
+        ("2.5.4.6", "country", Kind::Printable, subject.country.as_deref()),
+        ("2.5.4.8", "stateOrProvinceName", Kind::Directory, subject.state_or_province_name.as_deref()),
+        ("2.5.4.7", "locality", Kind::Directory, subject.locality.as_deref()),
+        ("2.5.4.10", "organizationName", Kind::Directory, subject.organization_name.as_deref()),
+        ("2.5.4.97", "organizationIdentifier", Kind::Directory, subject.organization_identifier.as_deref()),
+        ("2.5.4.11", "organizationUnitName", Kind::Directory, subject.organization_unit_name.as_deref()),
+        ("2.5.4.3", "commonName", Kind::Directory, Some(subject.common_name.as_str())),
+        ("1.2.840.113549.1.9.1", "email", Kind::Ia5, subject.email.as_deref()),
+        ("2.5.4.12", "title", Kind::Directory, subject.title.as_deref()),
+        ("2.5.4.4", "surname", Kind::Directory, subject.surname.as_deref()),
+        ("2.5.4.42", "givenName", Kind::Directory, subject.given_name.as_deref()),
+        ("2.5.4.43", "initials", Kind::Directory, subject.initials.as_deref()),
+        ("2.5.4.65", "pseudonym", Kind::Directory, subject.pseudonym.as_deref()),
+        ("2.5.4.44", "generationQualifier", Kind::Directory, subject.generation_qualifier.as_deref()),
+    ]
+}
+
+/// Whether `value` fits the PrintableString alphabet (X.680 41.4).
+fn is_printable(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
+}
+
+/// Builds the subject `Name` for `subject`.
+pub fn subject_name(subject: &SubjectAttributes) -> Result<Name, CryptoError> {
+    let mut rdns = Vec::new();
+    for (oid, field, kind, value) in ordered(subject) {
+        let Some(value) = value else { continue };
+        let tag = match kind {
+            Kind::Directory if is_printable(value) => Tag::PrintableString,
+            Kind::Directory => Tag::Utf8String,
+            Kind::Printable if is_printable(value) => Tag::PrintableString,
+            Kind::Ia5 if value.is_ascii() => Tag::Ia5String,
+            Kind::Printable | Kind::Ia5 => {
+                return Err(CryptoError::InvalidSubject(format!(
+                    "the value of '{field}' contains characters its X.509 string type cannot hold"
+                )));
+            }
+        };
+        let atv = AttributeTypeAndValue {
+            oid: ObjectIdentifier::new_unwrap(oid),
+            value: Any::new(tag, value.as_bytes())?,
+        };
+        let rdn = RelativeDistinguishedName::from(SetOfVec::try_from(vec![atv])?);
+        rdns.push(rdn);
+    }
+    // `Name` can only be built by decoding; round-tripping through DER also proves the
+    // sequence is well-formed.
+    let der = RdnSequence::from(rdns).to_der()?;
+    Ok(Name::from_der(&der)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::Tagged;
+
+    fn subject() -> SubjectAttributes {
+        SubjectAttributes {
+            common_name: "SUB-Securosys-001".into(),
+            country: Some("CH".into()),
+            state_or_province_name: Some("Zürich".into()),
+            email: Some("ops@example.com".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn string_types_follow_the_value() {
+        let name = subject_name(&subject()).expect("valid subject");
+        let tags: Vec<Tag> = name.iter().map(|atv| atv.value.tag()).collect();
+        assert_eq!(
+            tags,
+            [Tag::PrintableString, Tag::Utf8String, Tag::PrintableString, Tag::Ia5String]
+        );
+    }
+
+    #[test]
+    fn a_country_outside_printable_string_is_refused() {
+        let bad = SubjectAttributes {
+            country: Some("Ü1".into()),
+            ..subject()
+        };
+        assert!(matches!(subject_name(&bad), Err(CryptoError::InvalidSubject(m)) if m.contains("country")));
+    }
+}

@@ -1,0 +1,22 @@
+//! The emulator's vocabulary: values parsed once at the HTTP edge and trusted everywhere below.
+//!
+//! Nothing here knows about HTTP, storage or cryptographic libraries; `api` builds these types
+//! from request DTOs, and `hsm`, `keystore` and `crypto` consume them without re-validating.
+
+mod attributes;
+mod certificate;
+mod key;
+mod label;
+mod password;
+mod secret;
+mod time;
+
+pub use attributes::{KeyAttributes, RequestedAttributes};
+pub use certificate::{
+    CertSignatureAlgorithm, DigestAlgorithm, ExtendedKeyUsage, KeyUsage, SubjectAttributes,
+};
+pub use key::{KeyAlgorithm, KeySpec, RsaBits};
+pub use label::{Label, LabelError};
+pub use password::{Password, PasswordHash};
+pub use secret::SecretBytes;
+pub use time::Timestamp;

@@ -1,0 +1,137 @@
+//! The emulator's attestation key and the signed key-attestation XML (reference 6.6, 6.7).
+//!
+//! The key is RSA-2048, created on first start and kept in the store's meta tree; every
+//! key-info answer carries an XML description of the key and a base64 SHA256withRSA
+//! (PKCS#1 v1.5) signature over the XML's UTF-8 bytes by this key.
+
+use super::HsmError;
+use super::KeyInfo;
+use crate::crypto::rsa;
+use crate::domain::{DigestAlgorithm, KeyAttributes, RsaBits, Timestamp};
+use crate::keystore::KeyStore;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::fmt::Write;
+
+/// The meta-tree entry holding the attestation key (PKCS#8 DER).
+const META_ENTRY: &str = "attestation-key";
+
+/// The attestation key, loaded once at start.
+pub(crate) struct AttestationKey {
+    pub(crate) name: String,
+    key: rsa::PrivateKey,
+    pub(crate) public_key: Vec<u8>,
+}
+
+impl AttestationKey {
+    /// Loads the stored attestation key, creating it with `make` on first start.
+    pub(crate) fn load_or_create(
+        store: &KeyStore,
+        name: String,
+        make: impl FnOnce() -> Result<rsa::PrivateKey, HsmError>,
+    ) -> Result<Self, HsmError> {
+        let stored = match store.meta(META_ENTRY)? {
+            Some(bytes) => bytes,
+            None => {
+                let fresh = rsa::encode_private(&make()?)?;
+                store.meta_insert_if_absent(META_ENTRY, fresh.expose())?
+            }
+        };
+        let stored = zeroize::Zeroizing::new(stored);
+        let key = rsa::decode_private(&stored)?;
+        let public_key = rsa::public_spki_der(&key)?;
+        Ok(Self {
+            name,
+            key,
+            public_key,
+        })
+    }
+
+    /// The size a new attestation key gets.
+    pub(crate) const BITS: RsaBits = RsaBits::B2048;
+
+    /// Signs `xml` (UTF-8 bytes) with SHA256withRSA.
+    pub(crate) fn sign(&self, xml: &str) -> Result<String, HsmError> {
+        let signature =
+            rsa::sign_pkcs1v15(&self.key, DigestAlgorithm::Sha256, xml.as_bytes(), &mut rand::rng())?;
+        Ok(STANDARD.encode(signature))
+    }
+}
+
+/// Escapes text for an XML element body or attribute.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The attestation document for a key (element names as observed on the TSB).
+pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    xml.push_str("<private_key creation=\"generated\">\n");
+    let element = |xml: &mut String, name: &str, value: Option<&str>| {
+        let _ = match value {
+            Some(value) => writeln!(xml, "  <{name}>{}</{name}>", escape(value)),
+            None => writeln!(xml, "  <{name}/>"),
+        };
+    };
+    element(&mut xml, "label", Some(info.label.as_str()));
+    element(&mut xml, "create_time", Some(&info.created_at.to_string()));
+    element(&mut xml, "attest_time", Some(&attested_at.to_string()));
+    element(&mut xml, "key_use_count", Some("0"));
+    element(&mut xml, "algorithm", Some(info.algorithm.tsb_name()));
+    element(&mut xml, "algorithm_oid", Some(info.algorithm.oid()));
+    element(&mut xml, "curve_oid", None);
+    element(&mut xml, "key_size", info.key_size.map(|s| s.to_string()).as_deref());
+    let public_key = info.public_key.as_ref().map(|der| STANDARD.encode(der));
+    element(&mut xml, "public_key", public_key.as_deref());
+    xml.push_str(&attributes_xml(&info.attributes));
+    if info.policy.is_some() {
+        xml.push_str("  <policy>\n    <key_status><blocked>false</blocked></key_status>\n  </policy>\n");
+    }
+    xml.push_str("</private_key>\n");
+    xml
+}
+
+fn attributes_xml(attributes: &KeyAttributes) -> String {
+    let rows = [
+        ("decrypt", attributes.decrypt),
+        ("sign", attributes.sign),
+        ("eka_sign", false),
+        ("unwrap", attributes.unwrap),
+        ("derive", attributes.derive),
+        ("sensitive", attributes.sensitive),
+        ("always_sensitive", attributes.always_sensitive()),
+        ("extractable", attributes.extractable),
+        ("never_extractable", attributes.never_extractable()),
+        ("modifiable", attributes.modifiable),
+        ("copyable", attributes.copyable),
+        ("destroyable", attributes.destroyable),
+        ("unique", true),
+    ];
+    let mut xml = String::from("  <attributes>\n");
+    for (name, value) in rows {
+        let _ = writeln!(xml, "    <{name}>{value}</{name}>");
+    }
+    xml.push_str("  </attributes>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn markup_in_labels_is_escaped() {
+        assert_eq!(escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;");
+    }
+}

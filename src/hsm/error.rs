@@ -1,0 +1,40 @@
+//! The device's outcomes other than success. Only `api::error` turns them into HTTP.
+
+use crate::crypto::CryptoError;
+use crate::domain::Label;
+use crate::keystore::KeyStoreError;
+
+/// Why an HSM operation did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum HsmError {
+    /// No key has this label (650).
+    #[error("A key with the name '{0}' does not exist.")]
+    KeyNotFound(Label),
+    /// The label is taken (608).
+    #[error("A key with the name '{0}' already exists.")]
+    KeyAlreadyExists(Label),
+    /// The key password is wrong or missing (620).
+    #[error("Key password mismatch for key '{0}'.")]
+    PasswordMismatch(Label),
+    /// The key's attributes forbid the operation (606).
+    #[error("{0}")]
+    AttributesForbid(String),
+    /// The operation is not allowed on this key (614), e.g. deleting a non-destroyable key.
+    #[error("{0}")]
+    OperationForbidden(String),
+    /// The requested algorithm does not fit the key (607).
+    #[error("{0}")]
+    AlgorithmNotSupportedByKey(String),
+    /// The request is well-formed but its values are not acceptable (600).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The store failed (a technical error, 500).
+    #[error(transparent)]
+    Storage(#[from] KeyStoreError),
+    /// A cryptographic primitive failed (500).
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    /// A blocking task died (500).
+    #[error("internal error: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,184 @@
+//! Key management: create, describe, list and delete keys (reference 6.5 to 6.9).
+
+use super::attestation;
+use super::{Hsm, HsmError, Inner, rsa_key};
+use crate::crypto::{password, rsa};
+use crate::domain::{KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, Timestamp};
+use crate::keystore::{KeyRecord, KeyStoreError};
+
+/// A validated `POST /v1/key` request.
+#[derive(Debug, Clone)]
+pub struct CreateKey {
+    /// The new key's label.
+    pub label: Label,
+    /// Optional key password.
+    pub password: Option<Password>,
+    /// Algorithm and size.
+    pub spec: KeySpec,
+    /// Attributes with defaults applied.
+    pub attributes: KeyAttributes,
+    /// The SKA policy as sent (stored and reported, not enforced yet).
+    pub policy: Option<serde_json::Value>,
+}
+
+/// What the TSB reports about a key (the `json` part of key info).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyInfo {
+    /// Label.
+    pub label: Label,
+    /// Algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// `keySize`.
+    pub key_size: Option<u32>,
+    /// Public key, DER SPKI.
+    pub public_key: Option<Vec<u8>>,
+    /// Attributes.
+    pub attributes: KeyAttributes,
+    /// SKA policy, as stored.
+    pub policy: Option<serde_json::Value>,
+    /// Creation time.
+    pub created_at: Timestamp,
+}
+
+/// Key info with its attestation: the full envelope of reference 6.6.
+#[derive(Debug, Clone)]
+pub struct SignedKeyInfo {
+    /// The key's description.
+    pub info: KeyInfo,
+    /// When the attestation was made (now).
+    pub attested_at: Timestamp,
+    /// The attestation XML.
+    pub xml: String,
+    /// Base64 signature over `xml`.
+    pub xml_signature: String,
+    /// The attestation key's name.
+    pub attestation_key_name: String,
+}
+
+impl Hsm {
+    /// Creates a key; the answer is sent only once the key is on disk.
+    pub async fn create_key(&self, request: CreateKey) -> Result<SignedKeyInfo, HsmError> {
+        if request.policy.is_some() && request.attributes.extractable {
+            return Err(HsmError::AttributesForbid(
+                "A key with a policy can not be extractable.".to_owned(),
+            ));
+        }
+        self.blocking(move |inner| {
+            // Refuse a taken label before spending a second on key generation; the
+            // compare-and-swap below still decides races.
+            if inner.store.get(&request.label)?.is_some() {
+                return Err(HsmError::KeyAlreadyExists(request.label));
+            }
+            let KeySpec::Rsa(bits) = request.spec;
+            let key = rsa_key(inner.rsa_supply.as_deref(), bits)?;
+            let record = KeyRecord {
+                label: request.label.as_str().to_owned(),
+                algorithm: request.spec.algorithm(),
+                key_size: request.spec.key_size(),
+                public_key: Some(rsa::public_spki_der(&key)?),
+                private_key: Some(rsa::encode_private(&key)?),
+                attributes: request.attributes,
+                policy: request.policy,
+                password: request
+                    .password
+                    .as_ref()
+                    .map(|p| password::hash(p, &mut rand::rng())),
+                created_at: Timestamp::now().0,
+            };
+            match inner.store.insert_new(&record) {
+                Ok(()) => {}
+                Err(KeyStoreError::AlreadyExists) => {
+                    return Err(HsmError::KeyAlreadyExists(request.label));
+                }
+                Err(other) => return Err(other.into()),
+            }
+            tracing::info!(label = %request.label, algorithm = %record.algorithm, "key created");
+            inner.signed_info(request.label, &record)
+        })
+        .await
+    }
+
+    /// Describes a key (`POST /v1/key/attributes`, `GET /v1/key/{keyName}/attributes`).
+    pub async fn key_info(
+        &self,
+        label: Label,
+        password: Option<Password>,
+    ) -> Result<SignedKeyInfo, HsmError> {
+        self.blocking(move |inner| {
+            let record = inner.unlocked(&label, password.as_ref())?;
+            inner.signed_info(label, &record)
+        })
+        .await
+    }
+
+    /// Every key label (`GET /v1/key`).
+    pub async fn list_keys(&self) -> Result<Vec<String>, HsmError> {
+        self.blocking(|inner| Ok(inner.store.labels()?)).await
+    }
+
+    /// Deletes a key if its password matches and it is destroyable.
+    pub async fn delete_key(&self, label: Label, password: Option<Password>) -> Result<(), HsmError> {
+        self.blocking(move |inner| {
+            let outcome = inner.store.remove_if(&label, |record| {
+                if !password::matches(record.password.as_ref(), password.as_ref()) {
+                    return Err(HsmError::PasswordMismatch(label.clone()));
+                }
+                if !record.attributes.destroyable {
+                    return Err(HsmError::OperationForbidden(format!(
+                        "The key '{label}' can not be deleted as its destroyable attribute is set to false."
+                    )));
+                }
+                Ok(())
+            })?;
+            match outcome {
+                None => Err(HsmError::KeyNotFound(label)),
+                Some(Err(refusal)) => Err(refusal),
+                Some(Ok(())) => {
+                    tracing::info!(label = %label, "key deleted");
+                    Ok(())
+                }
+            }
+        })
+        .await
+    }
+}
+
+impl Inner {
+    /// The record of `label` if it exists and `password` unlocks it.
+    pub(super) fn unlocked(
+        &self,
+        label: &Label,
+        password: Option<&Password>,
+    ) -> Result<KeyRecord, HsmError> {
+        let record = self
+            .store
+            .get(label)?
+            .ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+        if !password::matches(record.password.as_ref(), password) {
+            return Err(HsmError::PasswordMismatch(label.clone()));
+        }
+        Ok(record)
+    }
+
+    fn signed_info(&self, label: Label, record: &KeyRecord) -> Result<SignedKeyInfo, HsmError> {
+        let info = KeyInfo {
+            label,
+            algorithm: record.algorithm,
+            key_size: record.key_size,
+            public_key: record.public_key.clone(),
+            attributes: record.attributes,
+            policy: record.policy.clone(),
+            created_at: Timestamp(record.created_at),
+        };
+        let attested_at = Timestamp::now();
+        let xml = attestation::xml(&info, attested_at);
+        let xml_signature = self.attestation.sign(&xml)?;
+        Ok(SignedKeyInfo {
+            info,
+            attested_at,
+            xml,
+            xml_signature,
+            attestation_key_name: self.attestation.name.clone(),
+        })
+    }
+}

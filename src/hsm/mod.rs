@@ -1,0 +1,138 @@
+//! The emulated device: TSB operations with the HSM's rules (labels, passwords, attributes).
+//!
+//! `Hsm` is a cheap-to-clone handle. Every operation runs its storage and cryptography on
+//! tokio's blocking pool (`spawn_blocking`): RSA key generation takes about a second and sled
+//! flushes with fsync, and neither may stall the async workers that serve other
+//! connections. No axum types here; `api` calls in with domain types and gets domain types
+//! back.
+
+mod attestation;
+mod csr;
+mod error;
+mod keys;
+
+pub use csr::CsrRequest;
+pub use error::HsmError;
+pub use keys::{CreateKey, KeyInfo, SignedKeyInfo};
+
+use crate::crypto::rsa;
+use crate::domain::RsaBits;
+use crate::keystore::KeyStore;
+use attestation::AttestationKey;
+use std::sync::Arc;
+
+/// A source of ready-made RSA keys, consulted before generating one.
+///
+/// Tests plug in pre-generated fixture keys so the suite does not spend minutes generating
+/// RSA-4096 keys; a background pool of fresh keys can implement the same trait.
+pub trait RsaKeySupply: Send + Sync + 'static {
+    /// A key of `bits` if one is ready now; `None` makes the caller generate one.
+    fn take(&self, bits: RsaBits) -> Option<rsa::PrivateKey>;
+}
+
+/// How to set up the device.
+#[derive(Clone)]
+pub struct HsmOptions {
+    /// The name reported as `attestationKeyName` (the TSB's default is `attestation-key`).
+    pub attestation_key_name: String,
+    /// Ready-made RSA keys, if any (also used for the attestation key on first start).
+    pub rsa_supply: Option<Arc<dyn RsaKeySupply>>,
+}
+
+impl Default for HsmOptions {
+    fn default() -> Self {
+        Self {
+            attestation_key_name: "attestation-key".to_owned(),
+            rsa_supply: None,
+        }
+    }
+}
+
+/// Facts about the store for `GET /v1/keystore/statistics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statistics {
+    /// Keys stored (the attestation key not included).
+    pub key_count: usize,
+    /// Bytes on disk.
+    pub size_on_disk: u64,
+}
+
+/// The emulated HSM.
+#[derive(Clone)]
+pub struct Hsm {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: KeyStore,
+    attestation: AttestationKey,
+    rsa_supply: Option<Arc<dyn RsaKeySupply>>,
+}
+
+impl Hsm {
+    /// Opens the device on `store`, creating the attestation key on first start.
+    pub async fn open(store: KeyStore, options: HsmOptions) -> Result<Self, HsmError> {
+        run_blocking(move || {
+            let supply = options.rsa_supply;
+            let attestation =
+                AttestationKey::load_or_create(&store, options.attestation_key_name, || {
+                    rsa_key(supply.as_deref(), AttestationKey::BITS)
+                })?;
+            Ok(Self {
+                inner: Arc::new(Inner {
+                    store,
+                    attestation,
+                    rsa_supply: supply,
+                }),
+            })
+        })
+        .await
+    }
+
+    /// The attestation key's name and public key (DER SPKI).
+    pub fn attestation_public_key(&self) -> (&str, &[u8]) {
+        let attestation = &self.inner.attestation;
+        (&attestation.name, &attestation.public_key)
+    }
+
+    /// Counts for the statistics endpoint.
+    pub async fn statistics(&self) -> Result<Statistics, HsmError> {
+        self.blocking(|inner| {
+            Ok(Statistics {
+                key_count: inner.store.key_count(),
+                size_on_disk: inner.store.size_on_disk()?,
+            })
+        })
+        .await
+    }
+
+    /// Writes everything to disk; called on shutdown.
+    pub async fn flush(&self) -> Result<(), HsmError> {
+        self.blocking(|inner| Ok(inner.store.flush()?)).await
+    }
+
+    /// Runs `operation` on the blocking pool.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&Inner) -> Result<T, HsmError> + Send + 'static,
+    ) -> Result<T, HsmError> {
+        let inner = Arc::clone(&self.inner);
+        run_blocking(move || operation(&inner)).await
+    }
+}
+
+async fn run_blocking<T: Send + 'static>(
+    operation: impl FnOnce() -> Result<T, HsmError> + Send + 'static,
+) -> Result<T, HsmError> {
+    tokio::task::spawn_blocking(operation)
+        .await
+        .map_err(|e| HsmError::Internal(format!("blocking task failed: {e}")))?
+}
+
+/// A ready key from the supply, or a freshly generated one.
+fn rsa_key(supply: Option<&dyn RsaKeySupply>, bits: RsaBits) -> Result<rsa::PrivateKey, HsmError> {
+    if let Some(key) = supply.and_then(|supply| supply.take(bits)) {
+        return Ok(key);
+    }
+    Ok(rsa::generate(&mut rand::rng(), bits)?)
+}

@@ -1,0 +1,182 @@
+//! The key store: sled lives here and nowhere else.
+//!
+//! Records are versioned JSON documents keyed by label. Creation is create-if-absent by
+//! compare-and-swap, so two concurrent creates of one label cannot both succeed, and every
+//! write is flushed to disk before the call returns, so whatever the API acknowledged survives
+//! a crash of the process. All calls block (sled flushes with fsync): call them from a
+//! blocking thread, never directly on an async worker.
+
+mod record;
+
+pub use record::KeyRecord;
+
+use crate::domain::Label;
+use std::path::{Path, PathBuf};
+
+/// Tree holding one [`KeyRecord`] per label.
+const KEYS_TREE: &str = "keys";
+/// Tree holding the emulator's own objects (the attestation key), never listed as keys.
+const META_TREE: &str = "meta";
+
+/// What can go wrong in the key store.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyStoreError {
+    /// A record with this label exists already.
+    #[error("a key with this label exists already")]
+    AlreadyExists,
+    /// Another process holds the data directory.
+    #[error(
+        "the data directory {path} is in use by another process (is another tsb-emulator running on it?)"
+    )]
+    Locked {
+        /// The data directory.
+        path: PathBuf,
+    },
+    /// A stored record could not be decoded.
+    #[error("stored record '{name}' is unreadable: {reason}")]
+    Corrupt {
+        /// The record's key.
+        name: String,
+        /// Why it could not be read.
+        reason: String,
+    },
+    /// sled failed (I/O, corruption).
+    #[error("storage failure: {0}")]
+    Storage(#[from] sled::Error),
+}
+
+/// A cheap-to-clone handle on the store.
+#[derive(Clone)]
+pub struct KeyStore {
+    db: sled::Db,
+    keys: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl std::fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore").field("keys", &self.keys.len()).finish()
+    }
+}
+
+impl KeyStore {
+    /// Opens (or creates) the store in `dir`. Fails with [`KeyStoreError::Locked`] when
+    /// another process has it open.
+    pub fn open(dir: &Path) -> Result<Self, KeyStoreError> {
+        let db = sled::Config::new().path(dir).open().map_err(|e| match e {
+            sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
+                KeyStoreError::Locked {
+                    path: dir.to_path_buf(),
+                }
+            }
+            other => KeyStoreError::Storage(other),
+        })?;
+        Self::from_db(db)
+    }
+
+    /// A throwaway store that lives in memory (and a temporary file) until dropped.
+    pub fn in_memory() -> Result<Self, KeyStoreError> {
+        Self::from_db(sled::Config::new().temporary(true).open()?)
+    }
+
+    fn from_db(db: sled::Db) -> Result<Self, KeyStoreError> {
+        let keys = db.open_tree(KEYS_TREE)?;
+        let meta = db.open_tree(META_TREE)?;
+        Ok(Self { db, keys, meta })
+    }
+
+    /// Stores a new key; [`KeyStoreError::AlreadyExists`] if the label is taken. Durable when
+    /// it returns `Ok`.
+    pub fn insert_new(&self, record: &KeyRecord) -> Result<(), KeyStoreError> {
+        let bytes = record.encode()?;
+        let label = record.label.as_bytes();
+        match self
+            .keys
+            .compare_and_swap(label, None::<&[u8]>, Some(bytes))?
+        {
+            Ok(()) => {}
+            Err(_) => return Err(KeyStoreError::AlreadyExists),
+        }
+        if let Err(e) = self.db.flush() {
+            // Not durable: take it back so a failed request leaves nothing behind.
+            let _ = self.keys.remove(label);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Reads the key stored under `label`.
+    pub fn get(&self, label: &Label) -> Result<Option<KeyRecord>, KeyStoreError> {
+        self.keys
+            .get(label.as_str())?
+            .map(|bytes| KeyRecord::decode(label.as_str(), &bytes))
+            .transpose()
+    }
+
+    /// Deletes the key under `label` if `check` accepts the current record. Returns `None`
+    /// when there is no such key. The check and the removal are atomic: a record replaced in
+    /// between is checked again.
+    pub fn remove_if<E>(
+        &self,
+        label: &Label,
+        check: impl Fn(&KeyRecord) -> Result<(), E>,
+    ) -> Result<Option<Result<(), E>>, KeyStoreError> {
+        loop {
+            let Some(current) = self.keys.get(label.as_str())? else {
+                return Ok(None);
+            };
+            let record = KeyRecord::decode(label.as_str(), &current)?;
+            if let Err(refusal) = check(&record) {
+                return Ok(Some(Err(refusal)));
+            }
+            let swapped =
+                self.keys
+                    .compare_and_swap(label.as_str(), Some(&current), None::<&[u8]>)?;
+            if swapped.is_ok() {
+                self.db.flush()?;
+                return Ok(Some(Ok(())));
+            }
+        }
+    }
+
+    /// Every key label, in byte order.
+    pub fn labels(&self) -> Result<Vec<String>, KeyStoreError> {
+        self.keys
+            .iter()
+            .keys()
+            .map(|key| Ok(String::from_utf8_lossy(&key?).into_owned()))
+            .collect()
+    }
+
+    /// The number of keys stored.
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Bytes the store occupies on disk.
+    pub fn size_on_disk(&self) -> Result<u64, KeyStoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// Reads one of the emulator's own objects.
+    pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, KeyStoreError> {
+        Ok(self.meta.get(name)?.map(|bytes| bytes.to_vec()))
+    }
+
+    /// Stores one of the emulator's own objects unless it exists; returns the stored value
+    /// (the existing one if another writer won). Durable when it returns.
+    pub fn meta_insert_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, KeyStoreError> {
+        let stored = match self.meta.compare_and_swap(name, None::<&[u8]>, Some(value))? {
+            Ok(()) => value.to_vec(),
+            Err(clash) => clash.current.map(|v| v.to_vec()).unwrap_or_else(|| value.to_vec()),
+        };
+        self.db.flush()?;
+        Ok(stored)
+    }
+
+    /// Writes everything to disk (on shutdown; every write already flushes itself).
+    pub fn flush(&self) -> Result<(), KeyStoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,99 @@
+//! The stored form of a key: a versioned JSON document (binary fields in base64).
+
+use super::KeyStoreError;
+use crate::domain::{KeyAlgorithm, KeyAttributes, PasswordHash, SecretBytes};
+use serde::{Deserialize, Serialize};
+
+/// A key as stored: material, attributes and bookkeeping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    /// The key's label (also the storage key).
+    pub label: String,
+    /// The algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// Reported `keySize` (RSA modulus bits).
+    pub key_size: Option<u32>,
+    /// Private key, PKCS#8 DER.
+    #[serde(with = "secret_b64")]
+    pub private_key: Option<SecretBytes>,
+    /// Public key, DER SubjectPublicKeyInfo.
+    #[serde(with = "bytes_b64")]
+    pub public_key: Option<Vec<u8>>,
+    /// Attributes with defaults applied.
+    pub attributes: KeyAttributes,
+    /// The SKA policy exactly as the client sent it (not enforced yet).
+    pub policy: Option<serde_json::Value>,
+    /// The key password's salted hash, if the key has one.
+    pub password: Option<PasswordHash>,
+    /// Creation time, seconds since the Unix epoch.
+    pub created_at: u64,
+}
+
+/// The versioned envelope; a new layout gets a new variant and a migration in `decode`.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "format")]
+enum Stored<'a> {
+    #[serde(rename = "key/1")]
+    KeyV1(std::borrow::Cow<'a, KeyRecord>),
+}
+
+impl KeyRecord {
+    pub(super) fn encode(&self) -> Result<Vec<u8>, KeyStoreError> {
+        serde_json::to_vec(&Stored::KeyV1(std::borrow::Cow::Borrowed(self))).map_err(|e| {
+            KeyStoreError::Corrupt {
+                name: self.label.clone(),
+                reason: e.to_string(),
+            }
+        })
+    }
+
+    pub(super) fn decode(name: &str, bytes: &[u8]) -> Result<Self, KeyStoreError> {
+        match serde_json::from_slice::<Stored<'_>>(bytes) {
+            Ok(Stored::KeyV1(record)) => Ok(record.into_owned()),
+            Err(e) => Err(KeyStoreError::Corrupt {
+                name: name.to_owned(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
+mod bytes_b64 {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(bytes) => s.serialize_some(&STANDARD.encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| STANDARD.decode(text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
+mod secret_b64 {
+    use crate::domain::SecretBytes;
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<SecretBytes>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(secret) => {
+                let text = zeroize::Zeroizing::new(STANDARD.encode(secret.expose()));
+                s.serialize_some(text.as_str())
+            }
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretBytes>, D::Error> {
+        Ok(super::bytes_b64::deserialize(d)?.map(SecretBytes::new))
+    }
+}
