@@ -25,7 +25,11 @@ pub struct Config {
     pub max_body_bytes: usize,
 
     /// Name reported as `attestationKeyName` in key info.
-    #[arg(long, env = "TSB_EMULATOR_ATTESTATION_KEY_NAME", default_value = "attestation-key")]
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_ATTESTATION_KEY_NAME",
+        default_value = "attestation-key"
+    )]
     pub attestation_key_name: String,
 
     /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `tsb_emulator=debug`.

@@ -88,10 +88,7 @@ pub async fn run(
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|source| RunError::Listen {
-            address,
-            source,
-        })?;
+        .map_err(|source| RunError::Listen { address, source })?;
     hsm.flush().await?;
     tracing::info!("tsb-emulator stopped; key store flushed");
     Ok(())

@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/certificate/synchronous/request", post(request))
-        .route("/v1/certificate/synchronous/request/download", post(download))
+        .route(
+            "/v1/certificate/synchronous/request/download",
+            post(download),
+        )
 }
 
 /// `standardCertificateAttributes` (`CertificateAttributesDto`).
@@ -106,7 +109,9 @@ impl TryFrom<CsrDto> for CsrRequest {
             .signature_algorithm
             .ok_or_else(|| ApiError::invalid("Field 'signatureAlgorithm' must not be null."))?;
         let algorithm = algorithm.parse().map_err(|()| {
-            ApiError::invalid(format!("Value '{algorithm}' is not valid for field signatureAlgorithm."))
+            ApiError::invalid(format!(
+                "Value '{algorithm}' is not valid for field signatureAlgorithm."
+            ))
         })?;
         let subject = dto.standard_certificate_attributes.ok_or_else(|| {
             ApiError::invalid("Field 'standardCertificateAttributes' must not be null.")
@@ -152,7 +157,13 @@ async fn download(
         .label
         .as_str()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let pem = state.hsm.create_csr(request).await?;
     Ok((

@@ -199,10 +199,22 @@ mod tests {
     #[test]
     fn statuses_follow_the_prefix_table() {
         assert_eq!(ErrorCode::KeyNotExistent.status(), StatusCode::NOT_FOUND);
-        assert_eq!(ErrorCode::KeyAlreadyExisting.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(ErrorCode::KeyPasswordMismatch.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            ErrorCode::KeyAlreadyExisting.status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ErrorCode::KeyPasswordMismatch.status(),
+            StatusCode::BAD_REQUEST
+        );
         assert_eq!(ErrorCode::InHsm.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(ErrorCode::Technical.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(ErrorCode::NotImplemented.status(), StatusCode::NOT_IMPLEMENTED);
+        assert_eq!(
+            ErrorCode::Technical.status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            ErrorCode::NotImplemented.status(),
+            StatusCode::NOT_IMPLEMENTED
+        );
     }
 }

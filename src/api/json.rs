@@ -43,7 +43,12 @@ fn is_json(request: &Request) -> bool {
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
@@ -56,14 +61,24 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
             "Invalid request. The request body is larger than the emulator accepts.",
         )
     } else {
-        ApiError::invalid(format!("Invalid request. The body could not be read: {rejection}"))
+        ApiError::invalid(format!(
+            "Invalid request. The body could not be read: {rejection}"
+        ))
     }
 }
 
 /// Parses a body: trailing commas removed, errors naming the offending field.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid("Invalid request. The request body is missing."));
+        return Err(ApiError::invalid(
+            "Invalid request. The request body is missing.",
+        ));
+    }
+    // Every TSB body is an object; serde would also read a struct from a JSON array.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid(
+            "Invalid request. Cannot parse json string: the body must be a JSON object.",
+        ));
     }
     let cleaned = strip_trailing_commas(bytes);
     let mut deserializer = serde_json::Deserializer::from_slice(&cleaned);
@@ -73,12 +88,14 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         if inner.is_data() && path != "." {
             ApiError::invalid(format!("Invalid request. Field '{path}': {inner}"))
         } else {
-            ApiError::invalid(format!("Invalid request. Cannot parse json string: {inner}"))
+            ApiError::invalid(format!(
+                "Invalid request. Cannot parse json string: {inner}"
+            ))
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::invalid(format!("Invalid request. Cannot parse json string: {e}")))?;
+    deserializer.end().map_err(|e| {
+        ApiError::invalid(format!("Invalid request. Cannot parse json string: {e}"))
+    })?;
     Ok(value)
 }
 
@@ -120,10 +137,12 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyNamePath {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Path(name) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(|e| ApiError::new(ErrorCode::InvalidKeyName, format!("Invalid key name: {e}")))?;
-        Label::parse(&name)
-            .map(KeyNamePath)
-            .map_err(|e| ApiError::new(ErrorCode::InvalidKeyName, format!("Invalid key name: {e}.")))
+            .map_err(|e| {
+                ApiError::new(ErrorCode::InvalidKeyName, format!("Invalid key name: {e}"))
+            })?;
+        Label::parse(&name).map(KeyNamePath).map_err(|e| {
+            ApiError::new(ErrorCode::InvalidKeyName, format!("Invalid key name: {e}."))
+        })
     }
 }
 
@@ -139,7 +158,10 @@ mod tests {
     fn trailing_commas_go_and_everything_else_stays() {
         assert_eq!(strip(r#"{"a": 1,}"#), r#"{"a": 1}"#);
         assert_eq!(strip("{\"a\": [1, 2 ,\n ],\n}"), "{\"a\": [1, 2 \n ]\n}");
-        assert_eq!(strip(r#"{"a": "x,}", "b": "\",]"}"#), r#"{"a": "x,}", "b": "\",]"}"#);
+        assert_eq!(
+            strip(r#"{"a": "x,}", "b": "\",]"}"#),
+            r#"{"a": "x,}", "b": "\",]"}"#
+        );
         assert_eq!(strip(r#"{"a": 1, "b": 2}"#), r#"{"a": 1, "b": 2}"#);
     }
 

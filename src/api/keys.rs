@@ -1,9 +1,9 @@
 //! `/v1/key` routes: create, list, describe and delete keys (reference 6.5 to 6.9).
 
+use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
 use super::wire::{self, AttributesDto};
-use super::AppState;
 use crate::domain::{KeyAlgorithm, KeyAttributes, KeySpec, Password, RsaBits};
 use crate::hsm::{CreateKey, SignedKeyInfo};
 use axum::extract::State;
@@ -41,9 +41,25 @@ struct CreateKeyDto {
 
 /// Algorithm names the TSB knows but this emulator does not create yet.
 const NOT_YET_SUPPORTED: &[&str] = &[
-    "EC", "ED", "DSA", "BLS", "ISS", "AES", "ChaCha20", "Camellia", "TDEA", "HMACSHA256",
-    "ML-DSA-44", "ML-DSA-65", "ML-DSA-87", "ML-KEM-512", "ML-KEM-768", "ML-KEM-1024", "LMS",
-    "XMSS-SHA256_10_256", "XMSS-SHAKE256_10_256",
+    "EC",
+    "ED",
+    "DSA",
+    "BLS",
+    "ISS",
+    "AES",
+    "ChaCha20",
+    "Camellia",
+    "TDEA",
+    "HMACSHA256",
+    "ML-DSA-44",
+    "ML-DSA-65",
+    "ML-DSA-87",
+    "ML-KEM-512",
+    "ML-KEM-768",
+    "ML-KEM-1024",
+    "LMS",
+    "XMSS-SHA256_10_256",
+    "XMSS-SHAKE256_10_256",
 ];
 
 fn algorithm(dto: &CreateKeyDto) -> Result<KeyAlgorithm, ApiError> {
@@ -51,7 +67,9 @@ fn algorithm(dto: &CreateKeyDto) -> Result<KeyAlgorithm, ApiError> {
         (Some(name), _) if name.eq_ignore_ascii_case("RSA") => Ok(KeyAlgorithm::Rsa),
         (None, Some(oid)) if oid == KeyAlgorithm::Rsa.oid() => Ok(KeyAlgorithm::Rsa),
         (Some(name), _)
-            if NOT_YET_SUPPORTED.iter().any(|known| known.eq_ignore_ascii_case(name))
+            if NOT_YET_SUPPORTED
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(name))
                 || name.to_ascii_uppercase().starts_with("SLH-DSA-") =>
         {
             Err(ApiError::invalid(format!(
@@ -94,7 +112,9 @@ impl TryFrom<CreateKeyDto> for CreateKey {
             .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
         let policy = dto.policy.filter(|policy| !policy.is_null());
         if policy.as_ref().is_some_and(|policy| !policy.is_object()) {
-            return Err(ApiError::invalid("Field 'policy' must be an object or null."));
+            return Err(ApiError::invalid(
+                "Field 'policy' must be an object or null.",
+            ));
         }
         if dto.address_format.is_some_and(|format| !format.is_null()) && policy.is_none() {
             return Err(ApiError::new(

@@ -3,8 +3,8 @@
 
 use super::error::ApiError;
 use crate::domain::{Password, RequestedAttributes};
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use std::fmt;
 
 /// Deserializes a password given as `"secret"`, `["s","e","c"]` or `null`.
@@ -61,13 +61,16 @@ pub fn usage_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Stri
 }
 
 /// Parses every element of a usage list, naming the field and value that is not valid.
-pub fn parse_list<T: std::str::FromStr>(field: &str, values: &[String]) -> Result<Vec<T>, ApiError> {
+pub fn parse_list<T: std::str::FromStr>(
+    field: &str,
+    values: &[String],
+) -> Result<Vec<T>, ApiError> {
     values
         .iter()
         .map(|value| {
-            value
-                .parse()
-                .map_err(|_| ApiError::invalid(format!("Value '{value}' is not valid for field {field}.")))
+            value.parse().map_err(|_| {
+                ApiError::invalid(format!("Value '{value}' is not valid for field {field}."))
+            })
         })
         .collect()
 }
@@ -97,7 +100,9 @@ impl TryFrom<AttributesDto> for RequestedAttributes {
 
     fn try_from(dto: AttributesDto) -> Result<Self, ApiError> {
         let required = |value: Option<bool>, name: &str| {
-            value.ok_or_else(|| ApiError::invalid(format!("Field 'attributes.{name}' must not be null.")))
+            value.ok_or_else(|| {
+                ApiError::invalid(format!("Field 'attributes.{name}' must not be null."))
+            })
         };
         Ok(Self {
             decrypt: required(dto.decrypt, "decrypt")?,
@@ -120,9 +125,13 @@ impl TryFrom<AttributesDto> for RequestedAttributes {
 
 /// A required label field, validated.
 pub fn label(field: &str, value: Option<String>) -> Result<crate::domain::Label, ApiError> {
-    let value = value.ok_or_else(|| ApiError::invalid(format!("Field '{field}' must not be null.")))?;
+    let value =
+        value.ok_or_else(|| ApiError::invalid(format!("Field '{field}' must not be null.")))?;
     crate::domain::Label::parse(&value).map_err(|e| {
-        ApiError::new(super::error::ErrorCode::InvalidKeyName, format!("Invalid key name in '{field}': {e}."))
+        ApiError::new(
+            super::error::ErrorCode::InvalidKeyName,
+            format!("Invalid key name in '{field}': {e}."),
+        )
     })
 }
 
@@ -145,7 +154,9 @@ mod tests {
     #[test]
     fn passwords_arrive_in_both_shapes() {
         let text = body(r#"{"password": "secret"}"#).password.expect("some");
-        let chars = body(r#"{"password": ["s","e","c","r","e","t"]}"#).password.expect("some");
+        let chars = body(r#"{"password": ["s","e","c","r","e","t"]}"#)
+            .password
+            .expect("some");
         assert_eq!(text.expose(), chars.expose());
         assert!(body(r#"{"password": null}"#).password.is_none());
         assert!(body(r#"{"password": []}"#).password.is_none());
@@ -155,7 +166,10 @@ mod tests {
 
     #[test]
     fn usage_lists_are_split_and_cleaned() {
-        assert_eq!(body(r#"{"usage": ["A,B", " C ", ""]}"#).usage, ["A", "B", "C"]);
+        assert_eq!(
+            body(r#"{"usage": ["A,B", " C ", ""]}"#).usage,
+            ["A", "B", "C"]
+        );
         assert!(body(r#"{"usage": null}"#).usage.is_empty());
     }
 }

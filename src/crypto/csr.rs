@@ -79,7 +79,9 @@ fn requested_extensions(
     extensions.push(Extension {
         extn_id: ID_CE_SUBJECT_KEY_IDENTIFIER,
         critical: false,
-        extn_value: OctetString::new(OctetString::new(subject_key_identifier(public_key))?.to_der()?)?,
+        extn_value: OctetString::new(
+            OctetString::new(subject_key_identifier(public_key))?.to_der()?,
+        )?,
     });
     Ok(extensions)
 }
@@ -107,7 +109,11 @@ fn key_usage_der(usages: &[KeyUsage]) -> Result<Vec<u8>, CryptoError> {
         bits |= 0x8000 >> position;
     }
     let [high, low] = bits.to_be_bytes();
-    let bytes: Vec<u8> = if low == 0 { vec![high] } else { vec![high, low] };
+    let bytes: Vec<u8> = if low == 0 {
+        vec![high]
+    } else {
+        vec![high, low]
+    };
     let last = bytes.last().copied().unwrap_or_default();
     // `usages` is never empty here, so the last byte has a set bit and fewer than 8 are unused.
     let unused = u8::try_from(last.trailing_zeros().min(7)).unwrap_or(0);
@@ -141,7 +147,10 @@ mod tests {
     #[test]
     fn key_usage_encodes_like_the_real_tsb() {
         // The real CSR's digitalSignature: 03 02 07 80.
-        assert_eq!(key_usage_der(&[KeyUsage::DigitalSignature]).ok(), Some(vec![3, 2, 7, 0x80]));
+        assert_eq!(
+            key_usage_der(&[KeyUsage::DigitalSignature]).ok(),
+            Some(vec![3, 2, 7, 0x80])
+        );
         // decipherOnly needs a second byte with seven unused bits.
         assert_eq!(
             key_usage_der(&[KeyUsage::DigitalSignature, KeyUsage::DecipherOnly]).ok(),

@@ -28,20 +28,90 @@ enum Kind {
 /// the TSB's request DTO (see `docs/decisions.md`).
 fn ordered(subject: &SubjectAttributes) -> [(&'static str, &'static str, Kind, Option<&str>); 14] {
     [
-        ("2.5.4.6", "country", Kind::Printable, subject.country.as_deref()),
-        ("2.5.4.8", "stateOrProvinceName", Kind::Directory, subject.state_or_province_name.as_deref()),
-        ("2.5.4.7", "locality", Kind::Directory, subject.locality.as_deref()),
-        ("2.5.4.10", "organizationName", Kind::Directory, subject.organization_name.as_deref()),
-        ("2.5.4.97", "organizationIdentifier", Kind::Directory, subject.organization_identifier.as_deref()),
-        ("2.5.4.11", "organizationUnitName", Kind::Directory, subject.organization_unit_name.as_deref()),
-        ("2.5.4.3", "commonName", Kind::Directory, Some(subject.common_name.as_str())),
-        ("1.2.840.113549.1.9.1", "email", Kind::Ia5, subject.email.as_deref()),
-        ("2.5.4.12", "title", Kind::Directory, subject.title.as_deref()),
-        ("2.5.4.4", "surname", Kind::Directory, subject.surname.as_deref()),
-        ("2.5.4.42", "givenName", Kind::Directory, subject.given_name.as_deref()),
-        ("2.5.4.43", "initials", Kind::Directory, subject.initials.as_deref()),
-        ("2.5.4.65", "pseudonym", Kind::Directory, subject.pseudonym.as_deref()),
-        ("2.5.4.44", "generationQualifier", Kind::Directory, subject.generation_qualifier.as_deref()),
+        (
+            "2.5.4.6",
+            "country",
+            Kind::Printable,
+            subject.country.as_deref(),
+        ),
+        (
+            "2.5.4.8",
+            "stateOrProvinceName",
+            Kind::Directory,
+            subject.state_or_province_name.as_deref(),
+        ),
+        (
+            "2.5.4.7",
+            "locality",
+            Kind::Directory,
+            subject.locality.as_deref(),
+        ),
+        (
+            "2.5.4.10",
+            "organizationName",
+            Kind::Directory,
+            subject.organization_name.as_deref(),
+        ),
+        (
+            "2.5.4.97",
+            "organizationIdentifier",
+            Kind::Directory,
+            subject.organization_identifier.as_deref(),
+        ),
+        (
+            "2.5.4.11",
+            "organizationUnitName",
+            Kind::Directory,
+            subject.organization_unit_name.as_deref(),
+        ),
+        (
+            "2.5.4.3",
+            "commonName",
+            Kind::Directory,
+            Some(subject.common_name.as_str()),
+        ),
+        (
+            "1.2.840.113549.1.9.1",
+            "email",
+            Kind::Ia5,
+            subject.email.as_deref(),
+        ),
+        (
+            "2.5.4.12",
+            "title",
+            Kind::Directory,
+            subject.title.as_deref(),
+        ),
+        (
+            "2.5.4.4",
+            "surname",
+            Kind::Directory,
+            subject.surname.as_deref(),
+        ),
+        (
+            "2.5.4.42",
+            "givenName",
+            Kind::Directory,
+            subject.given_name.as_deref(),
+        ),
+        (
+            "2.5.4.43",
+            "initials",
+            Kind::Directory,
+            subject.initials.as_deref(),
+        ),
+        (
+            "2.5.4.65",
+            "pseudonym",
+            Kind::Directory,
+            subject.pseudonym.as_deref(),
+        ),
+        (
+            "2.5.4.44",
+            "generationQualifier",
+            Kind::Directory,
+            subject.generation_qualifier.as_deref(),
+        ),
     ]
 }
 
@@ -102,7 +172,12 @@ mod tests {
         let tags: Vec<Tag> = name.iter().map(|atv| atv.value.tag()).collect();
         assert_eq!(
             tags,
-            [Tag::PrintableString, Tag::Utf8String, Tag::PrintableString, Tag::Ia5String]
+            [
+                Tag::PrintableString,
+                Tag::Utf8String,
+                Tag::PrintableString,
+                Tag::Ia5String
+            ]
         );
     }
 
@@ -112,6 +187,8 @@ mod tests {
             country: Some("Ü1".into()),
             ..subject()
         };
-        assert!(matches!(subject_name(&bad), Err(CryptoError::InvalidSubject(m)) if m.contains("country")));
+        assert!(
+            matches!(subject_name(&bad), Err(CryptoError::InvalidSubject(m)) if m.contains("country"))
+        );
     }
 }

@@ -19,6 +19,9 @@ mod tests {
         assert!(text.starts_with("-----BEGIN NEW CERTIFICATE REQUEST-----\n"));
         assert!(text.ends_with("\n-----END NEW CERTIFICATE REQUEST-----\n"));
         assert!(!text.contains('\r'));
-        assert!(text.lines().all(|line| line.len() <= 64 || line.starts_with("-----")));
+        assert!(
+            text.lines()
+                .all(|line| line.len() <= 64 || line.starts_with("-----"))
+        );
     }
 }

@@ -4,8 +4,8 @@ use super::CryptoError;
 use crate::domain::{DigestAlgorithm, RsaBits, SecretBytes};
 use der::asn1::AnyRef;
 use rand::CryptoRng;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use rsa::Pkcs1v15Sign;
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use sha2::Digest;
 use spki::{AlgorithmIdentifierOwned, ObjectIdentifier};
 

@@ -86,7 +86,13 @@ mod tests {
 
     #[test]
     fn ordinary_labels_are_accepted() {
-        for ok in ["sub_certificate_key", "a", "key-1.2", "Schlüssel", "with space"] {
+        for ok in [
+            "sub_certificate_key",
+            "a",
+            "key-1.2",
+            "Schlüssel",
+            "with space",
+        ] {
             assert_eq!(Label::parse(ok).map(|l| l.0), Ok(ok.to_owned()));
         }
         assert!(Label::parse(&"x".repeat(MAX_LABEL_BYTES)).is_ok());
@@ -97,7 +103,14 @@ mod tests {
         assert_eq!(Label::parse(""), Err(LabelError::Empty));
         assert_eq!(Label::parse(&"x".repeat(256)), Err(LabelError::TooLong));
         assert_eq!(Label::parse(".."), Err(LabelError::DotName));
-        for bad in ["a/b", "a\\b", "nul\0", "line\nbreak", "bidi\u{202E}", "iso\u{2066}"] {
+        for bad in [
+            "a/b",
+            "a\\b",
+            "nul\0",
+            "line\nbreak",
+            "bidi\u{202E}",
+            "iso\u{2066}",
+        ] {
             assert!(
                 matches!(Label::parse(bad), Err(LabelError::ForbiddenCharacter(_))),
                 "{bad:?}"

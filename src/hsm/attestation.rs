@@ -52,8 +52,12 @@ impl AttestationKey {
 
     /// Signs `xml` (UTF-8 bytes) with SHA256withRSA.
     pub(crate) fn sign(&self, xml: &str) -> Result<String, HsmError> {
-        let signature =
-            rsa::sign_pkcs1v15(&self.key, DigestAlgorithm::Sha256, xml.as_bytes(), &mut rand::rng())?;
+        let signature = rsa::sign_pkcs1v15(
+            &self.key,
+            DigestAlgorithm::Sha256,
+            xml.as_bytes(),
+            &mut rand::rng(),
+        )?;
         Ok(STANDARD.encode(signature))
     }
 }
@@ -91,12 +95,18 @@ pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
     element(&mut xml, "algorithm", Some(info.algorithm.tsb_name()));
     element(&mut xml, "algorithm_oid", Some(info.algorithm.oid()));
     element(&mut xml, "curve_oid", None);
-    element(&mut xml, "key_size", info.key_size.map(|s| s.to_string()).as_deref());
+    element(
+        &mut xml,
+        "key_size",
+        info.key_size.map(|s| s.to_string()).as_deref(),
+    );
     let public_key = info.public_key.as_ref().map(|der| STANDARD.encode(der));
     element(&mut xml, "public_key", public_key.as_deref());
     xml.push_str(&attributes_xml(&info.attributes));
     if info.policy.is_some() {
-        xml.push_str("  <policy>\n    <key_status><blocked>false</blocked></key_status>\n  </policy>\n");
+        xml.push_str(
+            "  <policy>\n    <key_status><blocked>false</blocked></key_status>\n  </policy>\n",
+        );
     }
     xml.push_str("</private_key>\n");
     xml

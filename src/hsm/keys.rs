@@ -117,7 +117,11 @@ impl Hsm {
     }
 
     /// Deletes a key if its password matches and it is destroyable.
-    pub async fn delete_key(&self, label: Label, password: Option<Password>) -> Result<(), HsmError> {
+    pub async fn delete_key(
+        &self,
+        label: Label,
+        password: Option<Password>,
+    ) -> Result<(), HsmError> {
         self.blocking(move |inner| {
             let outcome = inner.store.remove_if(&label, |record| {
                 if !password::matches(record.password.as_ref(), password.as_ref()) {

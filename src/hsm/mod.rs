@@ -35,8 +35,11 @@ pub trait RsaKeySupply: Send + Sync + 'static {
 pub struct HsmOptions {
     /// The name reported as `attestationKeyName` (the TSB's default is `attestation-key`).
     pub attestation_key_name: String,
-    /// Ready-made RSA keys, if any (also used for the attestation key on first start).
+    /// Ready-made RSA keys for new keys, if any.
     pub rsa_supply: Option<Arc<dyn RsaKeySupply>>,
+    /// The attestation key to store on first start (generated when `None`). Ignored when
+    /// the store already has one: the attestation key never changes once created.
+    pub initial_attestation_key: Option<rsa::PrivateKey>,
 }
 
 impl Default for HsmOptions {
@@ -44,6 +47,7 @@ impl Default for HsmOptions {
         Self {
             attestation_key_name: "attestation-key".to_owned(),
             rsa_supply: None,
+            initial_attestation_key: None,
         }
     }
 }
@@ -74,9 +78,13 @@ impl Hsm {
     pub async fn open(store: KeyStore, options: HsmOptions) -> Result<Self, HsmError> {
         run_blocking(move || {
             let supply = options.rsa_supply;
+            let initial = options.initial_attestation_key;
             let attestation =
                 AttestationKey::load_or_create(&store, options.attestation_key_name, || {
-                    rsa_key(supply.as_deref(), AttestationKey::BITS)
+                    match initial {
+                        Some(key) => Ok(key),
+                        None => Ok(rsa::generate(&mut rand::rng(), AttestationKey::BITS)?),
+                    }
                 })?;
             Ok(Self {
                 inner: Arc::new(Inner {

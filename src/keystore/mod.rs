@@ -55,7 +55,9 @@ pub struct KeyStore {
 
 impl std::fmt::Debug for KeyStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyStore").field("keys", &self.keys.len()).finish()
+        f.debug_struct("KeyStore")
+            .field("keys", &self.keys.len())
+            .finish()
     }
 }
 
@@ -165,10 +167,20 @@ impl KeyStore {
 
     /// Stores one of the emulator's own objects unless it exists; returns the stored value
     /// (the existing one if another writer won). Durable when it returns.
-    pub fn meta_insert_if_absent(&self, name: &str, value: &[u8]) -> Result<Vec<u8>, KeyStoreError> {
-        let stored = match self.meta.compare_and_swap(name, None::<&[u8]>, Some(value))? {
+    pub fn meta_insert_if_absent(
+        &self,
+        name: &str,
+        value: &[u8],
+    ) -> Result<Vec<u8>, KeyStoreError> {
+        let stored = match self
+            .meta
+            .compare_and_swap(name, None::<&[u8]>, Some(value))?
+        {
             Ok(()) => value.to_vec(),
-            Err(clash) => clash.current.map(|v| v.to_vec()).unwrap_or_else(|| value.to_vec()),
+            Err(clash) => clash
+                .current
+                .map(|v| v.to_vec())
+                .unwrap_or_else(|| value.to_vec()),
         };
         self.db.flush()?;
         Ok(stored)

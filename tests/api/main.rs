@@ -1,0 +1,13 @@
+//! The integration suite: one binary, one module per resource. Most tests call the router
+//! directly (`helpers::spawn_app`); `server` runs the real binary on a socket.
+
+// A failed expectation in a test is a test failure, which is what panics are for here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod csr;
+mod errors;
+mod helpers;
+mod keys;
+mod openssl;
+mod server;
+mod service;
