@@ -20,7 +20,8 @@ pub fn router() -> Router<AppState> {
         .route("/v1/key", post(create).get(list))
         .route("/v1/key/attributes", post(attributes))
         .route("/v1/key/deleteKey", post(delete_by_body))
-        .route("/v1/key/{keyName}", axum::routing::delete(delete_by_path))
+        // No source names `GET /v1/key/{keyName}`; it answers like `…/attributes`.
+        .route("/v1/key/{keyName}", get(attributes_by_path).delete(delete_by_path))
         .route("/v1/key/{keyName}/attributes", get(attributes_by_path))
 }
 

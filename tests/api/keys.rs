@@ -258,7 +258,8 @@ async fn both_attribute_endpoints_describe_the_key_as_creation_did() {
         )
         .await;
     let by_path = app.get("/v1/key/described/attributes").await;
-    for reply in [&by_body, &by_path] {
+    let by_alias = app.get("/v1/key/described").await;
+    for reply in [&by_body, &by_path, &by_alias] {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let mut json = reply.body["json"].clone();
         let mut expected = created["json"].clone();
