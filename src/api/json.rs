@@ -165,6 +165,66 @@ mod tests {
         assert_eq!(strip(r#"{"a": 1, "b": 2}"#), r#"{"a": 1, "b": 2}"#);
     }
 
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            // Strings full of the characters the pre-pass looks at.
+            "[,\\]}{\"a-z ]{0,12}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z,}\\]]{0,6}", inner, 0..6)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Adds a comma before every closing bracket of a non-empty container, outside strings.
+    fn with_trailing_commas(value: &serde_json::Value) -> String {
+        match value {
+            serde_json::Value::Array(items) if !items.is_empty() => {
+                let items: Vec<String> = items.iter().map(with_trailing_commas).collect();
+                format!("[{},]", items.join(","))
+            }
+            serde_json::Value::Object(map) if !map.is_empty() => {
+                let members: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{}: {}",
+                            serde_json::Value::from(k.as_str()),
+                            with_trailing_commas(v)
+                        )
+                    })
+                    .collect();
+                format!("{{ {} ,\n}}", members.join(", "))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn valid_json_passes_through_unchanged(value in json_value()) {
+            for text in [value.to_string(), serde_json::to_string_pretty(&value).unwrap_or_default()] {
+                let stripped = strip_trailing_commas(text.as_bytes());
+                proptest::prop_assert_eq!(stripped.as_ref(), text.as_bytes());
+            }
+        }
+
+        #[test]
+        fn trailing_commas_parse_to_the_same_value(value in json_value()) {
+            let lenient = with_trailing_commas(&value);
+            let parsed: serde_json::Value = serde_json::from_slice(&strip_trailing_commas(lenient.as_bytes()))
+                .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {lenient}")))?;
+            proptest::prop_assert_eq!(parsed, value);
+        }
+    }
+
     #[test]
     fn parse_names_the_bad_field() {
         #[derive(serde::Deserialize, Debug)]

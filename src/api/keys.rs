@@ -21,7 +21,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/key/attributes", post(attributes))
         .route("/v1/key/deleteKey", post(delete_by_body))
         // No source names `GET /v1/key/{keyName}`; it answers like `…/attributes`.
-        .route("/v1/key/{keyName}", get(attributes_by_path).delete(delete_by_path))
+        .route(
+            "/v1/key/{keyName}",
+            get(attributes_by_path).delete(delete_by_path),
+        )
         .route("/v1/key/{keyName}/attributes", get(attributes_by_path))
 }
 
