@@ -55,18 +55,7 @@ async fn creating_the_seed_key_answers_201_with_the_full_key_info_envelope() {
 
     // The public key is the fixture's (openssl derives it from the private key file).
     let spki = b64(&info["publicKey"]);
-    let fixture = crate::helpers::fixtures().join("keys/rsa-4096-1.pem");
-    let expected = openssl::run(
-        &[
-            "pkey",
-            "-in",
-            fixture.to_str().expect("utf-8"),
-            "-pubout",
-            "-outform",
-            "DER",
-        ],
-        b"",
-    );
+    let expected = openssl::fixture_public_key("rsa-4096-1");
     assert_eq!(spki, expected);
     let text = openssl::run(
         &["pkey", "-pubin", "-inform", "DER", "-noout", "-text"],
@@ -111,62 +100,22 @@ async fn the_attestation_xml_is_well_formed_and_openssl_verifies_its_signature()
     let published = app.get("/_emulator/attestation-key").await;
     assert_eq!(published.status, StatusCode::OK);
     assert_eq!(published.body["attestationKeyName"], "attestation-key");
-    let fixture = crate::helpers::fixtures().join("keys/attestation-rsa-2048.pem");
-    let expected = openssl::run(
-        &[
-            "pkey",
-            "-in",
-            fixture.to_str().expect("utf-8"),
-            "-pubout",
-            "-outform",
-            "DER",
-        ],
-        b"",
-    );
-    assert_eq!(b64(&published.body["publicKey"]), expected);
+    let attestation_key = openssl::fixture_public_key("attestation-rsa-2048");
+    assert_eq!(b64(&published.body["publicKey"]), attestation_key);
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let public_pem = openssl::run(&["pkey", "-pubin", "-inform", "DER"], &expected);
-    std::fs::write(dir.path().join("attestation.pem"), public_pem).expect("write");
-    std::fs::write(dir.path().join("key.xml"), xml).expect("write");
-    std::fs::write(dir.path().join("key.sig"), b64(&body["xmlSignature"])).expect("write");
-    let path = |name: &str| dir.path().join(name).to_str().expect("utf-8").to_owned();
-    let verified = openssl::output(
-        &[
-            "dgst",
-            "-sha256",
-            "-verify",
-            &path("attestation.pem"),
-            "-signature",
-            &path("key.sig"),
-            &path("key.xml"),
-        ],
-        b"",
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&verified.stdout).trim(),
-        "Verified OK"
-    );
-
+    let signature = b64(&body["xmlSignature"]);
+    assert!(openssl::verifies_sha256(
+        &attestation_key,
+        &signature,
+        xml.as_bytes()
+    ));
     // A changed document does not verify.
-    std::fs::write(
-        dir.path().join("key.xml"),
-        xml.replace("attested", "attestee"),
-    )
-    .expect("write");
-    let tampered = openssl::output(
-        &[
-            "dgst",
-            "-sha256",
-            "-verify",
-            &path("attestation.pem"),
-            "-signature",
-            &path("key.sig"),
-            &path("key.xml"),
-        ],
-        b"",
-    );
-    assert!(!tampered.status.success());
+    let tampered = xml.replace("attested", "attestee");
+    assert!(!openssl::verifies_sha256(
+        &attestation_key,
+        &signature,
+        tampered.as_bytes()
+    ));
 }
 
 #[tokio::test]

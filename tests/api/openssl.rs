@@ -77,3 +77,40 @@ pub fn make_csr(dir: &Path, key: &Path, config: &str, digest: &str) -> Vec<u8> {
         b"",
     )
 }
+
+/// The DER SPKI of a fixture key, derived by openssl from the private key file.
+pub fn fixture_public_key(name: &str) -> Vec<u8> {
+    let path = crate::helpers::fixtures().join(format!("keys/{name}.pem"));
+    let path = path.to_str().expect("utf-8 path");
+    run(&["pkey", "-in", path, "-pubout", "-outform", "DER"], b"")
+}
+
+/// Whether openssl accepts `signature` as an RSASSA-PKCS1-v1_5 SHA-256 signature over
+/// `data` by the key whose DER SPKI is `public_key`.
+pub fn verifies_sha256(public_key: &[u8], signature: &[u8], data: &[u8]) -> bool {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("written");
+        path.to_str().expect("utf-8 path").to_owned()
+    };
+    let public_pem = run(&["pkey", "-pubin", "-inform", "DER"], public_key);
+    let (key, sig, data) = (
+        write("key.pem", &public_pem),
+        write("data.sig", signature),
+        write("data", data),
+    );
+    let result = output(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            &key,
+            "-signature",
+            &sig,
+            &data,
+        ],
+        b"",
+    );
+    result.status.success() && String::from_utf8_lossy(&result.stdout).trim() == "Verified OK"
+}
