@@ -4,6 +4,7 @@
 //! callers decide between the operating system's generator and a seeded one.
 
 pub mod csr;
+pub mod hash;
 mod name;
 pub mod password;
 pub mod pem;
@@ -27,4 +28,11 @@ pub enum CryptoError {
     /// A subject attribute value is not acceptable (message names the attribute).
     #[error("{0}")]
     InvalidSubject(String),
+    /// The payload or signature does not fit the algorithm (wrong digest length, too long
+    /// for the key, malformed signature); the message says what is wrong.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The key cannot do what was asked (e.g. an `ETH` signature with a non-secp256k1 key).
+    #[error("{0}")]
+    Unsupported(String),
 }

@@ -9,6 +9,7 @@ mod key;
 mod label;
 mod password;
 mod secret;
+mod signature;
 mod time;
 
 pub use attributes::{KeyAttributes, RequestedAttributes};
@@ -19,4 +20,5 @@ pub use key::{KeyAlgorithm, KeySpec, RsaBits};
 pub use label::{Label, LabelError};
 pub use password::{Password, PasswordHash};
 pub use secret::SecretBytes;
+pub use signature::{HashAlgorithm, Hashing, SignatureAlgorithm, SignatureFormat, SignatureScheme};
 pub use time::Timestamp;
