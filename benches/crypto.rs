@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
 use tsb_emulator::crypto::{csr, rsa};
 use tsb_emulator::domain::{
-    DigestAlgorithm, ExtendedKeyUsage, KeyAlgorithm, KeyAttributes, KeyUsage, RequestedAttributes,
+    ExtendedKeyUsage, HashAlgorithm, KeyAlgorithm, KeyAttributes, KeyUsage, RequestedAttributes,
     RsaBits, SubjectAttributes,
 };
 use tsb_emulator::keystore::{KeyRecord, KeyStore};
@@ -53,7 +53,7 @@ fn csr_building(c: &mut Criterion) {
                     subject: &subject,
                     key_usage: &[KeyUsage::DigitalSignature],
                     extended_key_usage: &[ExtendedKeyUsage::AnyExtendedKeyUsage],
-                    digest: DigestAlgorithm::Sha256,
+                    digest: HashAlgorithm::Sha256,
                 };
                 csr::build_rsa_csr(&key, params, &mut rand::rng()).unwrap()
             })

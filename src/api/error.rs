@@ -29,6 +29,10 @@ pub enum ErrorCode {
     KeyAlreadyExisting,
     /// 610 `res.error.invalid.key.name`.
     InvalidKeyName,
+    /// 612 `res.error.invalid.payload`.
+    InvalidPayload,
+    /// 613 `res.error.invalid.key.type`.
+    InvalidKeyType,
     /// 611 `res.error.unsupported.operation`.
     UnsupportedOperation,
     /// 614 `res.error.operation.forbidden.for.key`.
@@ -37,6 +41,8 @@ pub enum ErrorCode {
     KeyPasswordMismatch,
     /// 630 `res.error.invalid.address.on.non.ska.key`.
     InvalidAddressOnNonSkaKey,
+    /// 635 `res.error.encoding.exception`.
+    EncodingException,
     /// 650 `res.error.key.not.existent`.
     KeyNotExistent,
     /// 701 `res.error.in.hsm`.
@@ -55,10 +61,13 @@ impl ErrorCode {
             Self::AlgorithmNotSupportedByKey => 607,
             Self::KeyAlreadyExisting => 608,
             Self::InvalidKeyName => 610,
+            Self::InvalidPayload => 612,
+            Self::InvalidKeyType => 613,
             Self::UnsupportedOperation => 611,
             Self::OperationForbiddenForKey => 614,
             Self::KeyPasswordMismatch => 620,
             Self::InvalidAddressOnNonSkaKey => 630,
+            Self::EncodingException => 635,
             Self::KeyNotExistent => 650,
             Self::InHsm => 701,
         }
@@ -75,10 +84,13 @@ impl ErrorCode {
             Self::AlgorithmNotSupportedByKey => "res.error.algorithm.not.supported.by.key",
             Self::KeyAlreadyExisting => "res.error.key.already.existing",
             Self::InvalidKeyName => "res.error.invalid.key.name",
+            Self::InvalidPayload => "res.error.invalid.payload",
+            Self::InvalidKeyType => "res.error.invalid.key.type",
             Self::UnsupportedOperation => "res.error.unsupported.operation",
             Self::OperationForbiddenForKey => "res.error.operation.forbidden.for.key",
             Self::KeyPasswordMismatch => "res.error.key.password.mismatch",
             Self::InvalidAddressOnNonSkaKey => "res.error.invalid.address.on.non.ska.key",
+            Self::EncodingException => "res.error.encoding.exception",
             Self::KeyNotExistent => "res.error.key.not.existent",
             Self::InHsm => "res.error.in.hsm",
         }
@@ -165,6 +177,10 @@ impl From<HsmError> for ApiError {
                 Self::new(ErrorCode::AlgorithmNotSupportedByKey, message)
             }
             HsmError::InvalidInput(_) => Self::new(ErrorCode::InputValidationFailed, message),
+            HsmError::HsmRefused(_) => Self::new(ErrorCode::InHsm, message),
+            HsmError::InvalidPayload(_) => Self::new(ErrorCode::InvalidPayload, message),
+            HsmError::InvalidKeyType(_) => Self::new(ErrorCode::InvalidKeyType, message),
+            HsmError::Encoding(_) => Self::new(ErrorCode::EncodingException, message),
             HsmError::Storage(ref cause) => Self::internal(ErrorCode::Technical, cause),
             HsmError::Crypto(ref cause) => Self::internal(ErrorCode::InHsm, cause),
             HsmError::Internal(_) => Self::internal(ErrorCode::Technical, &error),

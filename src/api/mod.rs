@@ -11,6 +11,7 @@ pub mod error;
 mod json;
 mod keys;
 mod service;
+mod sign;
 mod wire;
 
 pub use service::EMULATED_TSB_VERSION;
@@ -50,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(keys::router())
         .merge(certificates::router())
         .merge(service::router())
+        .merge(sign::router())
         .merge(emulator::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)

@@ -135,6 +135,54 @@ pub fn label(field: &str, value: Option<String>) -> Result<crate::domain::Label,
     })
 }
 
+/// Decodes a required standard-base64 field (padding required, no line breaks), 635 if it
+/// is not base64.
+pub fn base64_field(field: &str, value: Option<&str>) -> Result<Vec<u8>, ApiError> {
+    use base64::Engine;
+    let value =
+        value.ok_or_else(|| ApiError::invalid(format!("Field '{field}' must not be null.")))?;
+    base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|_| {
+            ApiError::new(
+                super::error::ErrorCode::EncodingException,
+                format!("The '{field}' is not valid 'base64' encoded."),
+            )
+        })
+}
+
+/// Decodes a payload as its `payloadType` says: hex for `HEX`, base64 otherwise.
+pub fn payload(value: Option<&str>, payload_type: Option<&str>) -> Result<Vec<u8>, ApiError> {
+    match payload_type.unwrap_or("UNSPECIFIED") {
+        "HEX" => {
+            let value =
+                value.ok_or_else(|| ApiError::invalid("Field 'payload' must not be null."))?;
+            hex::decode(value).map_err(|_| {
+                ApiError::new(
+                    super::error::ErrorCode::EncodingException,
+                    "The 'payload' is not valid 'hex' encoded.",
+                )
+            })
+        }
+        "UNSPECIFIED" | "ISO_20022" | "PDF" | "BTC" | "ETH" => base64_field("payload", value),
+        other => Err(ApiError::invalid(format!(
+            "Value '{other}' is not valid for field payloadType."
+        ))),
+    }
+}
+
+/// Parses a required enum field, naming the field and value if it is not valid.
+pub fn required_enum<T: std::str::FromStr>(
+    field: &str,
+    value: Option<&str>,
+) -> Result<T, ApiError> {
+    let value =
+        value.ok_or_else(|| ApiError::invalid(format!("Field '{field}' must not be null.")))?;
+    value
+        .parse()
+        .map_err(|_| ApiError::invalid(format!("Value '{value}' is not valid for field {field}.")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

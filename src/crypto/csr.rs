@@ -5,7 +5,7 @@
 //! usage (critical), key usage (critical) and a subject key identifier, in that order.
 
 use super::{CryptoError, name, rsa};
-use crate::domain::{DigestAlgorithm, ExtendedKeyUsage, KeyUsage, SubjectAttributes};
+use crate::domain::{ExtendedKeyUsage, HashAlgorithm, KeyUsage, SubjectAttributes};
 use der::asn1::{BitString, OctetString, SetOfVec};
 use der::{Decode, Encode};
 use rand::CryptoRng;
@@ -28,7 +28,7 @@ pub struct CsrParams<'a> {
     /// Requested extended key usages; none means no extended-key-usage extension.
     pub extended_key_usage: &'a [ExtendedKeyUsage],
     /// The digest of the RSASSA-PKCS1-v1_5 signature.
-    pub digest: DigestAlgorithm,
+    pub digest: HashAlgorithm,
 }
 
 /// Builds and signs a CSR with an RSA key; returns its DER encoding.
@@ -50,7 +50,7 @@ pub fn build_rsa_csr(
     let signature = rsa::sign_pkcs1v15(key, params.digest, &info.to_der()?, rng)?;
     let request = CertReq {
         info,
-        algorithm: rsa::pkcs1v15_algorithm_identifier(params.digest),
+        algorithm: rsa::pkcs1v15_algorithm_identifier(params.digest)?,
         signature: BitString::from_bytes(&signature)?,
     };
     Ok(request.to_der()?)

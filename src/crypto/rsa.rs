@@ -1,12 +1,11 @@
-//! RSA keys: generation, PKCS#8/SPKI encoding and PKCS#1 v1.5 signatures.
+//! RSA keys: generation, PKCS#8/SPKI encoding, PKCS#1 v1.5 and PSS signatures.
 
-use super::CryptoError;
-use crate::domain::{DigestAlgorithm, RsaBits, SecretBytes};
+use super::{CryptoError, hash};
+use crate::domain::{HashAlgorithm, Hashing, RsaBits, SecretBytes, SignatureScheme};
 use der::asn1::AnyRef;
 use rand::CryptoRng;
-use rsa::Pkcs1v15Sign;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
-use sha2::Digest;
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use rsa::{Pkcs1v15Sign, PublicKey, pss::Pss};
 use spki::{AlgorithmIdentifierOwned, ObjectIdentifier};
 
 pub use rsa::PrivateKey;
@@ -48,45 +47,183 @@ pub fn public_spki_der(key: &PrivateKey) -> Result<Vec<u8>, CryptoError> {
         .map_err(|e| CryptoError::InvalidKey(e.to_string()))
 }
 
-/// Signs `message` with RSASSA-PKCS1-v1_5 over the given digest. The output is deterministic.
+/// Runs `$body` with `$D` bound to the digest type of an RSA-capable hash algorithm.
+macro_rules! with_digest {
+    ($algorithm:expr, $D:ident => $body:expr) => {
+        match $algorithm {
+            HashAlgorithm::Sha1 => {
+                type $D = sha1::Sha1;
+                Ok($body)
+            }
+            HashAlgorithm::Sha224 => {
+                type $D = sha2::Sha224;
+                Ok($body)
+            }
+            HashAlgorithm::Sha256 => {
+                type $D = sha2::Sha256;
+                Ok($body)
+            }
+            HashAlgorithm::Sha384 => {
+                type $D = sha2::Sha384;
+                Ok($body)
+            }
+            HashAlgorithm::Sha512 => {
+                type $D = sha2::Sha512;
+                Ok($body)
+            }
+            other => Err(CryptoError::Unsupported(format!(
+                "RSA signatures with {other:?} are not supported"
+            ))),
+        }
+    };
+}
+
+/// The digest the RSA primitive signs, and the hash that made it (`None`: raw payload).
+fn prepare(
+    hashing: Hashing,
+    pss: bool,
+    payload: &[u8],
+) -> Result<(Option<HashAlgorithm>, Vec<u8>), CryptoError> {
+    match hashing {
+        Hashing::Hash(algorithm) => Ok((Some(algorithm), hash::digest(algorithm, payload))),
+        Hashing::Prehashed(algorithm) => {
+            check_digest_len(algorithm, payload)?;
+            Ok((Some(algorithm), payload.to_vec()))
+        }
+        // NONE_WITH_RSA_PSS: the digest's length tells which hash made it.
+        Hashing::None if pss => {
+            let algorithm = [
+                HashAlgorithm::Sha1,
+                HashAlgorithm::Sha224,
+                HashAlgorithm::Sha256,
+                HashAlgorithm::Sha384,
+                HashAlgorithm::Sha512,
+            ]
+            .into_iter()
+            .find(|a| a.output_len() == payload.len())
+            .ok_or_else(|| {
+                CryptoError::InvalidInput(format!(
+                    "The payload of NONE_WITH_RSA_PSS must be a SHA-1 or SHA-2 digest (20, 28, 32, 48 or 64 bytes), not {} bytes.",
+                    payload.len()
+                ))
+            })?;
+            Ok((Some(algorithm), payload.to_vec()))
+        }
+        Hashing::None => Ok((None, payload.to_vec())),
+    }
+}
+
+/// A pre-hashed payload must be exactly one digest long.
+pub fn check_digest_len(algorithm: HashAlgorithm, payload: &[u8]) -> Result<(), CryptoError> {
+    if payload.len() == algorithm.output_len() {
+        Ok(())
+    } else {
+        Err(CryptoError::InvalidInput(format!(
+            "The payload must be a {}-byte {algorithm:?} digest, not {} bytes.",
+            algorithm.output_len(),
+            payload.len()
+        )))
+    }
+}
+
+/// Signs `payload` with RSASSA-PKCS1-v1_5 or RSASSA-PSS (MGF1 with the same hash, salt length
+/// equal to the hash length) as `scheme` says.
+pub fn sign(
+    key: &PrivateKey,
+    scheme: SignatureScheme,
+    payload: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, CryptoError> {
+    let signature = match scheme {
+        SignatureScheme::RsaPkcs1v15(hashing) => match prepare(hashing, false, payload)? {
+            (Some(algorithm), digest) => {
+                with_digest!(algorithm, D => key.sign_with_rng(rng, Pkcs1v15Sign::new::<D>(), &digest))?
+            }
+            (None, raw) => key.sign_with_rng(rng, Pkcs1v15Sign::new_unprefixed(), &raw),
+        },
+        SignatureScheme::RsaPss(hashing) => match prepare(hashing, true, payload)? {
+            (Some(algorithm), digest) => {
+                with_digest!(algorithm, D => key.sign_with_rng(rng, Pss::<D>::new(), &digest))?
+            }
+            (None, _) => return Err(CryptoError::Unsupported("PSS needs a hash".into())),
+        },
+        other => {
+            return Err(CryptoError::Unsupported(format!(
+                "{other:?} is not an RSA scheme"
+            )));
+        }
+    };
+    // The only failure left for valid keys is a payload too long for the modulus.
+    signature.map_err(|e| {
+        CryptoError::InvalidInput(format!("The payload can not be signed with this key: {e}."))
+    })
+}
+
+/// Verifies an RSA signature with only the public key (DER SPKI); a wrong signature is
+/// `Ok(false)`.
+pub fn verify(
+    public_key_der: &[u8],
+    scheme: SignatureScheme,
+    payload: &[u8],
+    signature: &[u8],
+) -> Result<bool, CryptoError> {
+    let public = PublicKey::from_public_key_der(public_key_der)
+        .map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
+    let outcome = match scheme {
+        SignatureScheme::RsaPkcs1v15(hashing) => match prepare(hashing, false, payload)? {
+            (Some(algorithm), digest) => {
+                with_digest!(algorithm, D => public.verify(Pkcs1v15Sign::new::<D>(), &digest, signature))?
+            }
+            (None, raw) => public.verify(Pkcs1v15Sign::new_unprefixed(), &raw, signature),
+        },
+        SignatureScheme::RsaPss(hashing) => match prepare(hashing, true, payload)? {
+            (Some(algorithm), digest) => {
+                with_digest!(algorithm, D => public.verify(Pss::<D>::new(), &digest, signature))?
+            }
+            (None, _) => return Err(CryptoError::Unsupported("PSS needs a hash".into())),
+        },
+        other => {
+            return Err(CryptoError::Unsupported(format!(
+                "{other:?} is not an RSA scheme"
+            )));
+        }
+    };
+    Ok(outcome.is_ok())
+}
+
+/// Signs `message` with RSASSA-PKCS1-v1_5 over `digest` (certificates, attestation).
 pub fn sign_pkcs1v15(
     key: &PrivateKey,
-    digest: DigestAlgorithm,
+    digest: HashAlgorithm,
     message: &[u8],
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, CryptoError> {
-    let (scheme, hashed) = match digest {
-        DigestAlgorithm::Sha224 => (
-            Pkcs1v15Sign::new::<sha2::Sha224>(),
-            sha2::Sha224::digest(message).to_vec(),
-        ),
-        DigestAlgorithm::Sha256 => (
-            Pkcs1v15Sign::new::<sha2::Sha256>(),
-            sha2::Sha256::digest(message).to_vec(),
-        ),
-        DigestAlgorithm::Sha384 => (
-            Pkcs1v15Sign::new::<sha2::Sha384>(),
-            sha2::Sha384::digest(message).to_vec(),
-        ),
-        DigestAlgorithm::Sha512 => (
-            Pkcs1v15Sign::new::<sha2::Sha512>(),
-            sha2::Sha512::digest(message).to_vec(),
-        ),
-    };
-    key.sign_with_rng(rng, scheme, &hashed)
-        .map_err(|e| CryptoError::Signing(e.to_string()))
+    sign(
+        key,
+        SignatureScheme::RsaPkcs1v15(Hashing::Hash(digest)),
+        message,
+        rng,
+    )
 }
 
 /// The X.509 `AlgorithmIdentifier` of RSASSA-PKCS1-v1_5 with `digest` (NULL parameters).
-pub fn pkcs1v15_algorithm_identifier(digest: DigestAlgorithm) -> AlgorithmIdentifierOwned {
+pub fn pkcs1v15_algorithm_identifier(
+    digest: HashAlgorithm,
+) -> Result<AlgorithmIdentifierOwned, CryptoError> {
     let oid = match digest {
-        DigestAlgorithm::Sha224 => ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.14"),
-        DigestAlgorithm::Sha256 => ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
-        DigestAlgorithm::Sha384 => ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12"),
-        DigestAlgorithm::Sha512 => ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13"),
+        HashAlgorithm::Sha1 => "1.2.840.113549.1.1.5",
+        HashAlgorithm::Sha224 => "1.2.840.113549.1.1.14",
+        HashAlgorithm::Sha256 => "1.2.840.113549.1.1.11",
+        HashAlgorithm::Sha384 => "1.2.840.113549.1.1.12",
+        HashAlgorithm::Sha512 => "1.2.840.113549.1.1.13",
+        other => {
+            return Err(CryptoError::Unsupported(format!(
+                "no X.509 identifier for RSA with {other:?}"
+            )));
+        }
     };
-    AlgorithmIdentifierOwned {
-        oid,
+    Ok(AlgorithmIdentifierOwned {
+        oid: ObjectIdentifier::new_unwrap(oid),
         parameters: Some(AnyRef::NULL.into()),
-    }
+    })
 }

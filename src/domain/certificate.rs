@@ -1,5 +1,6 @@
 //! Certificate vocabulary (reference section 11.1): subjects, usages, signature algorithms.
 
+use super::HashAlgorithm;
 use std::str::FromStr;
 
 /// The subject of a CSR or certificate (`standardCertificateAttributes`).
@@ -136,27 +137,14 @@ wire_enum! {
     }
 }
 
-/// A message digest used by a signature scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DigestAlgorithm {
-    /// SHA-224.
-    Sha224,
-    /// SHA-256.
-    Sha256,
-    /// SHA-384.
-    Sha384,
-    /// SHA-512.
-    Sha512,
-}
-
 impl CertSignatureAlgorithm {
     /// The RSA PKCS#1 v1.5 digest of this algorithm, or `None` if it is not an RSA algorithm.
-    pub fn rsa_digest(self) -> Option<DigestAlgorithm> {
+    pub fn rsa_digest(self) -> Option<HashAlgorithm> {
         match self {
-            Self::Sha224WithRsa => Some(DigestAlgorithm::Sha224),
-            Self::Sha256WithRsa => Some(DigestAlgorithm::Sha256),
-            Self::Sha384WithRsa => Some(DigestAlgorithm::Sha384),
-            Self::Sha512WithRsa => Some(DigestAlgorithm::Sha512),
+            Self::Sha224WithRsa => Some(HashAlgorithm::Sha224),
+            Self::Sha256WithRsa => Some(HashAlgorithm::Sha256),
+            Self::Sha384WithRsa => Some(HashAlgorithm::Sha384),
+            Self::Sha512WithRsa => Some(HashAlgorithm::Sha512),
             Self::Sha256WithEcdsa | Self::Sha384WithEcdsa | Self::Sha512WithEcdsa => None,
         }
     }

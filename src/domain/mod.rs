@@ -13,9 +13,7 @@ mod signature;
 mod time;
 
 pub use attributes::{KeyAttributes, RequestedAttributes};
-pub use certificate::{
-    CertSignatureAlgorithm, DigestAlgorithm, ExtendedKeyUsage, KeyUsage, SubjectAttributes,
-};
+pub use certificate::{CertSignatureAlgorithm, ExtendedKeyUsage, KeyUsage, SubjectAttributes};
 pub use key::{KeyAlgorithm, KeySpec, RsaBits};
 pub use label::{Label, LabelError};
 pub use password::{Password, PasswordHash};

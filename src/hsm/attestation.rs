@@ -7,7 +7,7 @@
 use super::HsmError;
 use super::KeyInfo;
 use crate::crypto::rsa;
-use crate::domain::{DigestAlgorithm, KeyAttributes, RsaBits, Timestamp};
+use crate::domain::{HashAlgorithm, KeyAttributes, RsaBits, Timestamp};
 use crate::keystore::KeyStore;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -54,7 +54,7 @@ impl AttestationKey {
     pub(crate) fn sign(&self, xml: &str) -> Result<String, HsmError> {
         let signature = rsa::sign_pkcs1v15(
             &self.key,
-            DigestAlgorithm::Sha256,
+            HashAlgorithm::Sha256,
             xml.as_bytes(),
             &mut rand::rng(),
         )?;

@@ -30,8 +30,8 @@ impl Hsm {
         self.blocking(move |inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             if !record.attributes.sign {
-                return Err(HsmError::AttributesForbid(format!(
-                    "Key '{}' can not be used to sign as the sign attribute of the key is set to false.",
+                return Err(HsmError::HsmRefused(format!(
+                    "Error creating signature: the sign attribute of key '{}' is set to false.",
                     request.label
                 )));
             }
@@ -58,7 +58,9 @@ impl Hsm {
                 digest,
             };
             let der = csr::build_rsa_csr(&key, params, &mut rand::rng()).map_err(|e| match e {
-                crate::crypto::CryptoError::InvalidSubject(message) => HsmError::InvalidInput(message),
+                crate::crypto::CryptoError::InvalidSubject(message) => {
+                    HsmError::InvalidInput(message)
+                }
                 other => other.into(),
             })?;
             Ok(pem::encode(pem::CSR_LABEL, &der))

@@ -25,6 +25,19 @@ pub enum HsmError {
     /// The requested algorithm does not fit the key (607).
     #[error("{0}")]
     AlgorithmNotSupportedByKey(String),
+    /// The HSM refused the operation (701, answered with status 500 as the TSB does), e.g.
+    /// signing with a key whose `sign` attribute is false.
+    #[error("{0}")]
+    HsmRefused(String),
+    /// The payload does not fit the algorithm or key (612).
+    #[error("{0}")]
+    InvalidPayload(String),
+    /// The key is of the wrong kind for the operation (613), e.g. signing with a public key.
+    #[error("{0}")]
+    InvalidKeyType(String),
+    /// A value cannot be encoded or decoded as asked (635).
+    #[error("{0}")]
+    Encoding(String),
     /// The request is well-formed but its values are not acceptable (600).
     #[error("{0}")]
     InvalidInput(String),

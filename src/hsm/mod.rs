@@ -10,10 +10,12 @@ mod attestation;
 mod csr;
 mod error;
 mod keys;
+mod sign;
 
 pub use csr::CsrRequest;
 pub use error::HsmError;
 pub use keys::{CreateKey, KeyInfo, SignedKeyInfo};
+pub use sign::{SignRequest, VerifyRequest};
 
 use crate::crypto::rsa;
 use crate::domain::RsaBits;

@@ -410,9 +410,9 @@ async fn csr_requests_are_refused_in_the_tsb_shape_when_they_cannot_be_served() 
         ),
         (
             with("no-sign", "keyPassword", json!(null)),
-            400,
-            606,
-            "res.error.key.attributes.invalid",
+            500,
+            701,
+            "res.error.in.hsm",
         ),
         (
             with("locked", "keyPassword", json!("wrong")),

@@ -11,3 +11,4 @@ mod keys;
 mod openssl;
 mod server;
 mod service;
+mod sign;

@@ -114,3 +114,32 @@ pub fn verifies_sha256(public_key: &[u8], signature: &[u8], data: &[u8]) -> bool
     );
     result.status.success() && String::from_utf8_lossy(&result.stdout).trim() == "Verified OK"
 }
+
+/// Runs an openssl verification command over files: `{pub}` (PEM public key from the DER
+/// SPKI), `{sig}` and `{data}` in `args` are replaced by their paths. True if openssl
+/// accepted the signature.
+pub fn verifies_with(args: &[&str], public_key: &[u8], signature: &[u8], data: &[u8]) -> bool {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("written");
+        path.to_str().expect("utf-8 path").to_owned()
+    };
+    let public_pem = run(&["pkey", "-pubin", "-inform", "DER"], public_key);
+    let (key, sig, data) = (
+        write("key.pem", &public_pem),
+        write("data.sig", signature),
+        write("data", data),
+    );
+    let args: Vec<String> = args
+        .iter()
+        .map(|arg| {
+            arg.replace("{pub}", &key)
+                .replace("{sig}", &sig)
+                .replace("{data}", &data)
+        })
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = output(&args, b"");
+    result.status.success() && !String::from_utf8_lossy(&result.stdout).contains("Failure")
+}

@@ -1,0 +1,144 @@
+//! `/v1/synchronousSign` and `/v1/verify` (reference 7.1, 7.8): enveloped requests.
+
+use super::AppState;
+use super::error::ApiError;
+use super::json::TsbJson;
+use super::wire;
+use crate::domain::{Password, SignatureFormat};
+use crate::hsm::{SignRequest, VerifyRequest};
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// The signature routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/synchronousSign", post(sign))
+        .route("/v1/verify", post(verify))
+}
+
+/// `{"signRequest": {...}, "requestSignature": ...}`; the request signature is accepted and
+/// not checked (the TSB checks it only when whitelisting is configured).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignEnvelope {
+    sign_request: Option<SignDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignDto {
+    payload: Option<String>,
+    payload_type: Option<String>,
+    sign_key_name: Option<String>,
+    sign_key_object: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    key_password: Option<Password>,
+    signature_algorithm: Option<String>,
+    signature_type: Option<String>,
+}
+
+impl TryFrom<SignDto> for SignRequest {
+    type Error = ApiError;
+
+    fn try_from(dto: SignDto) -> Result<Self, ApiError> {
+        if dto.sign_key_object.is_some() && dto.sign_key_name.is_none() {
+            return Err(ApiError::invalid(
+                "External key objects ('signKeyObject') are not supported by tsb-emulator; use 'signKeyName'.",
+            ));
+        }
+        Ok(Self {
+            label: wire::label("signKeyName", dto.sign_key_name)?,
+            password: dto.key_password,
+            algorithm: wire::required_enum(
+                "signatureAlgorithm",
+                dto.signature_algorithm.as_deref(),
+            )?,
+            format: match dto.signature_type.as_deref() {
+                None => SignatureFormat::Der,
+                Some(value) => wire::required_enum("signatureType", Some(value))?,
+            },
+            payload: wire::payload(dto.payload.as_deref(), dto.payload_type.as_deref())?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct SignResponse {
+    signature: String,
+}
+
+async fn sign(
+    State(state): State<AppState>,
+    TsbJson(envelope): TsbJson<SignEnvelope>,
+) -> Result<Json<SignResponse>, ApiError> {
+    let dto = envelope
+        .sign_request
+        .ok_or_else(|| ApiError::invalid("Field 'signRequest' must not be null."))?;
+    let signature = state.hsm.sign(dto.try_into()?).await?;
+    Ok(Json(SignResponse {
+        signature: STANDARD.encode(signature),
+    }))
+}
+
+/// `{"verifySignatureRequest": {...}}` or, for HMAC keys, `{"verifyHmacRequest": {...}}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyEnvelope {
+    verify_signature_request: Option<VerifyDto>,
+    verify_hmac_request: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyDto {
+    sign_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    master_key_password: Option<Password>,
+    signature_algorithm: Option<String>,
+    payload: Option<String>,
+    payload_type: Option<String>,
+    signature: Option<String>,
+}
+
+impl TryFrom<VerifyDto> for VerifyRequest {
+    type Error = ApiError;
+
+    fn try_from(dto: VerifyDto) -> Result<Self, ApiError> {
+        Ok(Self {
+            label: wire::label("signKeyName", dto.sign_key_name)?,
+            password: dto.master_key_password,
+            algorithm: wire::required_enum(
+                "signatureAlgorithm",
+                dto.signature_algorithm.as_deref(),
+            )?,
+            payload: wire::payload(dto.payload.as_deref(), dto.payload_type.as_deref())?,
+            signature: wire::base64_field("signature", dto.signature.as_deref())?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyResponse {
+    signature_valid: bool,
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    TsbJson(envelope): TsbJson<VerifyEnvelope>,
+) -> Result<Json<VerifyResponse>, ApiError> {
+    let Some(dto) = envelope.verify_signature_request else {
+        return Err(match envelope.verify_hmac_request {
+            Some(_) => ApiError::invalid("HMAC verification is not supported by tsb-emulator yet."),
+            None => ApiError::invalid("Field 'verifySignatureRequest' must not be null."),
+        });
+    };
+    let valid = state.hsm.verify(dto.try_into()?).await?;
+    Ok(Json(VerifyResponse {
+        signature_valid: valid,
+    }))
+}
