@@ -81,6 +81,8 @@ fn storage(c: &mut Criterion) {
         policy: None,
         password: None,
         created_at: 0,
+        origin: tsb_emulator::keystore::KeyOrigin::Generated,
+        certificate: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let store = KeyStore::open(dir.path()).unwrap();

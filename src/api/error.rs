@@ -39,6 +39,8 @@ pub enum ErrorCode {
     OperationForbiddenForKey,
     /// 620 `res.error.key.password.mismatch`.
     KeyPasswordMismatch,
+    /// 625 `res.error.key.invalid.encoding`.
+    KeyInvalidEncoding,
     /// 630 `res.error.invalid.address.on.non.ska.key`.
     InvalidAddressOnNonSkaKey,
     /// 635 `res.error.encoding.exception`.
@@ -66,6 +68,7 @@ impl ErrorCode {
             Self::UnsupportedOperation => 611,
             Self::OperationForbiddenForKey => 614,
             Self::KeyPasswordMismatch => 620,
+            Self::KeyInvalidEncoding => 625,
             Self::InvalidAddressOnNonSkaKey => 630,
             Self::EncodingException => 635,
             Self::KeyNotExistent => 650,
@@ -89,6 +92,7 @@ impl ErrorCode {
             Self::UnsupportedOperation => "res.error.unsupported.operation",
             Self::OperationForbiddenForKey => "res.error.operation.forbidden.for.key",
             Self::KeyPasswordMismatch => "res.error.key.password.mismatch",
+            Self::KeyInvalidEncoding => "res.error.key.invalid.encoding",
             Self::InvalidAddressOnNonSkaKey => "res.error.invalid.address.on.non.ska.key",
             Self::EncodingException => "res.error.encoding.exception",
             Self::KeyNotExistent => "res.error.key.not.existent",
@@ -181,6 +185,8 @@ impl From<HsmError> for ApiError {
             HsmError::InvalidPayload(_) => Self::new(ErrorCode::InvalidPayload, message),
             HsmError::InvalidKeyType(_) => Self::new(ErrorCode::InvalidKeyType, message),
             HsmError::Encoding(_) => Self::new(ErrorCode::EncodingException, message),
+            HsmError::InvalidKeyEncoding(_) => Self::new(ErrorCode::KeyInvalidEncoding, message),
+            HsmError::KeySize(_) => Self::new(ErrorCode::InputKeySize, message),
             HsmError::Storage(ref cause) => Self::internal(ErrorCode::Technical, cause),
             HsmError::Crypto(ref cause) => Self::internal(ErrorCode::InHsm, cause),
             HsmError::Internal(_) => Self::internal(ErrorCode::Technical, &error),

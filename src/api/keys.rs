@@ -66,8 +66,9 @@ const NOT_YET_SUPPORTED: &[&str] = &[
     "XMSS-SHAKE256_10_256",
 ];
 
-fn algorithm(dto: &CreateKeyDto) -> Result<KeyAlgorithm, ApiError> {
-    match (dto.algorithm.as_deref(), dto.algorithm_oid.as_deref()) {
+/// The key algorithm named by `algorithm` (case-insensitive) or, failing that, `algorithmOid`.
+pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgorithm, ApiError> {
+    match (name, oid) {
         (Some(name), _) if name.eq_ignore_ascii_case("RSA") => Ok(KeyAlgorithm::Rsa),
         (None, Some(oid)) if oid == KeyAlgorithm::Rsa.oid() => Ok(KeyAlgorithm::Rsa),
         (Some(name), _)
@@ -97,7 +98,7 @@ impl TryFrom<CreateKeyDto> for CreateKey {
 
     fn try_from(dto: CreateKeyDto) -> Result<Self, ApiError> {
         let label = wire::label("label", dto.label.clone())?;
-        let spec = match algorithm(&dto)? {
+        let spec = match algorithm(dto.algorithm.as_deref(), dto.algorithm_oid.as_deref())? {
             KeyAlgorithm::Rsa => {
                 let bits = match dto.key_size {
                     None => RsaBits::B4096,
@@ -139,7 +140,7 @@ impl TryFrom<CreateKeyDto> for CreateKey {
 /// The key-info envelope (`SignedKeyAttributesDto`, reference 6.6).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct KeyInfoResponse {
+pub(super) struct KeyInfoResponse {
     xml: String,
     json: KeyJson,
     xml_signature: String,

@@ -12,6 +12,7 @@ mod json;
 mod keys;
 mod service;
 mod sign;
+mod transfer;
 mod wire;
 
 pub use service::EMULATED_TSB_VERSION;
@@ -52,6 +53,7 @@ pub fn app(state: AppState) -> Router {
         .merge(certificates::router())
         .merge(service::router())
         .merge(sign::router())
+        .merge(transfer::router())
         .merge(emulator::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)

@@ -151,6 +151,29 @@ pub fn base64_field(field: &str, value: Option<&str>) -> Result<Vec<u8>, ApiErro
         })
 }
 
+/// Decodes optional key material sent as base64 DER; PEM armour lines and line breaks are
+/// ignored, as the TSB's validator does. Undecodable text is 400/625.
+pub fn key_material(field: &str, value: Option<&str>) -> Result<Option<Vec<u8>>, ApiError> {
+    use base64::Engine;
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let body: String = value
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("-----"))
+        .flat_map(|line| line.chars().filter(|c| !c.is_whitespace()))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map(Some)
+        .map_err(|_| {
+            ApiError::new(
+                super::error::ErrorCode::KeyInvalidEncoding,
+                format!("The '{field}' is not valid 'base64' encoded."),
+            )
+        })
+}
+
 /// Decodes a payload as its `payloadType` says: hex for `HEX`, base64 otherwise.
 pub fn payload(value: Option<&str>, payload_type: Option<&str>) -> Result<Vec<u8>, ApiError> {
     match payload_type.unwrap_or("UNSPECIFIED") {

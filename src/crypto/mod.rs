@@ -3,6 +3,7 @@
 //! No tokio, no sled, no axum. Randomness is always passed in (`&mut impl CryptoRng`), so
 //! callers decide between the operating system's generator and a seeded one.
 
+pub mod certificate;
 pub mod csr;
 pub mod hash;
 mod name;

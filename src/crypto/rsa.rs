@@ -33,6 +33,26 @@ pub fn decode_private(bytes: &[u8]) -> Result<PrivateKey, CryptoError> {
     key.map_err(|e| CryptoError::InvalidKey(e.to_string()))
 }
 
+/// Decodes an imported private key: PKCS#8 DER, or the plain PKCS#1 `RSAPrivateKey` DER the
+/// TSB also accepts.
+pub fn decode_imported_private(der: &[u8]) -> Result<PrivateKey, CryptoError> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    PrivateKey::from_pkcs8_der(der)
+        .or_else(|_| PrivateKey::from_pkcs1_der(der))
+        .map_err(|_| {
+            CryptoError::InvalidKey("not an RSA private key in PKCS#8 or PKCS#1 DER".into())
+        })
+}
+
+/// Checks an RSA public key (DER SPKI) and returns its modulus size in bits.
+pub fn public_key_bits(spki: &[u8]) -> Result<u32, CryptoError> {
+    use rsa::traits::PublicKeyParts;
+    let public = PublicKey::from_public_key_der(spki).map_err(|_| {
+        CryptoError::InvalidKey("not an RSA public key (DER SubjectPublicKeyInfo)".into())
+    })?;
+    Ok(public.n().bit_width())
+}
+
 /// The bit length of the key's modulus.
 pub fn modulus_bits(key: &PrivateKey) -> u32 {
     use rsa::traits::PublicKeyParts;

@@ -81,7 +81,12 @@ fn escape(text: &str) -> String {
 /// The attestation document for a key (element names as observed on the TSB).
 pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str("<private_key creation=\"generated\">\n");
+    let creation = if info.imported {
+        "imported"
+    } else {
+        "generated"
+    };
+    let _ = writeln!(xml, "<private_key creation=\"{creation}\">");
     let element = |xml: &mut String, name: &str, value: Option<&str>| {
         let _ = match value {
             Some(value) => writeln!(xml, "  <{name}>{}</{name}>", escape(value)),

@@ -38,6 +38,12 @@ pub enum HsmError {
     /// A value cannot be encoded or decoded as asked (635).
     #[error("{0}")]
     Encoding(String),
+    /// Imported key material cannot be decoded (625).
+    #[error("{0}")]
+    InvalidKeyEncoding(String),
+    /// The key size is not supported (603).
+    #[error("{0}")]
+    KeySize(String),
     /// The request is well-formed but its values are not acceptable (600).
     #[error("{0}")]
     InvalidInput(String),

@@ -4,7 +4,7 @@ use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
 use crate::crypto::{password, rsa};
 use crate::domain::{KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, Timestamp};
-use crate::keystore::{KeyRecord, KeyStoreError};
+use crate::keystore::{KeyOrigin, KeyRecord, KeyStoreError};
 
 /// A validated `POST /v1/key` request.
 #[derive(Debug, Clone)]
@@ -38,6 +38,8 @@ pub struct KeyInfo {
     pub policy: Option<serde_json::Value>,
     /// Creation time.
     pub created_at: Timestamp,
+    /// Generated here or imported.
+    pub imported: bool,
 }
 
 /// Key info with its attestation: the full envelope of reference 6.6.
@@ -84,6 +86,8 @@ impl Hsm {
                     .as_ref()
                     .map(|p| password::hash(p, &mut rand::rng())),
                 created_at: Timestamp::now().0,
+                origin: KeyOrigin::Generated,
+                certificate: None,
             };
             match inner.store.insert_new(&record) {
                 Ok(()) => {}
@@ -164,7 +168,11 @@ impl Inner {
         Ok(record)
     }
 
-    fn signed_info(&self, label: Label, record: &KeyRecord) -> Result<SignedKeyInfo, HsmError> {
+    pub(super) fn signed_info(
+        &self,
+        label: Label,
+        record: &KeyRecord,
+    ) -> Result<SignedKeyInfo, HsmError> {
         let info = KeyInfo {
             label,
             algorithm: record.algorithm,
@@ -173,6 +181,7 @@ impl Inner {
             attributes: record.attributes,
             policy: record.policy.clone(),
             created_at: Timestamp(record.created_at),
+            imported: record.origin == KeyOrigin::Imported,
         };
         let attested_at = Timestamp::now();
         let xml = attestation::xml(&info, attested_at);

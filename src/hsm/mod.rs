@@ -11,11 +11,13 @@ mod csr;
 mod error;
 mod keys;
 mod sign;
+mod transfer;
 
 pub use csr::CsrRequest;
 pub use error::HsmError;
 pub use keys::{CreateKey, KeyInfo, SignedKeyInfo};
 pub use sign::{SignRequest, VerifyRequest};
+pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 
 use crate::crypto::rsa;
 use crate::domain::RsaBits;

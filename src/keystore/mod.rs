@@ -8,7 +8,7 @@
 
 mod record;
 
-pub use record::KeyRecord;
+pub use record::{KeyOrigin, KeyRecord};
 
 use crate::domain::Label;
 use std::path::{Path, PathBuf};
@@ -90,21 +90,15 @@ impl KeyStore {
     /// Stores a new key; [`KeyStoreError::AlreadyExists`] if the label is taken. Durable when
     /// it returns `Ok`.
     pub fn insert_new(&self, record: &KeyRecord) -> Result<(), KeyStoreError> {
-        let bytes = record.encode()?;
-        let label = record.label.as_bytes();
-        match self
-            .keys
-            .compare_and_swap(label, None::<&[u8]>, Some(bytes))?
-        {
-            Ok(()) => {}
-            Err(_) => return Err(KeyStoreError::AlreadyExists),
-        }
-        if let Err(e) = self.db.flush() {
-            // Not durable: take it back so a failed request leaves nothing behind.
-            let _ = self.keys.remove(label);
-            return Err(e.into());
-        }
-        Ok(())
+        let label = Label::parse(&record.label).map_err(|e| KeyStoreError::Corrupt {
+            name: record.label.clone(),
+            reason: e.to_string(),
+        })?;
+        self.modify(&label, |current| match current {
+            None => Ok(Some(record.clone())),
+            Some(_) => Err(KeyStoreError::AlreadyExists),
+        })?
+        .map(|_| ())
     }
 
     /// Reads the key stored under `label`.
@@ -115,29 +109,63 @@ impl KeyStore {
             .transpose()
     }
 
-    /// Deletes the key under `label` if `check` accepts the current record. Returns `None`
-    /// when there is no such key. The check and the removal are atomic: a record replaced in
-    /// between is checked again.
+    /// Deletes the key under `label` if `check` accepts it. Returns `None` when there is no
+    /// such key.
     pub fn remove_if<E>(
         &self,
         label: &Label,
         check: impl Fn(&KeyRecord) -> Result<(), E>,
     ) -> Result<Option<Result<(), E>>, KeyStoreError> {
-        loop {
-            let Some(current) = self.keys.get(label.as_str())? else {
-                return Ok(None);
-            };
-            let record = KeyRecord::decode(label.as_str(), &current)?;
-            if let Err(refusal) = check(&record) {
-                return Ok(Some(Err(refusal)));
+        let mut existed = true;
+        let outcome = self.modify(label, |current| match current {
+            None => {
+                existed = false;
+                Ok(None)
             }
+            Some(record) => check(record).map(|()| None),
+        })?;
+        Ok(existed.then(|| outcome.map(|_| ())))
+    }
+
+    /// Atomically replaces what is stored under `label` by what `change` makes of it (`None`:
+    /// absent / delete). `change` may run more than once if another writer interferes, and
+    /// its refusal is returned untouched. Durable when it returns `Ok(Ok(_))`; if the flush
+    /// fails the old state is put back, so a failed request leaves nothing behind.
+    pub fn modify<E>(
+        &self,
+        label: &Label,
+        mut change: impl FnMut(Option<&KeyRecord>) -> Result<Option<KeyRecord>, E>,
+    ) -> Result<Result<Option<KeyRecord>, E>, KeyStoreError> {
+        let key = label.as_str();
+        loop {
+            let current_bytes = self.keys.get(key)?;
+            let current = current_bytes
+                .as_ref()
+                .map(|bytes| KeyRecord::decode(key, bytes))
+                .transpose()?;
+            let next = match change(current.as_ref()) {
+                Ok(next) => next,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if next.is_none() && current.is_none() {
+                return Ok(Ok(None));
+            }
+            let next_bytes = next.as_ref().map(KeyRecord::encode).transpose()?;
             let swapped =
                 self.keys
-                    .compare_and_swap(label.as_str(), Some(&current), None::<&[u8]>)?;
-            if swapped.is_ok() {
-                self.db.flush()?;
-                return Ok(Some(Ok(())));
+                    .compare_and_swap(key, current_bytes.as_deref(), next_bytes.as_deref())?;
+            if swapped.is_err() {
+                continue;
             }
+            if let Err(e) = self.db.flush() {
+                let _ = self.keys.compare_and_swap(
+                    key,
+                    next_bytes.as_deref(),
+                    current_bytes.as_deref(),
+                );
+                return Err(e.into());
+            }
+            return Ok(Ok(next));
         }
     }
 

@@ -27,6 +27,22 @@ pub struct KeyRecord {
     pub password: Option<PasswordHash>,
     /// Creation time, seconds since the Unix epoch.
     pub created_at: u64,
+    /// Whether the key was generated here or imported.
+    #[serde(default)]
+    pub origin: KeyOrigin,
+    /// A certificate stored with the key (DER), if any.
+    #[serde(default, with = "bytes_b64")]
+    pub certificate: Option<Vec<u8>>,
+}
+
+/// Where a key's material came from (the attestation XML's `creation` attribute).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum KeyOrigin {
+    /// Generated inside the emulated HSM.
+    #[default]
+    Generated,
+    /// Imported in plain form.
+    Imported,
 }
 
 /// The versioned envelope; a new layout gets a new variant and a migration in `decode`.

@@ -12,3 +12,4 @@ mod openssl;
 mod server;
 mod service;
 mod sign;
+mod transfer;

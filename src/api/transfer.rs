@@ -1,0 +1,158 @@
+//! `/v1/key/import/plain`, `/v1/key/export/plain` and `/v1/key/changePassword`
+//! (reference 6.10 to 6.12).
+
+use super::AppState;
+use super::error::ApiError;
+use super::json::TsbJson;
+use super::keys::{KeyInfoResponse, algorithm};
+use super::wire::{self, AttributesDto};
+use crate::domain::{KeyAttributes, Password, SecretBytes};
+use crate::hsm::{ImportKey, ImportMaterial, Imported};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// The key-transfer routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/key/import/plain", post(import))
+        .route("/v1/key/export/plain", post(export))
+        .route("/v1/key/changePassword", post(change_password))
+}
+
+/// `KeyImportDto`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportDto {
+    label: Option<String>,
+    algorithm: Option<String>,
+    private_key: Option<String>,
+    public_key: Option<String>,
+    secret_key: Option<String>,
+    certificate: Option<String>,
+    attributes: Option<AttributesDto>,
+    policy: Option<serde_json::Value>,
+}
+
+impl TryFrom<ImportDto> for ImportKey {
+    type Error = ApiError;
+
+    fn try_from(dto: ImportDto) -> Result<Self, ApiError> {
+        let label = wire::label("label", dto.label)?;
+        let algorithm = algorithm(dto.algorithm.as_deref(), None)?;
+        let private_key = wire::key_material("privateKey", dto.private_key.as_deref())?;
+        let public_key = wire::key_material("publicKey", dto.public_key.as_deref())?;
+        let certificate = wire::key_material("certificate", dto.certificate.as_deref())?;
+        if wire::key_material("secretKey", dto.secret_key.as_deref())?.is_some() {
+            return Err(ApiError::invalid(
+                "A 'secretKey' can only be imported for a symmetric key.",
+            ));
+        }
+        if public_key.is_some() && certificate.is_some() {
+            return Err(ApiError::invalid(
+                "Give either 'publicKey' or 'certificate', not both.",
+            ));
+        }
+        let material = match (private_key, public_key, certificate) {
+            (Some(private_key), public_key, certificate)
+                if public_key.is_some() || certificate.is_some() =>
+            {
+                ImportMaterial::Private {
+                    private_key: SecretBytes::new(private_key),
+                    public_key,
+                    certificate,
+                }
+            }
+            (Some(_), None, None) => {
+                return Err(ApiError::invalid(
+                    "A 'privateKey' must come with its 'publicKey' or 'certificate'.",
+                ));
+            }
+            (None, Some(public_key), None) => ImportMaterial::PublicKey(public_key),
+            (None, None, Some(certificate)) => ImportMaterial::Certificate(certificate),
+            _ => {
+                return Err(ApiError::invalid(
+                    "Give a 'privateKey' (with 'publicKey' or 'certificate'), a 'publicKey' or a 'certificate'.",
+                ));
+            }
+        };
+        let attributes = dto
+            .attributes
+            .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
+        Ok(Self {
+            label,
+            algorithm,
+            material,
+            attributes: KeyAttributes::from_request(attributes.try_into()?),
+            policy: dto.policy.filter(|policy| !policy.is_null()),
+        })
+    }
+}
+
+async fn import(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<ImportDto>,
+) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
+    let (outcome, info) = state.hsm.import_key(dto.try_into()?).await?;
+    let status = match outcome {
+        Imported::Created => StatusCode::CREATED,
+        Imported::Replaced => StatusCode::OK,
+    };
+    Ok((status, Json(info.into())))
+}
+
+/// Body of export: the key and its password.
+#[derive(Deserialize)]
+struct LabelPasswordDto {
+    label: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    password: Option<Password>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExportResponse {
+    private_key: Option<String>,
+    public_key: Option<String>,
+    secret_key: Option<String>,
+}
+
+async fn export(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<LabelPasswordDto>,
+) -> Result<Json<ExportResponse>, ApiError> {
+    let label = wire::label("label", dto.label)?;
+    let exported = state.hsm.export_key(label, dto.password).await?;
+    let secret = |bytes: Option<SecretBytes>| bytes.map(|b| STANDARD.encode(b.expose()));
+    Ok(Json(ExportResponse {
+        private_key: secret(exported.private_key),
+        public_key: exported.public_key.map(|der| STANDARD.encode(der)),
+        secret_key: secret(exported.secret_key),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ChangePasswordDto {
+    label: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    password: Option<Password>,
+    #[serde(default, deserialize_with = "wire::password")]
+    new_password: Option<Password>,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<ChangePasswordDto>,
+) -> Result<StatusCode, ApiError> {
+    let label = wire::label("label", dto.label)?;
+    state
+        .hsm
+        .change_password(label, dto.password, dto.new_password)
+        .await?;
+    Ok(StatusCode::OK)
+}

@@ -1,0 +1,204 @@
+//! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
+
+use super::{Hsm, HsmError, SignedKeyInfo};
+use crate::crypto::{CryptoError, certificate, password, rsa};
+use crate::domain::{KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp};
+use crate::keystore::{KeyOrigin, KeyRecord};
+
+/// The key material of an import, as the rules of reference 6.11 allow it.
+#[derive(Debug, Clone)]
+pub enum ImportMaterial {
+    /// A private key (PKCS#8, or PKCS#1 for RSA), optionally with its public key or
+    /// certificate, which must match it.
+    Private {
+        /// The private key DER.
+        private_key: SecretBytes,
+        /// Its SPKI, if sent.
+        public_key: Option<Vec<u8>>,
+        /// Its certificate, if sent.
+        certificate: Option<Vec<u8>>,
+    },
+    /// A lone public key (DER SPKI): verify-only.
+    PublicKey(Vec<u8>),
+    /// A lone certificate (DER): verify-only, the certificate stored with it.
+    Certificate(Vec<u8>),
+}
+
+/// A validated `POST /v1/key/import/plain`.
+#[derive(Debug, Clone)]
+pub struct ImportKey {
+    /// The label.
+    pub label: Label,
+    /// The declared algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// The material.
+    pub material: ImportMaterial,
+    /// Attributes with defaults applied.
+    pub attributes: KeyAttributes,
+    /// The SKA policy as sent.
+    pub policy: Option<serde_json::Value>,
+}
+
+/// What `POST /v1/key/export/plain` hands out.
+#[derive(Debug, Clone)]
+pub struct ExportedKey {
+    /// PKCS#8 DER.
+    pub private_key: Option<SecretBytes>,
+    /// DER SPKI.
+    pub public_key: Option<Vec<u8>>,
+    /// Raw symmetric key.
+    pub secret_key: Option<SecretBytes>,
+}
+
+/// Whether an import created the key or replaced a public-only one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// A new label.
+    Created,
+    /// A public key or certificate replaced the public key stored under the label.
+    Replaced,
+}
+
+impl Hsm {
+    /// Imports plain key material. A private key never replaces an existing label (608); a
+    /// public key or certificate replaces a public-only key of the same label.
+    pub async fn import_key(
+        &self,
+        request: ImportKey,
+    ) -> Result<(Imported, SignedKeyInfo), HsmError> {
+        if request.policy.is_some() && request.attributes.extractable {
+            return Err(HsmError::AttributesForbid(
+                "A key with a policy can not be extractable.".to_owned(),
+            ));
+        }
+        self.blocking(move |inner| {
+            let record = imported_record(&request)?;
+            let private = record.private_key.is_some();
+            let mut replaced = false;
+            let stored = inner
+                .store
+                .modify(&request.label, |current| match current {
+                    None => Ok(Some(record.clone())),
+                    Some(existing) if !private && existing.private_key.is_none() => {
+                        replaced = true;
+                        Ok(Some(record.clone()))
+                    }
+                    Some(_) => Err(HsmError::KeyAlreadyExists(request.label.clone())),
+                })??;
+            let stored =
+                stored.ok_or_else(|| HsmError::Internal("import stored nothing".into()))?;
+            tracing::info!(label = %request.label, algorithm = %stored.algorithm, "key imported");
+            let outcome = if replaced {
+                Imported::Replaced
+            } else {
+                Imported::Created
+            };
+            Ok((outcome, inner.signed_info(request.label, &stored)?))
+        })
+        .await
+    }
+
+    /// Exports a key in plain form: only extractable, non-sensitive keys without a policy.
+    pub async fn export_key(
+        &self,
+        label: Label,
+        password: Option<Password>,
+    ) -> Result<ExportedKey, HsmError> {
+        self.blocking(move |inner| {
+            let record = inner.unlocked(&label, password.as_ref())?;
+            let attributes = record.attributes;
+            if !attributes.extractable || attributes.sensitive || record.policy.is_some() {
+                return Err(HsmError::AttributesForbid(format!(
+                    "The key '{label}' can not be exported: only extractable, non-sensitive keys without a policy can."
+                )));
+            }
+            Ok(ExportedKey {
+                private_key: record.private_key,
+                public_key: record.public_key,
+                secret_key: None,
+            })
+        })
+        .await
+    }
+
+    /// Replaces a key's password; the key must be modifiable.
+    pub async fn change_password(
+        &self,
+        label: Label,
+        old: Option<Password>,
+        new: Option<Password>,
+    ) -> Result<(), HsmError> {
+        self.blocking(move |inner| {
+            let new_hash = new.as_ref().map(|p| password::hash(p, &mut rand::rng()));
+            let outcome = inner.store.modify(&label, |current| {
+                let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+                if !password::matches(record.password.as_ref(), old.as_ref()) {
+                    return Err(HsmError::PasswordMismatch(label.clone()));
+                }
+                if !record.attributes.modifiable {
+                    return Err(HsmError::OperationForbidden(format!(
+                        "The password of key '{label}' can not be changed as its modifiable attribute is set to false."
+                    )));
+                }
+                Ok(Some(KeyRecord {
+                    password: new_hash.clone(),
+                    ..record.clone()
+                }))
+            })?;
+            outcome.map(|_| tracing::info!(label = %label, "key password changed"))
+        })
+        .await
+    }
+}
+
+/// Checks the material against the declared algorithm and builds the record.
+fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
+    let KeyAlgorithm::Rsa = request.algorithm;
+    let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
+    let (private_key, public_key, certificate) = match &request.material {
+        ImportMaterial::Private {
+            private_key,
+            public_key,
+            certificate: cert,
+        } => {
+            let key = rsa::decode_imported_private(private_key.expose()).map_err(invalid)?;
+            let derived = rsa::public_spki_der(&key)?;
+            let claimed = match (public_key, cert) {
+                (Some(public), _) => Some(public.clone()),
+                (None, Some(cert)) => Some(certificate::public_key_of(cert).map_err(invalid)?),
+                (None, None) => None,
+            };
+            if claimed.is_some_and(|claimed| claimed != derived) {
+                return Err(HsmError::InvalidInput(
+                    "The public key or certificate does not belong to the private key.".into(),
+                ));
+            }
+            (Some(rsa::encode_private(&key)?), derived, cert.clone())
+        }
+        ImportMaterial::PublicKey(public) => (None, public.clone(), None),
+        ImportMaterial::Certificate(cert) => (
+            None,
+            certificate::public_key_of(cert).map_err(invalid)?,
+            Some(cert.clone()),
+        ),
+    };
+    let bits = rsa::public_key_bits(&public_key).map_err(invalid)?;
+    if !(1024..=8192).contains(&bits) {
+        return Err(HsmError::KeySize(format!(
+            "RSA keys of {bits} bits can not be imported (1024 to 8192)."
+        )));
+    }
+    Ok(KeyRecord {
+        label: request.label.as_str().to_owned(),
+        algorithm: request.algorithm,
+        key_size: Some(bits),
+        private_key,
+        public_key: Some(public_key),
+        attributes: request.attributes,
+        policy: request.policy.clone(),
+        password: None,
+        created_at: Timestamp::now().0,
+        origin: KeyOrigin::Imported,
+        certificate,
+    })
+}
