@@ -1,5 +1,6 @@
 //! Message digests for every [`HashAlgorithm`] the signature algorithms name.
 
+use super::CryptoError;
 use crate::domain::HashAlgorithm;
 use sha2::Digest;
 
@@ -20,6 +21,19 @@ pub fn digest(algorithm: HashAlgorithm, data: &[u8]) -> Vec<u8> {
         HashAlgorithm::Keccak384 => sha3::Keccak384::digest(data).to_vec(),
         HashAlgorithm::Keccak512 => sha3::Keccak512::digest(data).to_vec(),
         HashAlgorithm::DoubleSha256 => sha2::Sha256::digest(sha2::Sha256::digest(data)).to_vec(),
+    }
+}
+
+/// A pre-hashed payload must be exactly one digest long.
+pub fn check_digest_len(algorithm: HashAlgorithm, payload: &[u8]) -> Result<(), CryptoError> {
+    if payload.len() == algorithm.output_len() {
+        Ok(())
+    } else {
+        Err(CryptoError::InvalidInput(format!(
+            "The payload must be a {}-byte {algorithm:?} digest, not {} bytes.",
+            algorithm.output_len(),
+            payload.len()
+        )))
     }
 }
 

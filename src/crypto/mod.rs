@@ -5,6 +5,8 @@
 
 pub mod certificate;
 pub mod csr;
+pub mod ec;
+pub mod ed25519;
 pub mod hash;
 mod name;
 pub mod password;

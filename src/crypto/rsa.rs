@@ -107,7 +107,7 @@ fn prepare(
     match hashing {
         Hashing::Hash(algorithm) => Ok((Some(algorithm), hash::digest(algorithm, payload))),
         Hashing::Prehashed(algorithm) => {
-            check_digest_len(algorithm, payload)?;
+            hash::check_digest_len(algorithm, payload)?;
             Ok((Some(algorithm), payload.to_vec()))
         }
         // NONE_WITH_RSA_PSS: the digest's length tells which hash made it.
@@ -130,19 +130,6 @@ fn prepare(
             Ok((Some(algorithm), payload.to_vec()))
         }
         Hashing::None => Ok((None, payload.to_vec())),
-    }
-}
-
-/// A pre-hashed payload must be exactly one digest long.
-pub fn check_digest_len(algorithm: HashAlgorithm, payload: &[u8]) -> Result<(), CryptoError> {
-    if payload.len() == algorithm.output_len() {
-        Ok(())
-    } else {
-        Err(CryptoError::InvalidInput(format!(
-            "The payload must be a {}-byte {algorithm:?} digest, not {} bytes.",
-            algorithm.output_len(),
-            payload.len()
-        )))
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod attributes;
 mod certificate;
+mod curve;
 mod key;
 mod label;
 mod password;
@@ -14,6 +15,7 @@ mod time;
 
 pub use attributes::{KeyAttributes, RequestedAttributes};
 pub use certificate::{CertSignatureAlgorithm, ExtendedKeyUsage, KeyUsage, SubjectAttributes};
+pub use curve::Curve;
 pub use key::{KeyAlgorithm, KeySpec, RsaBits};
 pub use label::{Label, LabelError};
 pub use password::{Password, PasswordHash};
