@@ -72,6 +72,7 @@ fn storage(c: &mut Criterion) {
         label,
         algorithm: KeyAlgorithm::Rsa,
         key_size: Some(4096),
+        curve: None,
         private_key: Some(rsa::encode_private(&key).unwrap()),
         public_key: Some(rsa::public_spki_der(&key).unwrap()),
         attributes: KeyAttributes::from_request(RequestedAttributes {

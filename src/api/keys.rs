@@ -4,7 +4,7 @@ use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
 use super::wire::{self, AttributesDto};
-use crate::domain::{KeyAlgorithm, KeyAttributes, KeySpec, Password, RsaBits};
+use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, KeySpec, Password, RsaBits};
 use crate::hsm::{CreateKey, SignedKeyInfo};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -37,6 +37,7 @@ struct CreateKeyDto {
     password: Option<Password>,
     algorithm: Option<String>,
     algorithm_oid: Option<String>,
+    curve_oid: Option<String>,
     key_size: Option<u32>,
     attributes: Option<AttributesDto>,
     policy: Option<serde_json::Value>,
@@ -45,8 +46,6 @@ struct CreateKeyDto {
 
 /// Algorithm names the TSB knows but this emulator does not create yet.
 const NOT_YET_SUPPORTED: &[&str] = &[
-    "EC",
-    "ED",
     "DSA",
     "BLS",
     "ISS",
@@ -66,30 +65,73 @@ const NOT_YET_SUPPORTED: &[&str] = &[
     "XMSS-SHAKE256_10_256",
 ];
 
+/// The algorithms the emulator creates and imports.
+const SUPPORTED: [KeyAlgorithm; 3] = [KeyAlgorithm::Rsa, KeyAlgorithm::Ec, KeyAlgorithm::Ed];
+
+/// Curves of reference 6.2 that no RustCrypto crate serves.
+const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
+    ("1.3.132.0.32", "secp224k1"),
+    ("1.3.132.0.33", "secp224r1"),
+    ("1.2.840.10045.3.1.1", "x962p239v1"),
+    ("1.2.840.10045.3.1.2", "x962p239v2"),
+    ("1.2.840.10045.3.1.3", "x962p239v3"),
+    ("1.3.36.3.3.2.8.1.1.1", "brainpool224r1"),
+    ("1.3.36.3.3.2.8.1.1.9", "brainpool320r1"),
+    ("1.3.36.3.3.2.8.1.1.13", "brainpool512r1"),
+    ("1.2.250.1.223.101.256.1", "frp256v1"),
+];
+
 /// The key algorithm named by `algorithm` (case-insensitive) or, failing that, `algorithmOid`.
 pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgorithm, ApiError> {
-    match (name, oid) {
-        (Some(name), _) if name.eq_ignore_ascii_case("RSA") => Ok(KeyAlgorithm::Rsa),
-        (None, Some(oid)) if oid == KeyAlgorithm::Rsa.oid() => Ok(KeyAlgorithm::Rsa),
-        (Some(name), _)
-            if NOT_YET_SUPPORTED
-                .iter()
-                .any(|known| known.eq_ignore_ascii_case(name))
-                || name.to_ascii_uppercase().starts_with("SLH-DSA-") =>
+    const SUPPORTED_NAMES: &str = "supported: RSA, EC, ED";
+    if let Some(name) = name {
+        if let Some(found) = SUPPORTED
+            .into_iter()
+            .find(|a| a.tsb_name().eq_ignore_ascii_case(name))
         {
-            Err(ApiError::invalid(format!(
-                "The algorithm '{name}' is not supported by tsb-emulator yet (supported: RSA)."
-            )))
+            return Ok(found);
         }
-        (Some(name), _) => Err(ApiError::invalid(format!(
-            "Value '{name}' is not valid for field algorithm."
+        let known = NOT_YET_SUPPORTED
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(name))
+            || name.to_ascii_uppercase().starts_with("SLH-DSA-");
+        return Err(ApiError::invalid(if known {
+            format!(
+                "The algorithm '{name}' is not supported by tsb-emulator yet ({SUPPORTED_NAMES})."
+            )
+        } else {
+            format!("Value '{name}' is not valid for field algorithm.")
+        }));
+    }
+    let oid = oid
+        .ok_or_else(|| ApiError::invalid("Either 'algorithm' or 'algorithmOid' must be given."))?;
+    SUPPORTED
+        .into_iter()
+        .find(|a| a.oid() == oid)
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "The algorithm OID '{oid}' is not supported by tsb-emulator ({SUPPORTED_NAMES})."
+            ))
+        })
+}
+
+/// The named curve of an EC key request.
+fn curve(oid: Option<&str>) -> Result<Curve, ApiError> {
+    let oid =
+        oid.ok_or_else(|| ApiError::invalid("Field 'curveOid' must not be null for EC keys."))?;
+    if let Some(curve) = Curve::from_oid(oid) {
+        return Ok(curve);
+    }
+    match UNSUPPORTED_CURVES.iter().find(|(known, _)| *known == oid) {
+        Some((_, name)) => Err(ApiError::invalid(format!(
+            "The curve {name} ({oid}) is not supported by tsb-emulator; supported curves: {}.",
+            Curve::ALL
+                .map(|c| format!("{} ({})", c.name(), c.oid()))
+                .join(", ")
         ))),
-        (None, Some(oid)) => Err(ApiError::invalid(format!(
-            "The algorithm OID '{oid}' is not supported by tsb-emulator (supported: RSA)."
+        None => Err(ApiError::invalid(format!(
+            "Value '{oid}' is not valid for field curveOid."
         ))),
-        (None, None) => Err(ApiError::invalid(
-            "Either 'algorithm' or 'algorithmOid' must be given.",
-        )),
     }
 }
 
@@ -111,6 +153,16 @@ impl TryFrom<CreateKeyDto> for CreateKey {
                 };
                 KeySpec::Rsa(bits)
             }
+            KeyAlgorithm::Ec => KeySpec::Ec(curve(dto.curve_oid.as_deref())?),
+            KeyAlgorithm::Ed => match dto.curve_oid.as_deref() {
+                None => KeySpec::Ed25519,
+                Some(oid) if oid == KeyAlgorithm::Ed.oid() => KeySpec::Ed25519,
+                Some(other) => {
+                    return Err(ApiError::invalid(format!(
+                        "ED keys are Ed25519 (curveOid 1.3.101.112), not '{other}'."
+                    )));
+                }
+            },
         };
         let attributes = dto
             .attributes
@@ -197,7 +249,7 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
                 uuid: None,
                 algorithm: info.algorithm.tsb_name(),
                 algorithm_oid: info.algorithm.oid(),
-                curve_oid: None,
+                curve_oid: info.curve.map(|curve| curve.oid().to_owned()),
                 derived_attributes: None,
                 key_size: info.key_size,
                 key_usage_count: 0,

@@ -1,5 +1,6 @@
 //! What kind of key to create: algorithm and size.
 
+use super::Curve;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -9,6 +10,12 @@ pub enum KeyAlgorithm {
     /// RSA (`"RSA"`, OID 1.2.840.113549.1.1.1).
     #[serde(rename = "RSA")]
     Rsa,
+    /// Elliptic-curve keys for ECDSA (`"EC"`, OID 1.2.840.10045.2.1).
+    #[serde(rename = "EC")]
+    Ec,
+    /// Edwards-curve keys for EdDSA, Ed25519 only (`"ED"`, OID 1.3.101.112).
+    #[serde(rename = "ED")]
+    Ed,
 }
 
 impl KeyAlgorithm {
@@ -16,6 +23,8 @@ impl KeyAlgorithm {
     pub fn tsb_name(self) -> &'static str {
         match self {
             Self::Rsa => "RSA",
+            Self::Ec => "EC",
+            Self::Ed => "ED",
         }
     }
 
@@ -23,6 +32,8 @@ impl KeyAlgorithm {
     pub fn oid(self) -> &'static str {
         match self {
             Self::Rsa => "1.2.840.113549.1.1.1",
+            Self::Ec => "1.2.840.10045.2.1",
+            Self::Ed => "1.3.101.112",
         }
     }
 }
@@ -71,6 +82,10 @@ impl RsaBits {
 pub enum KeySpec {
     /// An RSA key pair of the given size.
     Rsa(RsaBits),
+    /// An EC key pair on a named curve.
+    Ec(Curve),
+    /// An Ed25519 key pair.
+    Ed25519,
 }
 
 impl KeySpec {
@@ -78,6 +93,8 @@ impl KeySpec {
     pub fn algorithm(self) -> KeyAlgorithm {
         match self {
             Self::Rsa(_) => KeyAlgorithm::Rsa,
+            Self::Ec(_) => KeyAlgorithm::Ec,
+            Self::Ed25519 => KeyAlgorithm::Ed,
         }
     }
 
@@ -85,6 +102,15 @@ impl KeySpec {
     pub fn key_size(self) -> Option<u32> {
         match self {
             Self::Rsa(bits) => Some(bits.bits()),
+            Self::Ec(_) | Self::Ed25519 => None,
+        }
+    }
+
+    /// The named curve, for EC keys.
+    pub fn curve(self) -> Option<Curve> {
+        match self {
+            Self::Ec(curve) => Some(curve),
+            Self::Rsa(_) | Self::Ed25519 => None,
         }
     }
 }

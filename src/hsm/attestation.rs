@@ -99,7 +99,7 @@ pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
     element(&mut xml, "key_use_count", Some("0"));
     element(&mut xml, "algorithm", Some(info.algorithm.tsb_name()));
     element(&mut xml, "algorithm_oid", Some(info.algorithm.oid()));
-    element(&mut xml, "curve_oid", None);
+    element(&mut xml, "curve_oid", info.curve.map(|curve| curve.oid()));
     element(
         &mut xml,
         "key_size",

@@ -35,8 +35,11 @@ impl Hsm {
                     request.label
                 )));
             }
-            let KeyAlgorithm::Rsa = record.algorithm;
-            let digest = request.algorithm.rsa_digest().ok_or_else(|| {
+            let digest = match record.algorithm {
+                KeyAlgorithm::Rsa => request.algorithm.rsa_digest(),
+                KeyAlgorithm::Ec | KeyAlgorithm::Ed => None,
+            };
+            let digest = digest.ok_or_else(|| {
                 HsmError::AlgorithmNotSupportedByKey(format!(
                     "The signature algorithm '{}' can not be used with the {} key '{}'.",
                     request.algorithm.wire_name(),

@@ -2,8 +2,10 @@
 
 use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
-use crate::crypto::{password, rsa};
-use crate::domain::{KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, Timestamp};
+use crate::crypto::{ec, ed25519, password, rsa};
+use crate::domain::{
+    Curve, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, SecretBytes, Timestamp,
+};
 use crate::keystore::{KeyOrigin, KeyRecord, KeyStoreError};
 
 /// A validated `POST /v1/key` request.
@@ -30,6 +32,8 @@ pub struct KeyInfo {
     pub algorithm: KeyAlgorithm,
     /// `keySize`.
     pub key_size: Option<u32>,
+    /// The named curve of an EC key.
+    pub curve: Option<Curve>,
     /// Public key, DER SPKI.
     pub public_key: Option<Vec<u8>>,
     /// Attributes.
@@ -71,14 +75,14 @@ impl Hsm {
             if inner.store.get(&request.label)?.is_some() {
                 return Err(HsmError::KeyAlreadyExists(request.label));
             }
-            let KeySpec::Rsa(bits) = request.spec;
-            let key = rsa_key(inner.rsa_supply.as_deref(), bits)?;
+            let (private_key, public_key) = generate(inner, request.spec)?;
             let record = KeyRecord {
                 label: request.label.as_str().to_owned(),
                 algorithm: request.spec.algorithm(),
                 key_size: request.spec.key_size(),
-                public_key: Some(rsa::public_spki_der(&key)?),
-                private_key: Some(rsa::encode_private(&key)?),
+                curve: request.spec.curve(),
+                public_key: Some(public_key),
+                private_key: Some(private_key),
                 attributes: request.attributes,
                 policy: request.policy,
                 password: request
@@ -151,6 +155,19 @@ impl Hsm {
     }
 }
 
+/// Fresh key material for `spec`: (PKCS#8 DER private key, DER SPKI).
+fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Vec<u8>), HsmError> {
+    let mut rng = rand::rng();
+    Ok(match spec {
+        KeySpec::Rsa(bits) => {
+            let key = rsa_key(inner.rsa_supply.as_deref(), bits)?;
+            (rsa::encode_private(&key)?, rsa::public_spki_der(&key)?)
+        }
+        KeySpec::Ec(curve) => ec::generate(curve, &mut rng)?,
+        KeySpec::Ed25519 => ed25519::generate(&mut rng)?,
+    })
+}
+
 impl Inner {
     /// The record of `label` if it exists and `password` unlocks it.
     pub(super) fn unlocked(
@@ -177,6 +194,7 @@ impl Inner {
             label,
             algorithm: record.algorithm,
             key_size: record.key_size,
+            curve: record.curve,
             public_key: record.public_key.clone(),
             attributes: record.attributes,
             policy: record.policy.clone(),

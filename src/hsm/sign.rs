@@ -1,9 +1,9 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
 use super::{Hsm, HsmError};
-use crate::crypto::{CryptoError, rsa};
+use crate::crypto::{CryptoError, ec, ed25519, rsa};
 use crate::domain::{
-    KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat, SignatureScheme,
+    Curve, KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat, SignatureScheme,
 };
 use crate::keystore::KeyRecord;
 
@@ -55,12 +55,36 @@ impl Hsm {
                     request.label
                 ))
             })?;
-            let signature = match record.algorithm {
-                KeyAlgorithm::Rsa => {
+            let mut rng = rand::rng();
+            let signature = match (record.algorithm, scheme) {
+                (KeyAlgorithm::Rsa, _) => {
                     only_der(request.format, record.algorithm)?;
                     let key = rsa::decode_private(private.expose())?;
-                    rsa::sign(&key, scheme, &request.payload, &mut rand::rng())
+                    rsa::sign(&key, scheme, &request.payload, &mut rng)
                 }
+                (
+                    KeyAlgorithm::Ec,
+                    SignatureScheme::Ecdsa {
+                        hashing,
+                        deterministic,
+                    },
+                ) => ec::sign(
+                    curve_of(&record)?,
+                    private.expose(),
+                    &request.payload,
+                    hashing,
+                    deterministic,
+                    request.format,
+                    &mut rng,
+                ),
+                (KeyAlgorithm::Ed, _) => {
+                    only_der(request.format, record.algorithm)?;
+                    ed25519::sign(private.expose(), &request.payload)
+                }
+                (KeyAlgorithm::Ec, _) => Err(CryptoError::Unsupported(format!(
+                    "{} is not supported by tsb-emulator yet.",
+                    request.algorithm.wire_name()
+                ))),
             };
             signature.map_err(crypto_outcome)
         })
@@ -75,10 +99,24 @@ impl Hsm {
             let public = record.public_key.as_deref().ok_or_else(|| {
                 HsmError::InvalidKeyType(format!("Key '{}' has no public part.", request.label))
             })?;
-            let valid = match record.algorithm {
-                KeyAlgorithm::Rsa => {
+            let valid = match (record.algorithm, scheme) {
+                (KeyAlgorithm::Rsa, _) => {
                     rsa::verify(public, scheme, &request.payload, &request.signature)
                 }
+                (KeyAlgorithm::Ec, SignatureScheme::Ecdsa { hashing, .. }) => ec::verify(
+                    curve_of(&record)?,
+                    public,
+                    &request.payload,
+                    hashing,
+                    &request.signature,
+                ),
+                (KeyAlgorithm::Ed, _) => {
+                    ed25519::verify(public, &request.payload, &request.signature)
+                }
+                (KeyAlgorithm::Ec, _) => Err(CryptoError::Unsupported(format!(
+                    "{} is not supported by tsb-emulator yet.",
+                    request.algorithm.wire_name()
+                ))),
             };
             valid.map_err(crypto_outcome)
         })
@@ -97,6 +135,11 @@ fn fitting_scheme(
             scheme,
             SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_)
         ),
+        KeyAlgorithm::Ec => matches!(
+            scheme,
+            SignatureScheme::Ecdsa { .. } | SignatureScheme::SchnorrBip340
+        ),
+        KeyAlgorithm::Ed => scheme == SignatureScheme::EdDsa,
     };
     if fits {
         Ok(scheme)
@@ -108,6 +151,13 @@ fn fitting_scheme(
             record.label
         )))
     }
+}
+
+/// The curve of an EC key (always stored with it).
+fn curve_of(record: &KeyRecord) -> Result<Curve, HsmError> {
+    record
+        .curve
+        .ok_or_else(|| HsmError::Internal(format!("EC key '{}' has no curve", record.label)))
 }
 
 /// RSA and EdDSA signatures have one encoding; `RAW`/`ETH` are an encoding error (635), as

@@ -1,8 +1,8 @@
 //! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
 
 use super::{Hsm, HsmError, SignedKeyInfo};
-use crate::crypto::{CryptoError, certificate, password, rsa};
-use crate::domain::{KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp};
+use crate::crypto::{CryptoError, certificate, ec, ed25519, password, rsa};
+use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp};
 use crate::keystore::{KeyOrigin, KeyRecord};
 
 /// The key material of an import, as the rules of reference 6.11 allow it.
@@ -153,7 +153,6 @@ impl Hsm {
 
 /// Checks the material against the declared algorithm and builds the record.
 fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
-    let KeyAlgorithm::Rsa = request.algorithm;
     let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
     let (private_key, public_key, certificate) = match &request.material {
         ImportMaterial::Private {
@@ -161,8 +160,8 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
             public_key,
             certificate: cert,
         } => {
-            let key = rsa::decode_imported_private(private_key.expose()).map_err(invalid)?;
-            let derived = rsa::public_spki_der(&key)?;
+            let (canonical, derived) =
+                decode_private(request.algorithm, private_key.expose()).map_err(invalid)?;
             let claimed = match (public_key, cert) {
                 (Some(public), _) => Some(public.clone()),
                 (None, Some(cert)) => Some(certificate::public_key_of(cert).map_err(invalid)?),
@@ -173,7 +172,7 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
                     "The public key or certificate does not belong to the private key.".into(),
                 ));
             }
-            (Some(rsa::encode_private(&key)?), derived, cert.clone())
+            (Some(canonical), derived, cert.clone())
         }
         ImportMaterial::PublicKey(public) => (None, public.clone(), None),
         ImportMaterial::Certificate(cert) => (
@@ -182,16 +181,29 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
             Some(cert.clone()),
         ),
     };
-    let bits = rsa::public_key_bits(&public_key).map_err(invalid)?;
-    if !(1024..=8192).contains(&bits) {
-        return Err(HsmError::KeySize(format!(
-            "RSA keys of {bits} bits can not be imported (1024 to 8192)."
-        )));
-    }
+    let (key_size, curve) = match request.algorithm {
+        KeyAlgorithm::Rsa => {
+            let bits = rsa::public_key_bits(&public_key).map_err(invalid)?;
+            if !(1024..=8192).contains(&bits) {
+                return Err(HsmError::KeySize(format!(
+                    "RSA keys of {bits} bits can not be imported (1024 to 8192)."
+                )));
+            }
+            (Some(bits), None)
+        }
+        KeyAlgorithm::Ec => (None, Some(ec::curve_of_spki(&public_key).map_err(invalid)?)),
+        KeyAlgorithm::Ed if ed25519::is_ed25519_spki(&public_key) => (None, None),
+        KeyAlgorithm::Ed => {
+            return Err(HsmError::InvalidKeyEncoding(
+                "The public key is not an Ed25519 key.".into(),
+            ));
+        }
+    };
     Ok(KeyRecord {
         label: request.label.as_str().to_owned(),
         algorithm: request.algorithm,
-        key_size: Some(bits),
+        key_size,
+        curve,
         private_key,
         public_key: Some(public_key),
         attributes: request.attributes,
@@ -201,4 +213,30 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
         origin: KeyOrigin::Imported,
         certificate,
     })
+}
+
+/// Decodes an imported private key of `algorithm` into our canonical PKCS#8 and its SPKI.
+fn decode_private(
+    algorithm: KeyAlgorithm,
+    der: &[u8],
+) -> Result<(SecretBytes, Vec<u8>), CryptoError> {
+    match algorithm {
+        KeyAlgorithm::Rsa => {
+            let key = rsa::decode_imported_private(der)?;
+            Ok((rsa::encode_private(&key)?, rsa::public_spki_der(&key)?))
+        }
+        KeyAlgorithm::Ec => match ec::curve_of_pkcs8(der) {
+            Ok(curve) => ec::normalize_private(curve, der),
+            // SEC1 "EC PRIVATE KEY" DER: the curve that accepts it is the one.
+            Err(_) => Curve::ALL
+                .into_iter()
+                .find_map(|curve| ec::normalize_private(curve, der).ok())
+                .ok_or_else(|| {
+                    CryptoError::InvalidKey(
+                        "not an EC private key (PKCS#8 or SEC1 DER) on a supported curve".into(),
+                    )
+                }),
+        },
+        KeyAlgorithm::Ed => ed25519::normalize_private(der),
+    }
 }

@@ -1,7 +1,7 @@
 //! The stored form of a key: a versioned JSON document (binary fields in base64).
 
 use super::KeyStoreError;
-use crate::domain::{KeyAlgorithm, KeyAttributes, PasswordHash, SecretBytes};
+use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, PasswordHash, SecretBytes};
 use serde::{Deserialize, Serialize};
 
 /// A key as stored: material, attributes and bookkeeping.
@@ -13,6 +13,9 @@ pub struct KeyRecord {
     pub algorithm: KeyAlgorithm,
     /// Reported `keySize` (RSA modulus bits).
     pub key_size: Option<u32>,
+    /// The named curve of an EC key.
+    #[serde(default)]
+    pub curve: Option<Curve>,
     /// Private key, PKCS#8 DER.
     #[serde(with = "secret_b64")]
     pub private_key: Option<SecretBytes>,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod csr;
+mod ec;
 mod errors;
 mod helpers;
 mod keys;
