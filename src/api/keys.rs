@@ -49,11 +49,6 @@ const NOT_YET_SUPPORTED: &[&str] = &[
     "DSA",
     "BLS",
     "ISS",
-    "AES",
-    "ChaCha20",
-    "Camellia",
-    "TDEA",
-    "HMACSHA256",
     "ML-DSA-44",
     "ML-DSA-65",
     "ML-DSA-87",
@@ -66,7 +61,7 @@ const NOT_YET_SUPPORTED: &[&str] = &[
 ];
 
 /// The algorithms the emulator creates and imports.
-const SUPPORTED: [KeyAlgorithm; 3] = [KeyAlgorithm::Rsa, KeyAlgorithm::Ec, KeyAlgorithm::Ed];
+const SUPPORTED: [KeyAlgorithm; 8] = KeyAlgorithm::ALL;
 
 /// Curves of reference 6.2 that no RustCrypto crate serves.
 const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
@@ -83,7 +78,8 @@ const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
 
 /// The key algorithm named by `algorithm` (case-insensitive) or, failing that, `algorithmOid`.
 pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgorithm, ApiError> {
-    const SUPPORTED_NAMES: &str = "supported: RSA, EC, ED";
+    const SUPPORTED_NAMES: &str =
+        "supported: RSA, EC, ED, AES, ChaCha20, Camellia, TDEA, HMACSHA256";
     if let Some(name) = name {
         if let Some(found) = SUPPORTED
             .into_iter()
@@ -113,6 +109,30 @@ pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgo
                 "The algorithm OID '{oid}' is not supported by tsb-emulator ({SUPPORTED_NAMES})."
             ))
         })
+}
+
+/// The size of a new or imported secret key: `requested` (or the default) if allowed, 603
+/// otherwise.
+pub(super) fn secret_size(
+    algorithm: KeyAlgorithm,
+    requested: Option<u32>,
+) -> Result<u32, ApiError> {
+    let (allowed, default) = algorithm.secret_sizes().unwrap_or((&[], 0));
+    let bits = match (algorithm, requested) {
+        // Three-key TDEA is often sized by its 168 effective bits.
+        (KeyAlgorithm::Tdea, Some(168)) => 192,
+        (_, requested) => requested.unwrap_or(default),
+    };
+    if allowed.contains(&bits) {
+        Ok(bits)
+    } else {
+        Err(ApiError::new(
+            ErrorCode::InputKeySize,
+            format!(
+                "The key size {bits} is not supported for {algorithm} keys (supported: {allowed:?})."
+            ),
+        ))
+    }
 }
 
 /// The named curve of an EC key request.
@@ -154,6 +174,14 @@ impl TryFrom<CreateKeyDto> for CreateKey {
                 KeySpec::Rsa(bits)
             }
             KeyAlgorithm::Ec => KeySpec::Ec(curve(dto.curve_oid.as_deref())?),
+            secret @ (KeyAlgorithm::Aes
+            | KeyAlgorithm::ChaCha20
+            | KeyAlgorithm::Camellia
+            | KeyAlgorithm::Tdea
+            | KeyAlgorithm::HmacSha256) => KeySpec::Secret {
+                algorithm: secret,
+                bits: secret_size(secret, dto.key_size)?,
+            },
             KeyAlgorithm::Ed => match dto.curve_oid.as_deref() {
                 None => KeySpec::Ed25519,
                 Some(oid) if oid == KeyAlgorithm::Ed.oid() => KeySpec::Ed25519,

@@ -1,10 +1,11 @@
-//! `/v1/synchronousSign` and `/v1/verify` (reference 7.1, 7.8): enveloped requests.
+//! `/v1/synchronousSign`, `/v1/verify` and `/v1/synchronousHmac` (reference 7.1, 7.8, 7.9):
+//! enveloped requests.
 
 use super::AppState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::wire;
-use crate::domain::{Password, SignatureFormat};
+use crate::domain::{Password, SignatureAlgorithm, SignatureFormat};
 use crate::hsm::{SignRequest, VerifyRequest};
 use axum::extract::State;
 use axum::routing::post;
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/synchronousSign", post(sign))
         .route("/v1/verify", post(verify))
+        .route("/v1/synchronousHmac", post(hmac))
 }
 
 /// `{"signRequest": {...}, "requestSignature": ...}`; the request signature is accepted and
@@ -89,7 +91,66 @@ async fn sign(
 #[serde(rename_all = "camelCase")]
 struct VerifyEnvelope {
     verify_signature_request: Option<VerifyDto>,
-    verify_hmac_request: Option<serde_json::Value>,
+    verify_hmac_request: Option<HmacDto>,
+}
+
+/// `hmacRequest` and `verifyHmacRequest` (reference 7.9); `signature` only in the latter.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HmacDto {
+    key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    key_password: Option<Password>,
+    payload: Option<String>,
+    payload_type: Option<String>,
+    signature: Option<String>,
+}
+
+impl HmacDto {
+    fn sign_request(self) -> Result<SignRequest, ApiError> {
+        Ok(SignRequest {
+            label: wire::label("keyName", self.key_name)?,
+            password: self.key_password,
+            algorithm: SignatureAlgorithm::HmacSha256,
+            format: SignatureFormat::Der,
+            payload: wire::payload(self.payload.as_deref(), self.payload_type.as_deref())?,
+        })
+    }
+
+    fn verify_request(self) -> Result<VerifyRequest, ApiError> {
+        Ok(VerifyRequest {
+            label: wire::label("keyName", self.key_name)?,
+            password: self.key_password,
+            algorithm: SignatureAlgorithm::HmacSha256,
+            payload: wire::payload(self.payload.as_deref(), self.payload_type.as_deref())?,
+            signature: wire::base64_field("signature", self.signature.as_deref())?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HmacEnvelope {
+    hmac_request: Option<HmacDto>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HmacResponse {
+    keyed_hash: String,
+}
+
+async fn hmac(
+    State(state): State<AppState>,
+    TsbJson(envelope): TsbJson<HmacEnvelope>,
+) -> Result<Json<HmacResponse>, ApiError> {
+    let dto = envelope
+        .hmac_request
+        .ok_or_else(|| ApiError::invalid("Field 'hmacRequest' must not be null."))?;
+    let tag = state.hsm.sign(dto.sign_request()?).await?;
+    Ok(Json(HmacResponse {
+        keyed_hash: STANDARD.encode(tag),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -131,13 +192,19 @@ async fn verify(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<VerifyEnvelope>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
-    let Some(dto) = envelope.verify_signature_request else {
-        return Err(match envelope.verify_hmac_request {
-            Some(_) => ApiError::invalid("HMAC verification is not supported by tsb-emulator yet."),
-            None => ApiError::invalid("Field 'verifySignatureRequest' must not be null."),
-        });
+    let request = match (
+        envelope.verify_signature_request,
+        envelope.verify_hmac_request,
+    ) {
+        (Some(dto), _) => dto.try_into()?,
+        (None, Some(hmac)) => hmac.verify_request()?,
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "Field 'verifySignatureRequest' (or 'verifyHmacRequest') must not be null.",
+            ));
+        }
     };
-    let valid = state.hsm.verify(dto.try_into()?).await?;
+    let valid = state.hsm.verify(request).await?;
     Ok(Json(VerifyResponse {
         signature_valid: valid,
     }))

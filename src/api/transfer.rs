@@ -47,49 +47,76 @@ impl TryFrom<ImportDto> for ImportKey {
         let private_key = wire::key_material("privateKey", dto.private_key.as_deref())?;
         let public_key = wire::key_material("publicKey", dto.public_key.as_deref())?;
         let certificate = wire::key_material("certificate", dto.certificate.as_deref())?;
-        if wire::key_material("secretKey", dto.secret_key.as_deref())?.is_some() {
-            return Err(ApiError::invalid(
-                "A 'secretKey' can only be imported for a symmetric key.",
-            ));
-        }
-        if public_key.is_some() && certificate.is_some() {
-            return Err(ApiError::invalid(
-                "Give either 'publicKey' or 'certificate', not both.",
-            ));
-        }
-        let material = match (private_key, public_key, certificate) {
-            (Some(private_key), public_key, certificate)
-                if public_key.is_some() || certificate.is_some() =>
-            {
-                ImportMaterial::Private {
-                    private_key: SecretBytes::new(private_key),
-                    public_key,
-                    certificate,
-                }
-            }
-            (Some(_), None, None) => {
-                return Err(ApiError::invalid(
-                    "A 'privateKey' must come with its 'publicKey' or 'certificate'.",
-                ));
-            }
-            (None, Some(public_key), None) => ImportMaterial::PublicKey(public_key),
-            (None, None, Some(certificate)) => ImportMaterial::Certificate(certificate),
-            _ => {
-                return Err(ApiError::invalid(
-                    "Give a 'privateKey' (with 'publicKey' or 'certificate'), a 'publicKey' or a 'certificate'.",
-                ));
-            }
-        };
+        let secret_key = wire::key_material("secretKey", dto.secret_key.as_deref())?;
         let attributes = dto
             .attributes
             .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
+        let attributes = KeyAttributes::from_request(attributes.try_into()?);
+        let policy = dto.policy.filter(|policy| !policy.is_null());
+        let material = if algorithm.is_symmetric() {
+            secret_material(algorithm, secret_key, private_key, public_key, certificate)?
+        } else if secret_key.is_some() {
+            return Err(ApiError::invalid(
+                "A 'secretKey' can only be imported for a symmetric key.",
+            ));
+        } else {
+            asymmetric_material(private_key, public_key, certificate)?
+        };
         Ok(Self {
             label,
             algorithm,
             material,
-            attributes: KeyAttributes::from_request(attributes.try_into()?),
-            policy: dto.policy.filter(|policy| !policy.is_null()),
+            attributes,
+            policy,
         })
+    }
+}
+
+/// A symmetric key comes as a `secretKey` and nothing else.
+fn secret_material(
+    algorithm: crate::domain::KeyAlgorithm,
+    secret_key: Option<Vec<u8>>,
+    private_key: Option<Vec<u8>>,
+    public_key: Option<Vec<u8>>,
+    certificate: Option<Vec<u8>>,
+) -> Result<ImportMaterial, ApiError> {
+    match (secret_key, private_key, public_key, certificate) {
+        (Some(secret), None, None, None) => Ok(ImportMaterial::Secret(SecretBytes::new(secret))),
+        _ => Err(ApiError::invalid(format!(
+            "A {algorithm} key is imported with a 'secretKey' and nothing else."
+        ))),
+    }
+}
+
+/// The rules of reference 6.11 for asymmetric material.
+fn asymmetric_material(
+    private_key: Option<Vec<u8>>,
+    public_key: Option<Vec<u8>>,
+    certificate: Option<Vec<u8>>,
+) -> Result<ImportMaterial, ApiError> {
+    if public_key.is_some() && certificate.is_some() {
+        return Err(ApiError::invalid(
+            "Give either 'publicKey' or 'certificate', not both.",
+        ));
+    }
+    match (private_key, public_key, certificate) {
+        (Some(private_key), public_key, certificate)
+            if public_key.is_some() || certificate.is_some() =>
+        {
+            Ok(ImportMaterial::Private {
+                private_key: SecretBytes::new(private_key),
+                public_key,
+                certificate,
+            })
+        }
+        (Some(_), None, None) => Err(ApiError::invalid(
+            "A 'privateKey' must come with its 'publicKey' or 'certificate'.",
+        )),
+        (None, Some(public_key), None) => Ok(ImportMaterial::PublicKey(public_key)),
+        (None, None, Some(certificate)) => Ok(ImportMaterial::Certificate(certificate)),
+        _ => Err(ApiError::invalid(
+            "Give a 'privateKey' (with 'publicKey' or 'certificate'), a 'publicKey' or a 'certificate'.",
+        )),
     }
 }
 

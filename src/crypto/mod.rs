@@ -12,6 +12,7 @@ mod name;
 pub mod password;
 pub mod pem;
 pub mod rsa;
+pub mod symmetric;
 
 /// What can go wrong in a cryptographic operation. Messages never contain key material.
 #[derive(Debug, thiserror::Error)]

@@ -16,6 +16,21 @@ pub enum KeyAlgorithm {
     /// Edwards-curve keys for EdDSA, Ed25519 only (`"ED"`, OID 1.3.101.112).
     #[serde(rename = "ED")]
     Ed,
+    /// AES secret keys.
+    #[serde(rename = "AES")]
+    Aes,
+    /// ChaCha20 secret keys.
+    #[serde(rename = "ChaCha20")]
+    ChaCha20,
+    /// Camellia secret keys.
+    #[serde(rename = "Camellia")]
+    Camellia,
+    /// Three-key triple-DES secret keys.
+    #[serde(rename = "TDEA")]
+    Tdea,
+    /// HMAC-SHA-256 secret keys.
+    #[serde(rename = "HMACSHA256")]
+    HmacSha256,
 }
 
 impl KeyAlgorithm {
@@ -25,6 +40,11 @@ impl KeyAlgorithm {
             Self::Rsa => "RSA",
             Self::Ec => "EC",
             Self::Ed => "ED",
+            Self::Aes => "AES",
+            Self::ChaCha20 => "ChaCha20",
+            Self::Camellia => "Camellia",
+            Self::Tdea => "TDEA",
+            Self::HmacSha256 => "HMACSHA256",
         }
     }
 
@@ -34,7 +54,43 @@ impl KeyAlgorithm {
             Self::Rsa => "1.2.840.113549.1.1.1",
             Self::Ec => "1.2.840.10045.2.1",
             Self::Ed => "1.3.101.112",
+            // The TSB's OIDs for secret keys are unknown; these are the algorithms' usual
+            // arcs (see docs/decisions.md).
+            Self::Aes => "2.16.840.1.101.3.4.1",
+            Self::ChaCha20 => "1.2.840.113549.1.9.16.3.18",
+            Self::Camellia => "1.2.392.200011.61.1.1.1",
+            Self::Tdea => "1.2.840.113549.3.7",
+            Self::HmacSha256 => "1.2.840.113549.2.9",
         }
+    }
+
+    /// Every algorithm the emulator holds.
+    pub const ALL: [KeyAlgorithm; 8] = [
+        Self::Rsa,
+        Self::Ec,
+        Self::Ed,
+        Self::Aes,
+        Self::ChaCha20,
+        Self::Camellia,
+        Self::Tdea,
+        Self::HmacSha256,
+    ];
+
+    /// For secret-key algorithms: the key sizes in bits allowed and the default one.
+    pub fn secret_sizes(self) -> Option<(&'static [u32], u32)> {
+        match self {
+            Self::Aes | Self::Camellia => Some((&[128, 192, 256], 256)),
+            Self::ChaCha20 => Some((&[256], 256)),
+            // Three-key TDEA: 192 bits with parity (168 effective; `api` accepts that alias).
+            Self::Tdea => Some((&[192], 192)),
+            Self::HmacSha256 => Some((&[128, 160, 192, 224, 256, 384, 512], 256)),
+            Self::Rsa | Self::Ec | Self::Ed => None,
+        }
+    }
+
+    /// Whether this is a secret-key (symmetric) algorithm.
+    pub fn is_symmetric(self) -> bool {
+        self.secret_sizes().is_some()
     }
 }
 
@@ -86,6 +142,14 @@ pub enum KeySpec {
     Ec(Curve),
     /// An Ed25519 key pair.
     Ed25519,
+    /// A secret key of a symmetric algorithm (size validated against
+    /// [`KeyAlgorithm::secret_sizes`]; TDEA is always 192 bits).
+    Secret {
+        /// The algorithm.
+        algorithm: KeyAlgorithm,
+        /// Key size in bits.
+        bits: u32,
+    },
 }
 
 impl KeySpec {
@@ -95,6 +159,7 @@ impl KeySpec {
             Self::Rsa(_) => KeyAlgorithm::Rsa,
             Self::Ec(_) => KeyAlgorithm::Ec,
             Self::Ed25519 => KeyAlgorithm::Ed,
+            Self::Secret { algorithm, .. } => algorithm,
         }
     }
 
@@ -103,6 +168,7 @@ impl KeySpec {
         match self {
             Self::Rsa(bits) => Some(bits.bits()),
             Self::Ec(_) | Self::Ed25519 => None,
+            Self::Secret { bits, .. } => Some(bits),
         }
     }
 
@@ -110,7 +176,7 @@ impl KeySpec {
     pub fn curve(self) -> Option<Curve> {
         match self {
             Self::Ec(curve) => Some(curve),
-            Self::Rsa(_) | Self::Ed25519 => None,
+            Self::Rsa(_) | Self::Ed25519 | Self::Secret { .. } => None,
         }
     }
 }

@@ -84,6 +84,8 @@ pub enum SignatureScheme {
     EdDsa,
     /// BLS on BLS12-381.
     Bls,
+    /// HMAC-SHA-256 with a secret key.
+    HmacSha256,
 }
 
 /// Declares the algorithm enum with its wire names and schemes.
@@ -178,6 +180,7 @@ signature_algorithms! {
     Sha512WithDsa = "SHA512_WITH_DSA" => Dsa(Hash(Sha512)),
     EdDsa = "EDDSA" => EdDsa,
     Bls = "BLS" => Bls,
+    HmacSha256 = "HMACSHA256" => HmacSha256,
 }
 
 /// How a signature is encoded on the wire (`signatureType`, reference 7.4).

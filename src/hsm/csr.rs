@@ -35,9 +35,12 @@ impl Hsm {
                     request.label
                 )));
             }
+            if record.algorithm.is_symmetric() {
+                return Err(HsmError::not_asymmetric());
+            }
             let digest = match record.algorithm {
                 KeyAlgorithm::Rsa => request.algorithm.rsa_digest(),
-                KeyAlgorithm::Ec | KeyAlgorithm::Ed => None,
+                _ => None,
             };
             let digest = digest.ok_or_else(|| {
                 HsmError::AlgorithmNotSupportedByKey(format!(

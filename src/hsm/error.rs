@@ -57,3 +57,13 @@ pub enum HsmError {
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+impl HsmError {
+    /// The TSB's answer to a private-key operation on a secret key (613).
+    pub fn not_asymmetric() -> Self {
+        Self::InvalidKeyType(
+            "Private key can not be loaded as the referenced key is not an asymmetric key."
+                .to_owned(),
+        )
+    }
+}

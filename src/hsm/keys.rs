@@ -2,7 +2,7 @@
 
 use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
-use crate::crypto::{ec, ed25519, password, rsa};
+use crate::crypto::{ec, ed25519, password, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, SecretBytes, Timestamp,
 };
@@ -81,7 +81,7 @@ impl Hsm {
                 algorithm: request.spec.algorithm(),
                 key_size: request.spec.key_size(),
                 curve: request.spec.curve(),
-                public_key: Some(public_key),
+                public_key,
                 private_key: Some(private_key),
                 attributes: request.attributes,
                 policy: request.policy,
@@ -155,17 +155,22 @@ impl Hsm {
     }
 }
 
-/// Fresh key material for `spec`: (PKCS#8 DER private key, DER SPKI).
-fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Vec<u8>), HsmError> {
+/// Fresh key material for `spec`: the private key (PKCS#8 DER, or the raw secret of a
+/// symmetric key) and the DER SPKI of an asymmetric key.
+fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>>), HsmError> {
     let mut rng = rand::rng();
-    Ok(match spec {
+    let (private, public) = match spec {
         KeySpec::Rsa(bits) => {
             let key = rsa_key(inner.rsa_supply.as_deref(), bits)?;
             (rsa::encode_private(&key)?, rsa::public_spki_der(&key)?)
         }
         KeySpec::Ec(curve) => ec::generate(curve, &mut rng)?,
         KeySpec::Ed25519 => ed25519::generate(&mut rng)?,
-    })
+        KeySpec::Secret { algorithm, bits } => {
+            return Ok((symmetric::generate(algorithm, bits, &mut rng), None));
+        }
+    };
+    Ok((private, Some(public)))
 }
 
 impl Inner {

@@ -1,7 +1,7 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
 use super::{Hsm, HsmError};
-use crate::crypto::{CryptoError, ec, ed25519, rsa};
+use crate::crypto::{CryptoError, ec, ed25519, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat, SignatureScheme,
 };
@@ -55,68 +55,78 @@ impl Hsm {
                     request.label
                 ))
             })?;
+            let (private, payload) = (private.expose(), request.payload.as_slice());
             let mut rng = rand::rng();
-            let signature = match (record.algorithm, scheme) {
-                (KeyAlgorithm::Rsa, _) => {
+            let signature = match scheme {
+                SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_) => {
                     only_der(request.format, record.algorithm)?;
-                    let key = rsa::decode_private(private.expose())?;
-                    rsa::sign(&key, scheme, &request.payload, &mut rng)
+                    rsa::sign(&rsa::decode_private(private)?, scheme, payload, &mut rng)
                 }
-                (
-                    KeyAlgorithm::Ec,
-                    SignatureScheme::Ecdsa {
-                        hashing,
-                        deterministic,
-                    },
-                ) => ec::sign(
-                    curve_of(&record)?,
-                    private.expose(),
-                    &request.payload,
+                SignatureScheme::Ecdsa {
                     hashing,
                     deterministic,
-                    request.format,
-                    &mut rng,
-                ),
-                (KeyAlgorithm::Ed, _) => {
-                    only_der(request.format, record.algorithm)?;
-                    ed25519::sign(private.expose(), &request.payload)
+                } => {
+                    let curve = curve_of(&record)?;
+                    ec::sign(
+                        curve,
+                        private,
+                        payload,
+                        hashing,
+                        deterministic,
+                        request.format,
+                        &mut rng,
+                    )
                 }
-                (KeyAlgorithm::Ec, _) => Err(CryptoError::Unsupported(format!(
-                    "{} is not supported by tsb-emulator yet.",
-                    request.algorithm.wire_name()
-                ))),
+                SignatureScheme::EdDsa => {
+                    only_der(request.format, record.algorithm)?;
+                    ed25519::sign(private, payload)
+                }
+                SignatureScheme::HmacSha256 => {
+                    only_der(request.format, record.algorithm)?;
+                    Ok(symmetric::hmac_sha256(private, payload))
+                }
+                SignatureScheme::SchnorrBip340 | SignatureScheme::Dsa(_) | SignatureScheme::Bls => {
+                    Err(not_yet(request.algorithm))
+                }
             };
             signature.map_err(crypto_outcome)
         })
         .await
     }
 
-    /// Verifies a signature with the key's public part: `Ok(false)` for a wrong signature.
+    /// Verifies a signature (with the public part of an asymmetric key, or the secret of an
+    /// HMAC key): `Ok(false)` for a wrong signature.
     pub async fn verify(&self, request: VerifyRequest) -> Result<bool, HsmError> {
         self.blocking(move |inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
+            let (payload, signature) = (request.payload.as_slice(), request.signature.as_slice());
+            if scheme == SignatureScheme::HmacSha256 {
+                let secret = record
+                    .private_key
+                    .as_ref()
+                    .ok_or_else(HsmError::not_asymmetric)?;
+                return Ok(symmetric::verify_hmac_sha256(
+                    secret.expose(),
+                    payload,
+                    signature,
+                ));
+            }
             let public = record.public_key.as_deref().ok_or_else(|| {
                 HsmError::InvalidKeyType(format!("Key '{}' has no public part.", request.label))
             })?;
-            let valid = match (record.algorithm, scheme) {
-                (KeyAlgorithm::Rsa, _) => {
-                    rsa::verify(public, scheme, &request.payload, &request.signature)
+            let valid = match scheme {
+                SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_) => {
+                    rsa::verify(public, scheme, payload, signature)
                 }
-                (KeyAlgorithm::Ec, SignatureScheme::Ecdsa { hashing, .. }) => ec::verify(
-                    curve_of(&record)?,
-                    public,
-                    &request.payload,
-                    hashing,
-                    &request.signature,
-                ),
-                (KeyAlgorithm::Ed, _) => {
-                    ed25519::verify(public, &request.payload, &request.signature)
+                SignatureScheme::Ecdsa { hashing, .. } => {
+                    ec::verify(curve_of(&record)?, public, payload, hashing, signature)
                 }
-                (KeyAlgorithm::Ec, _) => Err(CryptoError::Unsupported(format!(
-                    "{} is not supported by tsb-emulator yet.",
-                    request.algorithm.wire_name()
-                ))),
+                SignatureScheme::EdDsa => ed25519::verify(public, payload, signature),
+                SignatureScheme::HmacSha256
+                | SignatureScheme::SchnorrBip340
+                | SignatureScheme::Dsa(_)
+                | SignatureScheme::Bls => Err(not_yet(request.algorithm)),
             };
             valid.map_err(crypto_outcome)
         })
@@ -124,7 +134,15 @@ impl Hsm {
     }
 }
 
-/// The algorithm's scheme if it fits the key type (607 otherwise).
+fn not_yet(algorithm: SignatureAlgorithm) -> CryptoError {
+    CryptoError::Unsupported(format!(
+        "{} is not supported by tsb-emulator yet.",
+        algorithm.wire_name()
+    ))
+}
+
+/// The algorithm's scheme if it fits the key type: 607 otherwise, or 613 when an asymmetric
+/// algorithm meets a secret key.
 fn fitting_scheme(
     record: &KeyRecord,
     algorithm: SignatureAlgorithm,
@@ -140,9 +158,16 @@ fn fitting_scheme(
             SignatureScheme::Ecdsa { .. } | SignatureScheme::SchnorrBip340
         ),
         KeyAlgorithm::Ed => scheme == SignatureScheme::EdDsa,
+        KeyAlgorithm::HmacSha256 => scheme == SignatureScheme::HmacSha256,
+        KeyAlgorithm::Aes
+        | KeyAlgorithm::ChaCha20
+        | KeyAlgorithm::Camellia
+        | KeyAlgorithm::Tdea => false,
     };
     if fits {
         Ok(scheme)
+    } else if record.algorithm.is_symmetric() && scheme != SignatureScheme::HmacSha256 {
+        Err(HsmError::not_asymmetric())
     } else {
         Err(HsmError::AlgorithmNotSupportedByKey(format!(
             "The signature algorithm '{}' is not supported by the {} key '{}'.",

@@ -22,6 +22,8 @@ pub enum ImportMaterial {
     PublicKey(Vec<u8>),
     /// A lone certificate (DER): verify-only, the certificate stored with it.
     Certificate(Vec<u8>),
+    /// The raw secret of a symmetric key.
+    Secret(SecretBytes),
 }
 
 /// A validated `POST /v1/key/import/plain`.
@@ -112,10 +114,18 @@ impl Hsm {
                     "The key '{label}' can not be exported: only extractable, non-sensitive keys without a policy can."
                 )));
             }
-            Ok(ExportedKey {
-                private_key: record.private_key,
-                public_key: record.public_key,
-                secret_key: None,
+            Ok(if record.algorithm.is_symmetric() {
+                ExportedKey {
+                    private_key: None,
+                    public_key: None,
+                    secret_key: record.private_key,
+                }
+            } else {
+                ExportedKey {
+                    private_key: record.private_key,
+                    public_key: record.public_key,
+                    secret_key: None,
+                }
             })
         })
         .await
@@ -153,6 +163,29 @@ impl Hsm {
 
 /// Checks the material against the declared algorithm and builds the record.
 fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
+    if let Some((allowed, _)) = request.algorithm.secret_sizes() {
+        let ImportMaterial::Secret(secret) = &request.material else {
+            return Err(HsmError::InvalidInput(format!(
+                "A {} key is imported as a 'secretKey' only.",
+                request.algorithm
+            )));
+        };
+        let bits = u32::try_from(secret.expose().len() * 8).unwrap_or(u32::MAX);
+        if !allowed.contains(&bits) {
+            return Err(HsmError::KeySize(format!(
+                "A {bits}-bit {} key can not be imported (supported: {allowed:?}).",
+                request.algorithm
+            )));
+        }
+        return Ok(KeyRecord {
+            key_size: Some(bits),
+            curve: None,
+            private_key: Some(secret.clone()),
+            public_key: None,
+            certificate: None,
+            ..new_imported(request)
+        });
+    }
     let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
     let (private_key, public_key, certificate) = match &request.material {
         ImportMaterial::Private {
@@ -180,6 +213,12 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
             certificate::public_key_of(cert).map_err(invalid)?,
             Some(cert.clone()),
         ),
+        ImportMaterial::Secret(_) => {
+            return Err(HsmError::InvalidInput(format!(
+                "A 'secretKey' can only be imported for a symmetric key, not for {}.",
+                request.algorithm
+            )));
+        }
     };
     let (key_size, curve) = match request.algorithm {
         KeyAlgorithm::Rsa => {
@@ -198,21 +237,36 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
                 "The public key is not an Ed25519 key.".into(),
             ));
         }
+        secret => {
+            return Err(HsmError::Internal(format!("{secret} handled above")));
+        }
     };
     Ok(KeyRecord {
-        label: request.label.as_str().to_owned(),
-        algorithm: request.algorithm,
         key_size,
         curve,
         private_key,
         public_key: Some(public_key),
+        certificate,
+        ..new_imported(request)
+    })
+}
+
+/// The record fields every import shares.
+fn new_imported(request: &ImportKey) -> KeyRecord {
+    KeyRecord {
+        label: request.label.as_str().to_owned(),
+        algorithm: request.algorithm,
+        key_size: None,
+        curve: None,
+        private_key: None,
+        public_key: None,
         attributes: request.attributes,
         policy: request.policy.clone(),
         password: None,
         created_at: Timestamp::now().0,
         origin: KeyOrigin::Imported,
-        certificate,
-    })
+        certificate: None,
+    }
 }
 
 /// Decodes an imported private key of `algorithm` into our canonical PKCS#8 and its SPKI.
@@ -238,5 +292,8 @@ fn decode_private(
                 }),
         },
         KeyAlgorithm::Ed => ed25519::normalize_private(der),
+        secret => Err(CryptoError::Unsupported(format!(
+            "{secret} keys have no private key"
+        ))),
     }
 }

@@ -16,7 +16,7 @@ pub struct KeyRecord {
     /// The named curve of an EC key.
     #[serde(default)]
     pub curve: Option<Curve>,
-    /// Private key, PKCS#8 DER.
+    /// Private key, PKCS#8 DER; for a symmetric key, the raw secret.
     #[serde(with = "secret_b64")]
     pub private_key: Option<SecretBytes>,
     /// Public key, DER SubjectPublicKeyInfo.

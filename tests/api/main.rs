@@ -10,6 +10,7 @@ mod errors;
 mod helpers;
 mod keys;
 mod openssl;
+mod secret;
 mod server;
 mod service;
 mod sign;
