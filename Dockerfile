@@ -10,8 +10,10 @@
 
 # ---- build: static release binary -------------------------------------------
 FROM rust:1-slim-bookworm AS build
-# The musl target is self-contained (its own crt objects and libc.a); no C code
-# is built for the binary, so musl-tools is not needed.
+# The musl target is self-contained (its own crt objects and libc.a), but blst
+# (BLS signatures) compiles C and assembly through the cc crate, which needs a
+# musl C compiler: musl-tools provides musl-gcc.
+RUN apt-get update && apt-get install -y --no-install-recommends musl-tools && rm -rf /var/lib/apt/lists/*
 RUN rustup target add x86_64-unknown-linux-musl
 WORKDIR /src
 COPY . .

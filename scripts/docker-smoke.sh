@@ -28,8 +28,9 @@
 #   6. removes the container, the image and the temporary folder, also on
 #      failure. Any failed step exits non-zero.
 #
-# Needs: cargo (+ rustup to add the musl target if missing), buildah, curl,
-# unshare and nsenter (util-linux), ip (iproute2), file or readelf.
+# Needs: cargo (+ rustup to add the musl target if missing), musl-gcc
+# (musl-tools), buildah, curl, unshare and nsenter (util-linux), ip (iproute2),
+# file or readelf.
 # Run as root, or rootless inside `buildah unshare`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,8 @@ die() { printf 'docker-smoke: FAIL: %s\n' "$*" >&2; exit 1; }
 for tool in cargo buildah curl unshare nsenter ip; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (apt-get install -y buildah curl util-linux iproute2)"
 done
+# blst (BLS signatures) compiles C for the musl target through the cc crate.
+command -v musl-gcc >/dev/null 2>&1 || die "'musl-gcc' not found, needed to build blst for $TARGET (apt-get install -y musl-tools)"
 [ "$(id -u)" -eq 0 ] || die "run as root (or inside 'buildah unshare')"
 [ -f Dockerfile ] || die "no Dockerfile in $(pwd)"
 

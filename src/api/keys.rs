@@ -46,8 +46,6 @@ struct CreateKeyDto {
 
 /// Algorithm names the TSB knows but this emulator does not create yet.
 const NOT_YET_SUPPORTED: &[&str] = &[
-    "DSA",
-    "BLS",
     "ISS",
     "ML-DSA-44",
     "ML-DSA-65",
@@ -59,9 +57,6 @@ const NOT_YET_SUPPORTED: &[&str] = &[
     "XMSS-SHA256_10_256",
     "XMSS-SHAKE256_10_256",
 ];
-
-/// The algorithms the emulator creates and imports.
-const SUPPORTED: [KeyAlgorithm; 8] = KeyAlgorithm::ALL;
 
 /// Curves of reference 6.2 that no RustCrypto crate serves.
 const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
@@ -79,9 +74,9 @@ const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
 /// The key algorithm named by `algorithm` (case-insensitive) or, failing that, `algorithmOid`.
 pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgorithm, ApiError> {
     const SUPPORTED_NAMES: &str =
-        "supported: RSA, EC, ED, AES, ChaCha20, Camellia, TDEA, HMACSHA256";
+        "supported: RSA, EC, ED, DSA, BLS, AES, ChaCha20, Camellia, TDEA, HMACSHA256";
     if let Some(name) = name {
-        if let Some(found) = SUPPORTED
+        if let Some(found) = KeyAlgorithm::ALL
             .into_iter()
             .find(|a| a.tsb_name().eq_ignore_ascii_case(name))
         {
@@ -101,7 +96,7 @@ pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgo
     }
     let oid = oid
         .ok_or_else(|| ApiError::invalid("Either 'algorithm' or 'algorithmOid' must be given."))?;
-    SUPPORTED
+    KeyAlgorithm::ALL
         .into_iter()
         .find(|a| a.oid() == oid)
         .ok_or_else(|| {
@@ -174,6 +169,18 @@ impl TryFrom<CreateKeyDto> for CreateKey {
                 KeySpec::Rsa(bits)
             }
             KeyAlgorithm::Ec => KeySpec::Ec(curve(dto.curve_oid.as_deref())?),
+            KeyAlgorithm::Dsa => match dto.key_size.unwrap_or(2048) {
+                bits @ (1024 | 2048 | 3072) => KeySpec::Dsa(bits),
+                other => {
+                    return Err(ApiError::new(
+                        ErrorCode::InputKeySize,
+                        format!(
+                            "The key size {other} is not supported for DSA keys (supported: 1024, 2048, 3072)."
+                        ),
+                    ));
+                }
+            },
+            KeyAlgorithm::Bls => KeySpec::Bls,
             secret @ (KeyAlgorithm::Aes
             | KeyAlgorithm::ChaCha20
             | KeyAlgorithm::Camellia

@@ -3,8 +3,10 @@
 //! No tokio, no sled, no axum. Randomness is always passed in (`&mut impl CryptoRng`), so
 //! callers decide between the operating system's generator and a seeded one.
 
+pub mod bls;
 pub mod certificate;
 pub mod csr;
+pub mod dsa;
 pub mod ec;
 pub mod ed25519;
 pub mod hash;

@@ -16,6 +16,12 @@ pub enum KeyAlgorithm {
     /// Edwards-curve keys for EdDSA, Ed25519 only (`"ED"`, OID 1.3.101.112).
     #[serde(rename = "ED")]
     Ed,
+    /// DSA keys (`"DSA"`, OID 1.2.840.10040.4.1).
+    #[serde(rename = "DSA")]
+    Dsa,
+    /// BLS12-381 keys for BLS signatures (`"BLS"`).
+    #[serde(rename = "BLS")]
+    Bls,
     /// AES secret keys.
     #[serde(rename = "AES")]
     Aes,
@@ -40,6 +46,8 @@ impl KeyAlgorithm {
             Self::Rsa => "RSA",
             Self::Ec => "EC",
             Self::Ed => "ED",
+            Self::Dsa => "DSA",
+            Self::Bls => "BLS",
             Self::Aes => "AES",
             Self::ChaCha20 => "ChaCha20",
             Self::Camellia => "Camellia",
@@ -54,6 +62,9 @@ impl KeyAlgorithm {
             Self::Rsa => "1.2.840.113549.1.1.1",
             Self::Ec => "1.2.840.10045.2.1",
             Self::Ed => "1.3.101.112",
+            Self::Dsa => "1.2.840.10040.4.1",
+            // The TSB's default BLS algorithm OID (reference 6.1).
+            Self::Bls => "1.3.6.1.4.1.44668.5.3.1.1",
             // The TSB's OIDs for secret keys are unknown; these are the algorithms' usual
             // arcs (see docs/decisions.md).
             Self::Aes => "2.16.840.1.101.3.4.1",
@@ -65,10 +76,12 @@ impl KeyAlgorithm {
     }
 
     /// Every algorithm the emulator holds.
-    pub const ALL: [KeyAlgorithm; 8] = [
+    pub const ALL: [KeyAlgorithm; 10] = [
         Self::Rsa,
         Self::Ec,
         Self::Ed,
+        Self::Dsa,
+        Self::Bls,
         Self::Aes,
         Self::ChaCha20,
         Self::Camellia,
@@ -84,7 +97,7 @@ impl KeyAlgorithm {
             // Three-key TDEA: 192 bits with parity (168 effective; `api` accepts that alias).
             Self::Tdea => Some((&[192], 192)),
             Self::HmacSha256 => Some((&[128, 160, 192, 224, 256, 384, 512], 256)),
-            Self::Rsa | Self::Ec | Self::Ed => None,
+            Self::Rsa | Self::Ec | Self::Ed | Self::Dsa | Self::Bls => None,
         }
     }
 
@@ -142,6 +155,10 @@ pub enum KeySpec {
     Ec(Curve),
     /// An Ed25519 key pair.
     Ed25519,
+    /// A DSA key pair with an L-bit prime (1024, 2048 or 3072).
+    Dsa(u32),
+    /// A BLS12-381 key pair.
+    Bls,
     /// A secret key of a symmetric algorithm (size validated against
     /// [`KeyAlgorithm::secret_sizes`]; TDEA is always 192 bits).
     Secret {
@@ -159,6 +176,8 @@ impl KeySpec {
             Self::Rsa(_) => KeyAlgorithm::Rsa,
             Self::Ec(_) => KeyAlgorithm::Ec,
             Self::Ed25519 => KeyAlgorithm::Ed,
+            Self::Dsa(_) => KeyAlgorithm::Dsa,
+            Self::Bls => KeyAlgorithm::Bls,
             Self::Secret { algorithm, .. } => algorithm,
         }
     }
@@ -167,7 +186,8 @@ impl KeySpec {
     pub fn key_size(self) -> Option<u32> {
         match self {
             Self::Rsa(bits) => Some(bits.bits()),
-            Self::Ec(_) | Self::Ed25519 => None,
+            Self::Dsa(bits) => Some(bits),
+            Self::Ec(_) | Self::Ed25519 | Self::Bls => None,
             Self::Secret { bits, .. } => Some(bits),
         }
     }
@@ -176,7 +196,7 @@ impl KeySpec {
     pub fn curve(self) -> Option<Curve> {
         match self {
             Self::Ec(curve) => Some(curve),
-            Self::Rsa(_) | Self::Ed25519 | Self::Secret { .. } => None,
+            Self::Rsa(_) | Self::Ed25519 | Self::Dsa(_) | Self::Bls | Self::Secret { .. } => None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
-use crate::crypto::{ec, ed25519, password, rsa, symmetric};
+use crate::crypto::{bls, dsa, ec, ed25519, password, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, SecretBytes, Timestamp,
 };
@@ -166,6 +166,8 @@ fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>
         }
         KeySpec::Ec(curve) => ec::generate(curve, &mut rng)?,
         KeySpec::Ed25519 => ed25519::generate(&mut rng)?,
+        KeySpec::Dsa(bits) => dsa::generate(bits, &mut rng)?,
+        KeySpec::Bls => bls::generate(&mut rng)?,
         KeySpec::Secret { algorithm, bits } => {
             return Ok((symmetric::generate(algorithm, bits, &mut rng), None));
         }

@@ -1,7 +1,7 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
 use super::{Hsm, HsmError};
-use crate::crypto::{CryptoError, ec, ed25519, rsa, symmetric};
+use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat, SignatureScheme,
 };
@@ -85,9 +85,14 @@ impl Hsm {
                     only_der(request.format, record.algorithm)?;
                     Ok(symmetric::hmac_sha256(private, payload))
                 }
-                SignatureScheme::SchnorrBip340 | SignatureScheme::Dsa(_) | SignatureScheme::Bls => {
-                    Err(not_yet(request.algorithm))
+                SignatureScheme::Dsa(hashing) => {
+                    dsa::sign(private, payload, hashing, request.format, &mut rng)
                 }
+                SignatureScheme::Bls => {
+                    only_der(request.format, record.algorithm)?;
+                    bls::sign(private, payload)
+                }
+                SignatureScheme::SchnorrBip340 => Err(not_yet(request.algorithm)),
             };
             signature.map_err(crypto_outcome)
         })
@@ -123,10 +128,11 @@ impl Hsm {
                     ec::verify(curve_of(&record)?, public, payload, hashing, signature)
                 }
                 SignatureScheme::EdDsa => ed25519::verify(public, payload, signature),
-                SignatureScheme::HmacSha256
-                | SignatureScheme::SchnorrBip340
-                | SignatureScheme::Dsa(_)
-                | SignatureScheme::Bls => Err(not_yet(request.algorithm)),
+                SignatureScheme::Dsa(hashing) => dsa::verify(public, payload, hashing, signature),
+                SignatureScheme::Bls => bls::verify(public, payload, signature),
+                SignatureScheme::HmacSha256 | SignatureScheme::SchnorrBip340 => {
+                    Err(not_yet(request.algorithm))
+                }
             };
             valid.map_err(crypto_outcome)
         })
@@ -158,6 +164,8 @@ fn fitting_scheme(
             SignatureScheme::Ecdsa { .. } | SignatureScheme::SchnorrBip340
         ),
         KeyAlgorithm::Ed => scheme == SignatureScheme::EdDsa,
+        KeyAlgorithm::Dsa => matches!(scheme, SignatureScheme::Dsa(_)),
+        KeyAlgorithm::Bls => scheme == SignatureScheme::Bls,
         KeyAlgorithm::HmacSha256 => scheme == SignatureScheme::HmacSha256,
         KeyAlgorithm::Aes
         | KeyAlgorithm::ChaCha20

@@ -1,7 +1,7 @@
 //! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
 
 use super::{Hsm, HsmError, SignedKeyInfo};
-use crate::crypto::{CryptoError, certificate, ec, ed25519, password, rsa};
+use crate::crypto::{CryptoError, bls, certificate, dsa, ec, ed25519, password, rsa};
 use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp};
 use crate::keystore::{KeyOrigin, KeyRecord};
 
@@ -237,6 +237,16 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
                 "The public key is not an Ed25519 key.".into(),
             ));
         }
+        KeyAlgorithm::Dsa => (
+            Some(dsa::public_key_bits(&public_key).map_err(invalid)?),
+            None,
+        ),
+        KeyAlgorithm::Bls if bls::is_bls_spki(&public_key) => (None, None),
+        KeyAlgorithm::Bls => {
+            return Err(HsmError::InvalidKeyEncoding(
+                "The public key is not a BLS12-381 key.".into(),
+            ));
+        }
         secret => {
             return Err(HsmError::Internal(format!("{secret} handled above")));
         }
@@ -292,6 +302,10 @@ fn decode_private(
                 }),
         },
         KeyAlgorithm::Ed => ed25519::normalize_private(der),
+        KeyAlgorithm::Dsa => {
+            dsa::normalize_private(der).map(|(private, public, _)| (private, public))
+        }
+        KeyAlgorithm::Bls => bls::normalize_private(der),
         secret => Err(CryptoError::Unsupported(format!(
             "{secret} keys have no private key"
         ))),

@@ -386,7 +386,7 @@ async fn algorithms_are_matched_by_name_or_oid_and_others_refused_clearly() {
     assert_eq!(app.create_key(&request).await["json"]["algorithm"], "RSA");
 
     for (algorithm, expected) in [
-        ("DSA", "not supported by tsb-emulator yet"),
+        ("ISS", "not supported by tsb-emulator yet"),
         ("FOO", "not valid"),
     ] {
         let mut request = seed_key_request("other", 2048);

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod csr;
+mod dsa_bls;
 mod ec;
 mod errors;
 mod helpers;

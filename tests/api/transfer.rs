@@ -432,6 +432,18 @@ async fn bad_imports_are_refused_in_the_tsb_shape_and_store_nothing() {
         (
             base(json!({"algorithm": "DSA", "publicKey": public})),
             400,
+            625,
+            "res.error.key.invalid.encoding",
+        ),
+        (
+            base(json!({"algorithm": "BLS", "publicKey": public})),
+            400,
+            625,
+            "res.error.key.invalid.encoding",
+        ),
+        (
+            base(json!({"algorithm": "ISS", "publicKey": public})),
+            400,
             600,
             "res.error.input.validation.failed",
         ),
