@@ -5,6 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::time::Duration;
+use tsb_emulator::crypto::signer::X509Signer;
 use tsb_emulator::crypto::{csr, rsa};
 use tsb_emulator::domain::{
     ExtendedKeyUsage, HashAlgorithm, KeyAlgorithm, KeyAttributes, KeyUsage, RequestedAttributes,
@@ -47,6 +48,7 @@ fn csr_building(c: &mut Criterion) {
     let mut group = c.benchmark_group("csr_build");
     for name in ["rsa-2048-1", "rsa-4096-1"] {
         let key = fixture(name);
+        let public = rsa::public_spki_der(&key).unwrap();
         group.bench_function(name, |b| {
             b.iter(|| {
                 let params = csr::CsrParams {
@@ -55,7 +57,7 @@ fn csr_building(c: &mut Criterion) {
                     extended_key_usage: &[ExtendedKeyUsage::AnyExtendedKeyUsage],
                     digest: HashAlgorithm::Sha256,
                 };
-                csr::build_rsa_csr(&key, params, &mut rand::rng()).unwrap()
+                csr::build_csr(&X509Signer::Rsa(&key), &public, params, &mut rand::rng()).unwrap()
             })
         });
     }

@@ -1,16 +1,19 @@
-//! `/v1/certificate/synchronous/request` routes: CSRs (reference 11.2, 11.3).
+//! `/v1/certificate/...` routes (reference 11): CSRs, self-signed certificates, and the
+//! certificate stored with a key.
 
 use super::AppState;
-use super::error::ApiError;
-use super::json::TsbJson;
+use super::error::{ApiError, ErrorCode};
+use super::json::{KeyNamePath, TsbJson};
 use super::wire;
-use crate::domain::{Password, SubjectAttributes};
-use crate::hsm::CsrRequest;
+use crate::domain::{CertSignatureAlgorithm, Password, SubjectAttributes};
+use crate::hsm::{CsrRequest, DEFAULT_VALIDITY_DAYS, SelfSignRequest};
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 /// The certificate routes.
@@ -21,6 +24,9 @@ pub fn router() -> Router<AppState> {
             "/v1/certificate/synchronous/request/download",
             post(download),
         )
+        .route("/v1/certificate/synchronous/selfsign", post(self_sign))
+        .route("/v1/certificate/import/plain", post(import))
+        .route("/v1/certificate/{keyName}", get(read).delete(remove))
 }
 
 /// `standardCertificateAttributes` (`CertificateAttributesDto`).
@@ -82,6 +88,24 @@ impl TryFrom<SubjectDto> for SubjectAttributes {
     }
 }
 
+/// A `signatureAlgorithm` of the certificate endpoints.
+fn signature_algorithm(value: Option<String>) -> Result<CertSignatureAlgorithm, ApiError> {
+    wire::required_enum("signatureAlgorithm", value.as_deref())
+}
+
+/// Validity in days: `default` when absent, 1 or more otherwise.
+fn validity(value: Option<i64>, default: Option<u32>) -> Result<u32, ApiError> {
+    match (value, default) {
+        (None | Some(0), Some(default)) => Ok(default),
+        (Some(days), _) if days > 0 => u32::try_from(days)
+            .map_err(|_| ApiError::invalid(format!("Field 'validity' is too large: {days} days."))),
+        (days, _) => Err(ApiError::invalid(format!(
+            "Field 'validity' must be a positive number of days, not {}.",
+            days.map_or("null".to_owned(), |d| d.to_string())
+        ))),
+    }
+}
+
 /// The CSR request body (flat, reference 11.2).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -90,8 +114,7 @@ struct CsrDto {
     #[serde(default, deserialize_with = "wire::password")]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
-    /// Days; the TSB uses it for the self-signed certificate it attaches (not built yet).
-    #[allow(dead_code)]
+    /// Days of the self-signed certificate the TSB attaches to the key.
     validity: Option<i64>,
     standard_certificate_attributes: Option<SubjectDto>,
     #[serde(default, deserialize_with = "wire::usage_list")]
@@ -105,14 +128,7 @@ impl TryFrom<CsrDto> for CsrRequest {
 
     fn try_from(dto: CsrDto) -> Result<Self, ApiError> {
         let label = wire::label("signKeyName", dto.sign_key_name)?;
-        let algorithm = dto
-            .signature_algorithm
-            .ok_or_else(|| ApiError::invalid("Field 'signatureAlgorithm' must not be null."))?;
-        let algorithm = algorithm.parse().map_err(|()| {
-            ApiError::invalid(format!(
-                "Value '{algorithm}' is not valid for field signatureAlgorithm."
-            ))
-        })?;
+        let algorithm = signature_algorithm(dto.signature_algorithm)?;
         let subject = dto.standard_certificate_attributes.ok_or_else(|| {
             ApiError::invalid("Field 'standardCertificateAttributes' must not be null.")
         })?;
@@ -123,6 +139,7 @@ impl TryFrom<CsrDto> for CsrRequest {
             subject: subject.try_into()?,
             key_usage: wire::parse_list("keyUsage", &dto.key_usage)?,
             extended_key_usage: wire::parse_list("extendedKeyUsage", &dto.extended_key_usage)?,
+            validity_days: validity(dto.validity, Some(DEFAULT_VALIDITY_DAYS))?,
         })
     }
 }
@@ -176,4 +193,133 @@ async fn download(
         ],
         pem,
     ))
+}
+
+/// The self-sign body (reference 11.4): `commonName` at the top, or the
+/// `standardCertificateAttributes` other official clients send.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SelfSignDto {
+    sign_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    key_password: Option<Password>,
+    signature_algorithm: Option<String>,
+    validity: Option<i64>,
+    common_name: Option<String>,
+    standard_certificate_attributes: Option<SubjectDto>,
+    #[serde(default)]
+    certificate_authority: Option<bool>,
+    #[serde(default, deserialize_with = "wire::usage_list")]
+    key_usage: Vec<String>,
+    #[serde(default, deserialize_with = "wire::usage_list")]
+    extended_key_usage: Vec<String>,
+}
+
+impl TryFrom<SelfSignDto> for SelfSignRequest {
+    type Error = ApiError;
+
+    fn try_from(dto: SelfSignDto) -> Result<Self, ApiError> {
+        let subject = match (
+            dto.standard_certificate_attributes,
+            present(dto.common_name),
+        ) {
+            (Some(subject), _) => SubjectAttributes::try_from(subject)?,
+            (None, Some(common_name)) => SubjectAttributes {
+                common_name,
+                ..SubjectAttributes::default()
+            },
+            (None, None) => {
+                return Err(ApiError::invalid(
+                    "Field 'commonName' (or 'standardCertificateAttributes') must not be empty.",
+                ));
+            }
+        };
+        Ok(Self {
+            label: wire::label("signKeyName", dto.sign_key_name)?,
+            password: dto.key_password,
+            algorithm: signature_algorithm(dto.signature_algorithm)?,
+            subject,
+            validity_days: validity(dto.validity, None)?,
+            certificate_authority: dto.certificate_authority.unwrap_or(false),
+            key_usage: wire::parse_list("keyUsage", &dto.key_usage)?,
+            extended_key_usage: wire::parse_list("extendedKeyUsage", &dto.extended_key_usage)?,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct CertificateResponse {
+    label: String,
+    certificate: String,
+}
+
+async fn self_sign(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<SelfSignDto>,
+) -> Result<Json<CertificateResponse>, ApiError> {
+    let request: SelfSignRequest = dto.try_into()?;
+    let label = request.label.as_str().to_owned();
+    let certificate = state.hsm.self_sign(request).await?;
+    Ok(Json(CertificateResponse { label, certificate }))
+}
+
+/// `{"label", "certificate": "<base64 DER>"}` (reference 11.7).
+#[derive(Deserialize)]
+struct ImportCertificateDto {
+    label: Option<String>,
+    certificate: Option<String>,
+}
+
+async fn import(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<ImportCertificateDto>,
+) -> Result<Json<CertificateResponse>, ApiError> {
+    let label = wire::label("label", dto.label)?;
+    let certificate = wire::key_material("certificate", dto.certificate.as_deref())
+        .map_err(|_| {
+            ApiError::new(
+                ErrorCode::CertificateInvalidEncoding,
+                "The 'certificate' is not valid 'base64' encoded.",
+            )
+        })?
+        .ok_or_else(|| ApiError::invalid("Field 'certificate' must not be null."))?;
+    let encoded = STANDARD.encode(&certificate);
+    state
+        .hsm
+        .import_certificate(label.clone(), certificate)
+        .await?;
+    Ok(Json(CertificateResponse {
+        label: label.as_str().to_owned(),
+        certificate: encoded,
+    }))
+}
+
+/// `certificate` as PEM (like the generators answer) and `rawCertificate` as bare base64
+/// DER (what the Keycloak client reads), reference 11.8.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredCertificateResponse {
+    label: String,
+    certificate: String,
+    raw_certificate: String,
+}
+
+async fn read(
+    State(state): State<AppState>,
+    KeyNamePath(label): KeyNamePath,
+) -> Result<Json<StoredCertificateResponse>, ApiError> {
+    let der = state.hsm.certificate(label.clone()).await?;
+    Ok(Json(StoredCertificateResponse {
+        label: label.as_str().to_owned(),
+        certificate: state.hsm.certificate_pem(&der),
+        raw_certificate: STANDARD.encode(&der),
+    }))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    KeyNamePath(label): KeyNamePath,
+) -> Result<StatusCode, ApiError> {
+    state.hsm.delete_certificate(label).await?;
+    Ok(StatusCode::OK)
 }

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     Technical,
     /// 101 `res.error.not.implemented`.
     NotImplemented,
+    /// 402 `res.error.invalid.certificate`.
+    InvalidCertificate,
     /// 600 `res.error.input.validation.failed`.
     InputValidationFailed,
     /// 603 `res.error.input.keysize`.
@@ -41,6 +43,8 @@ pub enum ErrorCode {
     KeyPasswordMismatch,
     /// 625 `res.error.key.invalid.encoding`.
     KeyInvalidEncoding,
+    /// 626 `res.error.certificate.invalid.encoding`.
+    CertificateInvalidEncoding,
     /// 630 `res.error.invalid.address.on.non.ska.key`.
     InvalidAddressOnNonSkaKey,
     /// 635 `res.error.encoding.exception`.
@@ -57,6 +61,7 @@ impl ErrorCode {
         match self {
             Self::Technical => 1,
             Self::NotImplemented => 101,
+            Self::InvalidCertificate => 402,
             Self::InputValidationFailed => 600,
             Self::InputKeySize => 603,
             Self::KeyAttributesInvalid => 606,
@@ -69,6 +74,7 @@ impl ErrorCode {
             Self::OperationForbiddenForKey => 614,
             Self::KeyPasswordMismatch => 620,
             Self::KeyInvalidEncoding => 625,
+            Self::CertificateInvalidEncoding => 626,
             Self::InvalidAddressOnNonSkaKey => 630,
             Self::EncodingException => 635,
             Self::KeyNotExistent => 650,
@@ -81,6 +87,7 @@ impl ErrorCode {
         match self {
             Self::Technical => "res.error.technical",
             Self::NotImplemented => "res.error.not.implemented",
+            Self::InvalidCertificate => "res.error.invalid.certificate",
             Self::InputValidationFailed => "res.error.input.validation.failed",
             Self::InputKeySize => "res.error.input.keysize",
             Self::KeyAttributesInvalid => "res.error.key.attributes.invalid",
@@ -93,6 +100,7 @@ impl ErrorCode {
             Self::OperationForbiddenForKey => "res.error.operation.forbidden.for.key",
             Self::KeyPasswordMismatch => "res.error.key.password.mismatch",
             Self::KeyInvalidEncoding => "res.error.key.invalid.encoding",
+            Self::CertificateInvalidEncoding => "res.error.certificate.invalid.encoding",
             Self::InvalidAddressOnNonSkaKey => "res.error.invalid.address.on.non.ska.key",
             Self::EncodingException => "res.error.encoding.exception",
             Self::KeyNotExistent => "res.error.key.not.existent",
@@ -171,6 +179,12 @@ impl From<HsmError> for ApiError {
         let message = error.to_string();
         match error {
             HsmError::KeyNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
+            // No TSB code says "no certificate"; 650 with 404 is the closest (reference 11.8).
+            HsmError::CertificateNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
+            HsmError::InvalidCertificateEncoding(_) => {
+                Self::new(ErrorCode::CertificateInvalidEncoding, message)
+            }
+            HsmError::InvalidCertificate(_) => Self::new(ErrorCode::InvalidCertificate, message),
             HsmError::KeyAlreadyExists(_) => Self::new(ErrorCode::KeyAlreadyExisting, message),
             HsmError::PasswordMismatch(_) => Self::new(ErrorCode::KeyPasswordMismatch, message),
             HsmError::AttributesForbid(_) => Self::new(ErrorCode::KeyAttributesInvalid, message),

@@ -4,17 +4,19 @@
 //! callers decide between the operating system's generator and a seeded one.
 
 pub mod bls;
-pub mod certificate;
 pub mod csr;
 pub mod dsa;
 pub mod ec;
 pub mod ed25519;
+mod extensions;
 pub mod hash;
 mod name;
 pub mod password;
 pub mod pem;
 pub mod rsa;
+pub mod signer;
 pub mod symmetric;
+pub mod x509;
 
 /// What can go wrong in a cryptographic operation. Messages never contain key material.
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,9 @@
 /// The label the TSB puts on CSRs (the older Java `keytool` spelling).
 pub const CSR_LABEL: &str = "NEW CERTIFICATE REQUEST";
 
+/// The label of certificates.
+pub const CERTIFICATE_LABEL: &str = "CERTIFICATE";
+
 /// Armours DER bytes under `label`.
 pub fn encode(label: &str, der: &[u8]) -> String {
     let config = ::pem::EncodeConfig::new().set_line_ending(::pem::LineEnding::LF);

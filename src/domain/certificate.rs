@@ -138,6 +138,16 @@ wire_enum! {
 }
 
 impl CertSignatureAlgorithm {
+    /// The ECDSA digest of this algorithm, or `None` if it is not an ECDSA algorithm.
+    pub fn ecdsa_digest(self) -> Option<HashAlgorithm> {
+        match self {
+            Self::Sha256WithEcdsa => Some(HashAlgorithm::Sha256),
+            Self::Sha384WithEcdsa => Some(HashAlgorithm::Sha384),
+            Self::Sha512WithEcdsa => Some(HashAlgorithm::Sha512),
+            _ => None,
+        }
+    }
+
     /// The RSA PKCS#1 v1.5 digest of this algorithm, or `None` if it is not an RSA algorithm.
     pub fn rsa_digest(self) -> Option<HashAlgorithm> {
         match self {

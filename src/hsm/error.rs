@@ -13,6 +13,15 @@ pub enum HsmError {
     /// The label is taken (608).
     #[error("A key with the name '{0}' already exists.")]
     KeyAlreadyExists(Label),
+    /// The key has no certificate (404).
+    #[error("The key '{0}' has no certificate.")]
+    CertificateNotFound(Label),
+    /// A certificate cannot be parsed (626).
+    #[error("{0}")]
+    InvalidCertificateEncoding(String),
+    /// A certificate does not fit (402), e.g. it certifies another key.
+    #[error("{0}")]
+    InvalidCertificate(String),
     /// The key password is wrong or missing (620).
     #[error("Key password mismatch for key '{0}'.")]
     PasswordMismatch(Label),

@@ -7,13 +7,13 @@
 //! back.
 
 mod attestation;
-mod csr;
+mod certificates;
 mod error;
 mod keys;
 mod sign;
 mod transfer;
 
-pub use csr::CsrRequest;
+pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, SelfSignRequest};
 pub use error::HsmError;
 pub use keys::{CreateKey, KeyInfo, SignedKeyInfo};
 pub use sign::{SignRequest, VerifyRequest};

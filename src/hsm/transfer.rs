@@ -1,7 +1,7 @@
 //! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
 
 use super::{Hsm, HsmError, SignedKeyInfo};
-use crate::crypto::{CryptoError, bls, certificate, dsa, ec, ed25519, password, rsa};
+use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, password, rsa, x509};
 use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp};
 use crate::keystore::{KeyOrigin, KeyRecord};
 
@@ -197,7 +197,7 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
                 decode_private(request.algorithm, private_key.expose()).map_err(invalid)?;
             let claimed = match (public_key, cert) {
                 (Some(public), _) => Some(public.clone()),
-                (None, Some(cert)) => Some(certificate::public_key_of(cert).map_err(invalid)?),
+                (None, Some(cert)) => Some(x509::public_key_of(cert).map_err(invalid)?),
                 (None, None) => None,
             };
             if claimed.is_some_and(|claimed| claimed != derived) {
@@ -210,7 +210,7 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
         ImportMaterial::PublicKey(public) => (None, public.clone(), None),
         ImportMaterial::Certificate(cert) => (
             None,
-            certificate::public_key_of(cert).map_err(invalid)?,
+            x509::public_key_of(cert).map_err(invalid)?,
             Some(cert.clone()),
         ),
         ImportMaterial::Secret(_) => {

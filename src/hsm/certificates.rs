@@ -1,0 +1,285 @@
+//! Certificates made with stored keys (reference 11.2 to 11.8): CSRs, self-signed
+//! certificates, and the certificate a key carries.
+
+use super::{Hsm, HsmError, Inner};
+use crate::crypto::signer::X509Signer;
+use crate::crypto::{CryptoError, csr, pem, rsa, x509};
+use crate::domain::{
+    CertSignatureAlgorithm, Curve, ExtendedKeyUsage, HashAlgorithm, KeyAlgorithm, KeyUsage, Label,
+    Password, SecretBytes, SubjectAttributes, Timestamp,
+};
+use crate::keystore::KeyRecord;
+
+/// The days a certificate is valid when a request does not say (CSRs).
+pub const DEFAULT_VALIDITY_DAYS: u32 = 365;
+
+/// A validated CSR request.
+#[derive(Debug, Clone)]
+pub struct CsrRequest {
+    /// The key that signs (and whose public key goes in) the CSR.
+    pub label: Label,
+    /// The key's password.
+    pub password: Option<Password>,
+    /// The signature algorithm.
+    pub algorithm: CertSignatureAlgorithm,
+    /// The subject.
+    pub subject: SubjectAttributes,
+    /// Requested key usages.
+    pub key_usage: Vec<KeyUsage>,
+    /// Requested extended key usages.
+    pub extended_key_usage: Vec<ExtendedKeyUsage>,
+    /// Validity of the self-signed certificate attached to the key, in days.
+    pub validity_days: u32,
+}
+
+/// A validated self-sign request (reference 11.4).
+#[derive(Debug, Clone)]
+pub struct SelfSignRequest {
+    /// The key that signs and is certified.
+    pub label: Label,
+    /// Its password.
+    pub password: Option<Password>,
+    /// The signature algorithm.
+    pub algorithm: CertSignatureAlgorithm,
+    /// The subject (and issuer).
+    pub subject: SubjectAttributes,
+    /// Validity in days.
+    pub validity_days: u32,
+    /// Adds basic constraints `CA:TRUE`.
+    pub certificate_authority: bool,
+    /// Key usages.
+    pub key_usage: Vec<KeyUsage>,
+    /// Extended key usages.
+    pub extended_key_usage: Vec<ExtendedKeyUsage>,
+}
+
+/// A key's signing material, decoded for X.509 signing.
+enum SigningKey {
+    Rsa(Box<rsa::PrivateKey>),
+    Ecdsa { curve: Curve, pkcs8: SecretBytes },
+}
+
+impl SigningKey {
+    fn signer(&self) -> X509Signer<'_> {
+        match self {
+            Self::Rsa(key) => X509Signer::Rsa(key),
+            Self::Ecdsa { curve, pkcs8 } => X509Signer::Ecdsa {
+                curve: *curve,
+                pkcs8: pkcs8.expose(),
+            },
+        }
+    }
+}
+
+impl Hsm {
+    /// Builds and signs a CSR and, as the TSB does, attaches a self-signed certificate with
+    /// the same subject to the key. Returns the CSR PEM-armoured as the TSB writes it.
+    pub async fn create_csr(&self, request: CsrRequest) -> Result<String, HsmError> {
+        self.blocking(move |inner| {
+            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let (key, digest) = signing_key(&record, request.algorithm)?;
+            let public_key = public_key(&record)?;
+            let params = csr::CsrParams {
+                subject: &request.subject,
+                key_usage: &request.key_usage,
+                extended_key_usage: &request.extended_key_usage,
+                digest,
+            };
+            let der = csr::build_csr(&key.signer(), public_key, params, &mut rand::rng())
+                .map_err(subject_error)?;
+            let certificate = self_signed(
+                &key,
+                &record,
+                &SelfSignRequest {
+                    label: request.label.clone(),
+                    password: None,
+                    algorithm: request.algorithm,
+                    subject: request.subject.clone(),
+                    validity_days: request.validity_days,
+                    certificate_authority: false,
+                    key_usage: request.key_usage.clone(),
+                    extended_key_usage: request.extended_key_usage.clone(),
+                },
+                digest,
+            )?;
+            inner.attach(&request.label, certificate)?;
+            Ok(pem::encode(pem::CSR_LABEL, &der))
+        })
+        .await
+    }
+
+    /// Makes a self-signed certificate for the key and stores it with the key; returns it PEM.
+    pub async fn self_sign(&self, request: SelfSignRequest) -> Result<String, HsmError> {
+        self.blocking(move |inner| {
+            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let (key, digest) = signing_key(&record, request.algorithm)?;
+            let certificate = self_signed(&key, &record, &request, digest)?;
+            inner.attach(&request.label, certificate.clone())?;
+            Ok(pem::encode(pem::CERTIFICATE_LABEL, &certificate))
+        })
+        .await
+    }
+
+    /// A DER certificate armoured as PEM, as the certificate endpoints answer it.
+    pub fn certificate_pem(&self, der: &[u8]) -> String {
+        pem::encode(pem::CERTIFICATE_LABEL, der)
+    }
+
+    /// The certificate stored with a key (DER); 404 when the key has none.
+    pub async fn certificate(&self, label: Label) -> Result<Vec<u8>, HsmError> {
+        self.blocking(move |inner| {
+            let record = inner
+                .store
+                .get(&label)?
+                .ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+            record
+                .certificate
+                .ok_or(HsmError::CertificateNotFound(label))
+        })
+        .await
+    }
+
+    /// Stores `certificate` (DER) with the key, replacing any; it must certify the key's
+    /// public key.
+    pub async fn import_certificate(
+        &self,
+        label: Label,
+        certificate: Vec<u8>,
+    ) -> Result<(), HsmError> {
+        self.blocking(move |inner| {
+            let certified = x509::public_key_of(&certificate)
+                .map_err(|e| HsmError::InvalidCertificateEncoding(e.to_string()))?;
+            let outcome = inner.store.modify(&label, |current| {
+                let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+                if record.public_key.as_deref() != Some(certified.as_slice()) {
+                    return Err(HsmError::InvalidCertificate(format!(
+                        "The certificate does not certify the public key of key '{label}'."
+                    )));
+                }
+                Ok(Some(KeyRecord {
+                    certificate: Some(certificate.clone()),
+                    ..record.clone()
+                }))
+            })?;
+            outcome.map(|_| ())
+        })
+        .await
+    }
+
+    /// Removes the certificate stored with a key; 404 when the key has none.
+    pub async fn delete_certificate(&self, label: Label) -> Result<(), HsmError> {
+        self.blocking(move |inner| {
+            let outcome = inner.store.modify(&label, |current| {
+                let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+                if record.certificate.is_none() {
+                    return Err(HsmError::CertificateNotFound(label.clone()));
+                }
+                Ok(Some(KeyRecord {
+                    certificate: None,
+                    ..record.clone()
+                }))
+            })?;
+            outcome.map(|_| ())
+        })
+        .await
+    }
+}
+
+impl Inner {
+    /// Stores `certificate` with the key under `label`.
+    fn attach(&self, label: &Label, certificate: Vec<u8>) -> Result<(), HsmError> {
+        let outcome = self.store.modify(label, |current| {
+            let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+            Ok(Some(KeyRecord {
+                certificate: Some(certificate.clone()),
+                ..record.clone()
+            }))
+        })?;
+        outcome.map(|_| ())
+    }
+}
+
+/// A self-signed certificate of `record`'s key, valid from today 00:00:00 UTC.
+fn self_signed(
+    key: &SigningKey,
+    record: &KeyRecord,
+    request: &SelfSignRequest,
+    digest: HashAlgorithm,
+) -> Result<Vec<u8>, HsmError> {
+    let params = x509::CertificateParams {
+        subject: &request.subject,
+        subject_public_key: public_key(record)?,
+        issuer_certificate: None,
+        not_before: start_of_today(),
+        validity_days: request.validity_days,
+        certificate_authority: request.certificate_authority,
+        key_usage: &request.key_usage,
+        extended_key_usage: &request.extended_key_usage,
+        digest,
+    };
+    x509::build_certificate(&key.signer(), params, &mut rand::rng()).map_err(subject_error)
+}
+
+/// Today at 00:00:00 UTC, as the TSB starts certificate validity.
+fn start_of_today() -> u64 {
+    let now = Timestamp::now().0;
+    now - now % 86_400
+}
+
+/// The key's signing material if it may sign certificates with `algorithm`.
+fn signing_key(
+    record: &KeyRecord,
+    algorithm: CertSignatureAlgorithm,
+) -> Result<(SigningKey, HashAlgorithm), HsmError> {
+    if record.algorithm.is_symmetric() {
+        return Err(HsmError::not_asymmetric());
+    }
+    let digest = match record.algorithm {
+        KeyAlgorithm::Rsa => algorithm.rsa_digest(),
+        KeyAlgorithm::Ec => algorithm.ecdsa_digest(),
+        _ => None,
+    };
+    let digest = digest.ok_or_else(|| {
+        HsmError::AlgorithmNotSupportedByKey(format!(
+            "The signature algorithm '{}' can not be used with the {} key '{}'.",
+            algorithm.wire_name(),
+            record.algorithm,
+            record.label
+        ))
+    })?;
+    if !record.attributes.sign {
+        return Err(HsmError::HsmRefused(format!(
+            "Error creating signature: the sign attribute of key '{}' is set to false.",
+            record.label
+        )));
+    }
+    let private = record.private_key.as_ref().ok_or_else(|| {
+        HsmError::InvalidKeyType(format!(
+            "Key '{}' has no private part and can not sign.",
+            record.label
+        ))
+    })?;
+    let key = match (record.algorithm, record.curve) {
+        (KeyAlgorithm::Ec, Some(curve)) => SigningKey::Ecdsa {
+            curve,
+            pkcs8: private.clone(),
+        },
+        _ => SigningKey::Rsa(Box::new(rsa::decode_private(private.expose())?)),
+    };
+    Ok((key, digest))
+}
+
+fn public_key(record: &KeyRecord) -> Result<&[u8], HsmError> {
+    record
+        .public_key
+        .as_deref()
+        .ok_or_else(|| HsmError::Internal(format!("key '{}' has no public key", record.label)))
+}
+
+/// A subject the X.509 string types cannot hold is the client's error (600).
+fn subject_error(error: CryptoError) -> HsmError {
+    match error {
+        CryptoError::InvalidSubject(message) => HsmError::InvalidInput(message),
+        other => other.into(),
+    }
+}
