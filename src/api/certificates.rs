@@ -6,7 +6,7 @@ use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
 use super::wire;
 use crate::domain::{CertSignatureAlgorithm, Password, SubjectAttributes};
-use crate::hsm::{CsrRequest, DEFAULT_VALIDITY_DAYS, SelfSignRequest};
+use crate::hsm::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
             post(download),
         )
         .route("/v1/certificate/synchronous/selfsign", post(self_sign))
+        .route("/v1/certificate/synchronous/sign", post(issue))
         .route("/v1/certificate/import/plain", post(import))
         .route("/v1/certificate/{keyName}", get(read).delete(remove))
 }
@@ -260,6 +261,72 @@ async fn self_sign(
     let request: SelfSignRequest = dto.try_into()?;
     let label = request.label.as_str().to_owned();
     let certificate = state.hsm.self_sign(request).await?;
+    Ok(Json(CertificateResponse { label, certificate }))
+}
+
+/// The body of `/v1/certificate/synchronous/sign` (reference 11.5), with the optional
+/// `validity` and `standardCertificateAttributes` some official clients send.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IssueDto {
+    sign_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    key_password: Option<Password>,
+    signature_algorithm: Option<String>,
+    common_name: Option<String>,
+    standard_certificate_attributes: Option<SubjectDto>,
+    certificate_authority: Option<bool>,
+    certificate_signing_request: Option<String>,
+    validity: Option<i64>,
+    #[serde(default, deserialize_with = "wire::usage_list")]
+    key_usage: Vec<String>,
+    #[serde(default, deserialize_with = "wire::usage_list")]
+    extended_key_usage: Vec<String>,
+}
+
+impl TryFrom<IssueDto> for IssueRequest {
+    type Error = ApiError;
+
+    fn try_from(dto: IssueDto) -> Result<Self, ApiError> {
+        let subject = match (
+            dto.standard_certificate_attributes,
+            present(dto.common_name),
+        ) {
+            (Some(subject), _) => Some(SubjectAttributes::try_from(subject)?),
+            (None, Some(common_name)) => Some(SubjectAttributes {
+                common_name,
+                ..SubjectAttributes::default()
+            }),
+            (None, None) => None,
+        };
+        let csr = dto
+            .certificate_signing_request
+            .filter(|csr| !csr.trim().is_empty())
+            .ok_or_else(|| {
+                ApiError::invalid("Field 'certificateSigningRequest' must not be empty.")
+            })?;
+        Ok(Self {
+            ca_label: wire::label("signKeyName", dto.sign_key_name)?,
+            password: dto.key_password,
+            algorithm: signature_algorithm(dto.signature_algorithm)?,
+            csr: csr.into_bytes(),
+            subject,
+            certificate_authority: dto.certificate_authority.unwrap_or(false),
+            validity_days: validity(dto.validity, Some(DEFAULT_VALIDITY_DAYS))?,
+            key_usage: wire::parse_list("keyUsage", &dto.key_usage)?,
+            extended_key_usage: wire::parse_list("extendedKeyUsage", &dto.extended_key_usage)?,
+        })
+    }
+}
+
+/// The answer names the CA key, not the certified one (reference 11.5).
+async fn issue(
+    State(state): State<AppState>,
+    TsbJson(dto): TsbJson<IssueDto>,
+) -> Result<Json<CertificateResponse>, ApiError> {
+    let request: IssueRequest = dto.try_into()?;
+    let label = request.ca_label.as_str().to_owned();
+    let certificate = state.hsm.issue_certificate(request).await?;
     Ok(Json(CertificateResponse { label, certificate }))
 }
 

@@ -19,6 +19,8 @@ pub enum ErrorCode {
     NotImplemented,
     /// 402 `res.error.invalid.certificate`.
     InvalidCertificate,
+    /// 411 `res.error.invalid.certificate.request`.
+    InvalidCertificateRequest,
     /// 600 `res.error.input.validation.failed`.
     InputValidationFailed,
     /// 603 `res.error.input.keysize`.
@@ -45,6 +47,8 @@ pub enum ErrorCode {
     KeyInvalidEncoding,
     /// 626 `res.error.certificate.invalid.encoding`.
     CertificateInvalidEncoding,
+    /// 628 `res.error.csr.invalid.format`.
+    CsrInvalidFormat,
     /// 630 `res.error.invalid.address.on.non.ska.key`.
     InvalidAddressOnNonSkaKey,
     /// 635 `res.error.encoding.exception`.
@@ -62,6 +66,7 @@ impl ErrorCode {
             Self::Technical => 1,
             Self::NotImplemented => 101,
             Self::InvalidCertificate => 402,
+            Self::InvalidCertificateRequest => 411,
             Self::InputValidationFailed => 600,
             Self::InputKeySize => 603,
             Self::KeyAttributesInvalid => 606,
@@ -75,6 +80,7 @@ impl ErrorCode {
             Self::KeyPasswordMismatch => 620,
             Self::KeyInvalidEncoding => 625,
             Self::CertificateInvalidEncoding => 626,
+            Self::CsrInvalidFormat => 628,
             Self::InvalidAddressOnNonSkaKey => 630,
             Self::EncodingException => 635,
             Self::KeyNotExistent => 650,
@@ -88,6 +94,7 @@ impl ErrorCode {
             Self::Technical => "res.error.technical",
             Self::NotImplemented => "res.error.not.implemented",
             Self::InvalidCertificate => "res.error.invalid.certificate",
+            Self::InvalidCertificateRequest => "res.error.invalid.certificate.request",
             Self::InputValidationFailed => "res.error.input.validation.failed",
             Self::InputKeySize => "res.error.input.keysize",
             Self::KeyAttributesInvalid => "res.error.key.attributes.invalid",
@@ -101,6 +108,7 @@ impl ErrorCode {
             Self::KeyPasswordMismatch => "res.error.key.password.mismatch",
             Self::KeyInvalidEncoding => "res.error.key.invalid.encoding",
             Self::CertificateInvalidEncoding => "res.error.certificate.invalid.encoding",
+            Self::CsrInvalidFormat => "res.error.csr.invalid.format",
             Self::InvalidAddressOnNonSkaKey => "res.error.invalid.address.on.non.ska.key",
             Self::EncodingException => "res.error.encoding.exception",
             Self::KeyNotExistent => "res.error.key.not.existent",
@@ -185,6 +193,10 @@ impl From<HsmError> for ApiError {
                 Self::new(ErrorCode::CertificateInvalidEncoding, message)
             }
             HsmError::InvalidCertificate(_) => Self::new(ErrorCode::InvalidCertificate, message),
+            HsmError::InvalidCsr(_) => Self::new(ErrorCode::CsrInvalidFormat, message),
+            HsmError::InvalidCertificateRequest(_) => {
+                Self::new(ErrorCode::InvalidCertificateRequest, message)
+            }
             HsmError::KeyAlreadyExists(_) => Self::new(ErrorCode::KeyAlreadyExisting, message),
             HsmError::PasswordMismatch(_) => Self::new(ErrorCode::KeyPasswordMismatch, message),
             HsmError::AttributesForbid(_) => Self::new(ErrorCode::KeyAttributesInvalid, message),

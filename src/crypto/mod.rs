@@ -40,6 +40,9 @@ pub enum CryptoError {
     /// for the key, malformed signature); the message says what is wrong.
     #[error("{0}")]
     InvalidInput(String),
+    /// A signature that should verify (a CSR's) does not.
+    #[error("{0}")]
+    BadSignature(String),
     /// The key cannot do what was asked (e.g. an `ETH` signature with a non-secp256k1 key).
     #[error("{0}")]
     Unsupported(String),

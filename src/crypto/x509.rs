@@ -15,11 +15,20 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
+/// Where a certificate's subject comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// Attributes from the request, encoded as the TSB encodes names.
+    Attributes(&'a SubjectAttributes),
+    /// A DER `Name` taken as it is (a CSR's subject).
+    Der(&'a [u8]),
+}
+
 /// What goes into a certificate besides the signing key.
 #[derive(Debug, Clone, Copy)]
 pub struct CertificateParams<'a> {
     /// The subject.
-    pub subject: &'a SubjectAttributes,
+    pub subject: Subject<'a>,
     /// The certified public key (DER SPKI).
     pub subject_public_key: &'a [u8],
     /// The issuing CA's certificate (DER); `None` makes the certificate self-signed.
@@ -74,7 +83,10 @@ pub fn build_certificate(
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, CryptoError> {
     let subject_public_key_info = SubjectPublicKeyInfoOwned::from_der(params.subject_public_key)?;
-    let subject = name::subject_name(params.subject)?;
+    let subject = match params.subject {
+        Subject::Attributes(attributes) => name::subject_name(attributes)?,
+        Subject::Der(der) => Name::from_der(der)?,
+    };
     let (issuer, authority_key_id) = match params.issuer_certificate {
         None => (subject.clone(), None),
         Some(der) => {

@@ -53,6 +53,29 @@ pub struct SelfSignRequest {
     pub extended_key_usage: Vec<ExtendedKeyUsage>,
 }
 
+/// A validated request to issue a certificate from a CSR (reference 11.5).
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    /// The CA key that signs; its stored certificate names the issuer.
+    pub ca_label: Label,
+    /// The CA key's password.
+    pub password: Option<Password>,
+    /// The signature algorithm.
+    pub algorithm: CertSignatureAlgorithm,
+    /// The CSR as sent (PEM, base64 or DER).
+    pub csr: Vec<u8>,
+    /// The subject to certify; `None` takes the CSR's subject.
+    pub subject: Option<SubjectAttributes>,
+    /// Adds basic constraints `CA:TRUE`.
+    pub certificate_authority: bool,
+    /// Validity in days.
+    pub validity_days: u32,
+    /// Key usages.
+    pub key_usage: Vec<KeyUsage>,
+    /// Extended key usages.
+    pub extended_key_usage: Vec<ExtendedKeyUsage>,
+}
+
 /// A key's signing material, decoded for X.509 signing.
 enum SigningKey {
     Rsa(Box<rsa::PrivateKey>),
@@ -115,6 +138,42 @@ impl Hsm {
             let (key, digest) = signing_key(&record, request.algorithm)?;
             let certificate = self_signed(&key, &record, &request, digest)?;
             inner.attach(&request.label, certificate.clone())?;
+            Ok(pem::encode(pem::CERTIFICATE_LABEL, &certificate))
+        })
+        .await
+    }
+
+    /// Issues a certificate for a CSR, signed by the CA key and naming the CA's stored
+    /// certificate subject as issuer; returns it PEM. The certificate is not stored anywhere.
+    pub async fn issue_certificate(&self, request: IssueRequest) -> Result<String, HsmError> {
+        self.blocking(move |inner| {
+            let record = inner.unlocked(&request.ca_label, request.password.as_ref())?;
+            let (key, digest) = signing_key(&record, request.algorithm)?;
+            let issuer = record.certificate.as_deref().ok_or_else(|| {
+                HsmError::InvalidCertificate(format!(
+                    "The key '{}' has no certificate to issue from: self-sign it or import its certificate first.",
+                    request.ca_label
+                ))
+            })?;
+            let csr = csr::parse_and_verify(&request.csr).map_err(csr_error)?;
+            let subject = match &request.subject {
+                Some(attributes) => x509::Subject::Attributes(attributes),
+                None => x509::Subject::Der(&csr.subject),
+            };
+            let params = x509::CertificateParams {
+                subject,
+                subject_public_key: &csr.public_key,
+                issuer_certificate: Some(issuer),
+                not_before: start_of_today(),
+                validity_days: request.validity_days,
+                certificate_authority: request.certificate_authority,
+                key_usage: &request.key_usage,
+                extended_key_usage: &request.extended_key_usage,
+                digest,
+            };
+            let certificate = x509::build_certificate(&key.signer(), params, &mut rand::rng())
+                .map_err(subject_error)?;
+            tracing::info!(ca = %request.ca_label, "certificate issued");
             Ok(pem::encode(pem::CERTIFICATE_LABEL, &certificate))
         })
         .await
@@ -207,7 +266,7 @@ fn self_signed(
     digest: HashAlgorithm,
 ) -> Result<Vec<u8>, HsmError> {
     let params = x509::CertificateParams {
-        subject: &request.subject,
+        subject: x509::Subject::Attributes(&request.subject),
         subject_public_key: public_key(record)?,
         issuer_certificate: None,
         not_before: start_of_today(),
@@ -274,6 +333,14 @@ fn public_key(record: &KeyRecord) -> Result<&[u8], HsmError> {
         .public_key
         .as_deref()
         .ok_or_else(|| HsmError::Internal(format!("key '{}' has no public key", record.label)))
+}
+
+/// An unreadable CSR is 628; one whose signature fails is 411.
+fn csr_error(error: CryptoError) -> HsmError {
+    match error {
+        CryptoError::BadSignature(message) => HsmError::InvalidCertificateRequest(message),
+        other => HsmError::InvalidCsr(other.to_string()),
+    }
 }
 
 /// A subject the X.509 string types cannot hold is the client's error (600).

@@ -19,6 +19,12 @@ pub enum HsmError {
     /// A certificate cannot be parsed (626).
     #[error("{0}")]
     InvalidCertificateEncoding(String),
+    /// A CSR cannot be read (628).
+    #[error("{0}")]
+    InvalidCsr(String),
+    /// A CSR's signature does not verify (411).
+    #[error("{0}")]
+    InvalidCertificateRequest(String),
     /// A certificate does not fit (402), e.g. it certifies another key.
     #[error("{0}")]
     InvalidCertificate(String),

@@ -13,7 +13,7 @@ mod keys;
 mod sign;
 mod transfer;
 
-pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, SelfSignRequest};
+pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use error::HsmError;
 pub use keys::{CreateKey, KeyInfo, SignedKeyInfo};
 pub use sign::{SignRequest, VerifyRequest};

@@ -424,3 +424,277 @@ async fn bad_self_sign_requests_are_refused_and_store_nothing() {
     .await
     .assert_error(StatusCode::INTERNAL_SERVER_ERROR, 701, "res.error.in.hsm");
 }
+
+fn issue_request(
+    ca: &str,
+    algorithm: &str,
+    csr: &str,
+    common_name: &str,
+    authority: bool,
+) -> Value {
+    json!({
+        "signKeyName": ca, "keyPassword": null, "signatureAlgorithm": algorithm,
+        "commonName": common_name, "certificateAuthority": authority,
+        "certificateSigningRequest": csr,
+        "keyUsage": if authority { json!(["KEY_CERT_SIGN", "CRL_SIGN"]) } else { json!(["DIGITAL_SIGNATURE"]) },
+        "extendedKeyUsage": if authority { json!([]) } else { json!(["SERVER_AUTH"]) }
+    })
+}
+
+#[tokio::test]
+async fn a_three_level_chain_made_in_the_emulator_passes_openssl_verify() {
+    let app = spawn_app().await;
+    // Root: RSA, self-signed CA.
+    app.create_seed_key("root", 2048).await;
+    let root = app
+        .post(
+            "/v1/certificate/synchronous/selfsign",
+            &self_sign_request("root", "SHA256_WITH_RSA"),
+        )
+        .await;
+    let root_pem = root.body["certificate"].as_str().expect("PEM").to_owned();
+
+    // Intermediate: an EC key, its CSR made by the emulator, issued by the root as a CA.
+    let attributes = json!({"decrypt": false, "sign": true, "unwrap": false});
+    app.create_key(&json!({"label": "intermediate", "algorithm": "EC", "curveOid": "1.3.132.0.34", "attributes": attributes})).await;
+    let mut csr = seed_csr_request("intermediate");
+    csr["signatureAlgorithm"] = json!("SHA384_WITH_ECDSA");
+    let intermediate_csr = app.csr(&csr).await;
+    let reply = app
+        .post(
+            "/v1/certificate/synchronous/sign",
+            &issue_request(
+                "root",
+                "SHA256_WITH_RSA",
+                &intermediate_csr,
+                "Demo Intermediate CA",
+                true,
+            ),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["label"], "root", "the answer names the CA key");
+    let intermediate_pem = reply.body["certificate"].as_str().expect("PEM").to_owned();
+    let text = x509_text(&intermediate_pem);
+    assert!(
+        text.contains("Issuer: CN = Demo Root CA")
+            && text.contains("Subject: CN = Demo Intermediate CA"),
+        "{text}"
+    );
+    assert!(
+        text.contains("X509v3 Authority Key Identifier") && text.contains("CA:TRUE"),
+        "{text}"
+    );
+    // The intermediate's certificate goes onto its key, so it can issue.
+    let der = openssl::run(&["x509", "-outform", "DER"], intermediate_pem.as_bytes());
+    let reply = app
+        .post(
+            "/v1/certificate/import/plain",
+            &json!({"label": "intermediate", "certificate": STANDARD.encode(der)}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // Leaf: a CSR made by openssl for a key the emulator never saw.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("c.cnf");
+    std::fs::write(
+        &config,
+        "[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=leaf.example\nO=Client\n",
+    )
+    .expect("write");
+    let key = fixtures().join("keys/rsa-2048-3.pem");
+    let leaf_csr = String::from_utf8(openssl::run(
+        &[
+            "req",
+            "-new",
+            "-key",
+            key.to_str().expect("utf-8"),
+            "-config",
+            config.to_str().expect("utf-8"),
+        ],
+        b"",
+    ))
+    .expect("PEM");
+    let mut request = issue_request("intermediate", "SHA384_WITH_ECDSA", &leaf_csr, "", false);
+    request
+        .as_object_mut()
+        .expect("object")
+        .remove("commonName");
+    request["validity"] = json!(90);
+    let reply = app.post("/v1/certificate/synchronous/sign", &request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let leaf_pem = reply.body["certificate"].as_str().expect("PEM").to_owned();
+    let text = x509_text(&leaf_pem);
+    assert!(
+        text.contains("Subject: CN = leaf.example, O = Client"),
+        "without a commonName the CSR's subject is kept:\n{text}"
+    );
+    assert!(
+        text.contains("Issuer: CN = Demo Intermediate CA") && text.contains("ecdsa-with-SHA384"),
+        "{text}"
+    );
+
+    assert!(openssl_verifies(
+        &root_pem,
+        Some(&intermediate_pem),
+        &leaf_pem
+    ));
+    assert!(openssl_verifies(&root_pem, None, &intermediate_pem));
+    assert!(
+        !openssl_verifies(&root_pem, None, &leaf_pem),
+        "without the intermediate the chain breaks"
+    );
+}
+
+#[tokio::test]
+async fn every_usage_value_appears_in_an_issued_certificate() {
+    let app = spawn_app().await;
+    app.create_seed_key("ca", 2048).await;
+    app.post(
+        "/v1/certificate/synchronous/selfsign",
+        &self_sign_request("ca", "SHA256_WITH_RSA"),
+    )
+    .await;
+    app.create_seed_key("subject", 2048).await;
+    let csr = app.csr(&seed_csr_request("subject")).await;
+    let mut request = issue_request("ca", "SHA512_WITH_RSA", &csr, "all.example", false);
+    request["keyUsage"] = json!([
+        "DIGITAL_SIGNATURE",
+        "CONTENT_COMMITMENT",
+        "KEY_ENCIPHERMENT",
+        "DATA_ENCIPHERMENT",
+        "KEY_AGREEMENT",
+        "KEY_CERT_SIGN",
+        "CRL_SIGN",
+        "ENCIPHER_ONLY",
+        "DECIPHER_ONLY"
+    ]);
+    request["extendedKeyUsage"] = json!([
+        "ANY_EXTENDED_KEY_USAGE",
+        "SERVER_AUTH",
+        "CLIENT_AUTH",
+        "CODE_SIGNING",
+        "EMAIL_PROTECTION",
+        "TIME_STAMPING",
+        "OCSP_SIGNING"
+    ]);
+    let reply = app.post("/v1/certificate/synchronous/sign", &request).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let text = x509_text(reply.body["certificate"].as_str().expect("PEM"));
+    for expected in [
+        "Digital Signature, Non Repudiation, Key Encipherment, Data Encipherment, Key Agreement, Certificate Sign, CRL Sign, Encipher Only, Decipher Only",
+        "Any Extended Key Usage, TLS Web Server Authentication, TLS Web Client Authentication, Code Signing, E-mail Protection, Time Stamping, OCSP Signing",
+        "Subject: CN = all.example",
+        "sha512WithRSAEncryption",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn bad_issue_requests_are_refused_in_the_tsb_shape() {
+    let app = spawn_app().await;
+    app.create_seed_key("ca", 2048).await;
+    app.create_seed_key("no-cert", 2048).await;
+    app.post(
+        "/v1/certificate/synchronous/selfsign",
+        &self_sign_request("ca", "SHA256_WITH_RSA"),
+    )
+    .await;
+    app.create_seed_key("subject", 2048).await;
+    let csr = app.csr(&seed_csr_request("subject")).await;
+    // Flip one bit of the CSR's signature: still parses, no longer verifies.
+    let mut der = openssl::csr_der(&csr);
+    let last = der.len() - 1;
+    der[last] ^= 1;
+    let broken = STANDARD.encode(&der);
+    let cases = [
+        (
+            issue_request("ca", "SHA256_WITH_RSA", "not a csr", "x", false),
+            400,
+            628,
+            "res.error.csr.invalid.format",
+        ),
+        (
+            issue_request(
+                "ca",
+                "SHA256_WITH_RSA",
+                "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+                "x",
+                false,
+            ),
+            400,
+            628,
+            "res.error.csr.invalid.format",
+        ),
+        (
+            issue_request("ca", "SHA256_WITH_RSA", &broken, "x", false),
+            400,
+            411,
+            "res.error.invalid.certificate.request",
+        ),
+        (
+            issue_request("ca", "SHA256_WITH_RSA", "", "x", false),
+            400,
+            600,
+            "res.error.input.validation.failed",
+        ),
+        (
+            issue_request("no-cert", "SHA256_WITH_RSA", &csr, "x", false),
+            400,
+            402,
+            "res.error.invalid.certificate",
+        ),
+        (
+            issue_request("ca", "SHA256_WITH_ECDSA", &csr, "x", false),
+            400,
+            607,
+            "res.error.algorithm.not.supported.by.key",
+        ),
+        (
+            issue_request("ghost", "SHA256_WITH_RSA", &csr, "x", false),
+            404,
+            650,
+            "res.error.key.not.existent",
+        ),
+    ];
+    for (request, status, code, reason) in cases {
+        let reply = app.post("/v1/certificate/synchronous/sign", &request).await;
+        reply.assert_error(StatusCode::from_u16(status).expect("status"), code, reason);
+    }
+    for validity in [json!(-1), json!(-365)] {
+        let mut request = issue_request("ca", "SHA256_WITH_RSA", &csr, "x", false);
+        request["validity"] = validity;
+        app.post("/v1/certificate/synchronous/sign", &request)
+            .await
+            .assert_error(
+                StatusCode::BAD_REQUEST,
+                600,
+                "res.error.input.validation.failed",
+            );
+    }
+    let mut request = issue_request("ca", "SHA256_WITH_RSA", &csr, "x", false);
+    request["keyUsage"] = json!(["EVERYTHING"]);
+    app.post("/v1/certificate/synchronous/sign", &request)
+        .await
+        .assert_error(
+            StatusCode::BAD_REQUEST,
+            600,
+            "res.error.input.validation.failed",
+        );
+    // The base64 DER form of a good CSR is accepted too.
+    let request = issue_request(
+        "ca",
+        "SHA256_WITH_RSA",
+        &STANDARD.encode(openssl::csr_der(&csr)),
+        "x",
+        false,
+    );
+    assert_eq!(
+        app.post("/v1/certificate/synchronous/sign", &request)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
