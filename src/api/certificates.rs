@@ -97,7 +97,7 @@ fn signature_algorithm(value: Option<String>) -> Result<CertSignatureAlgorithm, 
 /// Validity in days: `default` when absent, 1 or more otherwise.
 fn validity(value: Option<i64>, default: Option<u32>) -> Result<u32, ApiError> {
     match (value, default) {
-        (None | Some(0), Some(default)) => Ok(default),
+        (None, Some(default)) => Ok(default),
         (Some(days), _) if days > 0 => u32::try_from(days)
             .map_err(|_| ApiError::invalid(format!("Field 'validity' is too large: {days} days."))),
         (days, _) => Err(ApiError::invalid(format!(
@@ -140,7 +140,11 @@ impl TryFrom<CsrDto> for CsrRequest {
             subject: subject.try_into()?,
             key_usage: wire::parse_list("keyUsage", &dto.key_usage)?,
             extended_key_usage: wire::parse_list("extendedKeyUsage", &dto.extended_key_usage)?,
-            validity_days: validity(dto.validity, Some(DEFAULT_VALIDITY_DAYS))?,
+            // A primitive int in the TSB's DTO: 0 is what an absent value reads as.
+            validity_days: validity(
+                dto.validity.filter(|&days| days != 0),
+                Some(DEFAULT_VALIDITY_DAYS),
+            )?,
         })
     }
 }
@@ -171,18 +175,7 @@ async fn download(
     TsbJson(dto): TsbJson<CsrDto>,
 ) -> Result<impl IntoResponse, ApiError> {
     let request: CsrRequest = dto.try_into()?;
-    let file_name: String = request
-        .label
-        .as_str()
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let file_name = wire::file_name(request.label.as_str());
     let pem = state.hsm.create_csr(request).await?;
     Ok((
         [

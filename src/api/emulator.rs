@@ -20,5 +20,6 @@ async fn attestation_key(State(state): State<AppState>) -> Json<Value> {
         "attestationKeyName": name,
         "publicKey": STANDARD.encode(public_key),
         "signatureAlgorithm": "SHA256_WITH_RSA",
+        "certificateChain": state.hsm.attestation_chain().iter().map(|der| STANDARD.encode(der)).collect::<Vec<_>>(),
     }))
 }

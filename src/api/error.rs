@@ -165,6 +165,11 @@ impl ApiError {
         self.status
     }
 
+    /// A server-side failure of the HTTP layer itself (e.g. building a download).
+    pub fn internal_message(cause: &dyn std::error::Error) -> Self {
+        Self::internal(ErrorCode::Technical, cause)
+    }
+
     /// A server-side failure: the cause is logged, the client gets a generic message.
     fn internal(code: ErrorCode, cause: &dyn std::error::Error) -> Self {
         let mut chain = cause.to_string();

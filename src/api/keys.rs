@@ -308,7 +308,7 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
                 },
                 policy: info.policy,
             },
-            xml_signature: signed.xml_signature,
+            xml_signature: STANDARD.encode(signed.xml_signature),
             attestation_key_name: signed.attestation_key_name,
         }
     }

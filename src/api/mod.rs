@@ -5,6 +5,7 @@
 //! answer in plain text (unknown route, wrong method, body too large, bad JSON), leaves in the
 //! TSB's error shape.
 
+mod attestation;
 mod certificates;
 mod emulator;
 pub mod error;
@@ -50,6 +51,7 @@ pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
     Router::new()
         .merge(keys::router())
+        .merge(attestation::router())
         .merge(certificates::router())
         .merge(service::router())
         .merge(sign::router())

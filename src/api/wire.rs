@@ -174,6 +174,20 @@ pub fn key_material(field: &str, value: Option<&str>) -> Result<Option<Vec<u8>>,
         })
 }
 
+/// A label made safe as a file name: characters other than `A-Za-z0-9._-` become `_`.
+pub fn file_name(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Decodes a payload as its `payloadType` says: hex for `HEX`, base64 otherwise.
 pub fn payload(value: Option<&str>, payload_type: Option<&str>) -> Result<Vec<u8>, ApiError> {
     match payload_type.unwrap_or("UNSPECIFIED") {

@@ -3,6 +3,9 @@
 /// The label the TSB puts on CSRs (the older Java `keytool` spelling).
 pub const CSR_LABEL: &str = "NEW CERTIFICATE REQUEST";
 
+/// The label of public keys (DER SPKI).
+pub const PUBLIC_KEY_LABEL: &str = "PUBLIC KEY";
+
 /// The label of certificates.
 pub const CERTIFICATE_LABEL: &str = "CERTIFICATE";
 
@@ -10,6 +13,13 @@ pub const CERTIFICATE_LABEL: &str = "CERTIFICATE";
 pub fn encode(label: &str, der: &[u8]) -> String {
     let config = ::pem::EncodeConfig::new().set_line_ending(::pem::LineEnding::LF);
     ::pem::encode_config(&::pem::Pem::new(label, der), config)
+}
+
+/// The DER contents of every PEM block in `text`, in order.
+pub fn decode_all(text: &[u8]) -> Result<Vec<Vec<u8>>, super::CryptoError> {
+    ::pem::parse_many(text)
+        .map(|blocks| blocks.into_iter().map(::pem::Pem::into_contents).collect())
+        .map_err(|e| super::CryptoError::InvalidInput(format!("malformed PEM: {e}")))
 }
 
 #[cfg(test)]

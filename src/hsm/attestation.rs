@@ -6,8 +6,11 @@
 
 use super::HsmError;
 use super::KeyInfo;
-use crate::crypto::rsa;
-use crate::domain::{HashAlgorithm, KeyAttributes, RsaBits, Timestamp};
+use crate::crypto::signer::X509Signer;
+use crate::crypto::{ec, pem, rsa, x509};
+use crate::domain::{
+    Curve, HashAlgorithm, KeyAttributes, KeyUsage, RsaBits, SubjectAttributes, Timestamp,
+};
 use crate::keystore::KeyStore;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -16,11 +19,17 @@ use std::fmt::Write;
 /// The meta-tree entry holding the attestation key (PKCS#8 DER).
 const META_ENTRY: &str = "attestation-key";
 
+/// The meta-tree entry holding the attestation certificate chain (PEM: the attestation
+/// key's certificate, then the root CA's).
+const CHAIN_ENTRY: &str = "attestation-chain";
+
 /// The attestation key, loaded once at start.
 pub(crate) struct AttestationKey {
     pub(crate) name: String,
     key: rsa::PrivateKey,
     pub(crate) public_key: Vec<u8>,
+    /// DER certificates: the attestation key's, then the test root CA's.
+    pub(crate) chain: Vec<Vec<u8>>,
 }
 
 impl AttestationKey {
@@ -40,26 +49,89 @@ impl AttestationKey {
         let stored = zeroize::Zeroizing::new(stored);
         let key = rsa::decode_private(&stored)?;
         let public_key = rsa::public_spki_der(&key)?;
+        let chain = match store.meta(CHAIN_ENTRY)? {
+            Some(pem) => pem,
+            None => {
+                let fresh = certificate_chain(&name, &public_key)?;
+                store.meta_insert_if_absent(CHAIN_ENTRY, fresh.as_bytes())?
+            }
+        };
+        let chain = pem::decode_all(&chain)?;
         Ok(Self {
             name,
             key,
             public_key,
+            chain,
         })
     }
 
     /// The size a new attestation key gets.
     pub(crate) const BITS: RsaBits = RsaBits::B2048;
 
-    /// Signs `xml` (UTF-8 bytes) with SHA256withRSA.
-    pub(crate) fn sign(&self, xml: &str) -> Result<String, HsmError> {
-        let signature = rsa::sign_pkcs1v15(
+    /// Signs `xml` (UTF-8 bytes) with SHA256withRSA; returns the raw signature.
+    pub(crate) fn sign(&self, xml: &str) -> Result<Vec<u8>, HsmError> {
+        Ok(rsa::sign_pkcs1v15(
             &self.key,
             HashAlgorithm::Sha256,
             xml.as_bytes(),
             &mut rand::rng(),
-        )?;
-        Ok(STANDARD.encode(signature))
+        )?)
     }
+}
+
+/// Makes the attestation key's certificate chain: a fresh P-256 test root CA (its private
+/// key is dropped once it has signed: it certifies nothing else) and a certificate for the
+/// attestation key issued by it. Returns both as PEM, attestation certificate first.
+fn certificate_chain(name: &str, attestation_public_key: &[u8]) -> Result<String, HsmError> {
+    let mut rng = rand::rng();
+    let (root_key, root_public) = ec::generate(Curve::P256, &mut rng)?;
+    let root_signer = X509Signer::Ecdsa {
+        curve: Curve::P256,
+        pkcs8: root_key.expose(),
+    };
+    let not_before = Timestamp::now().0;
+    let not_before = not_before - not_before % 86_400;
+    let root_subject = SubjectAttributes {
+        common_name: "tsb-emulator Attestation Root CA".to_owned(),
+        organization_name: Some("tsb-emulator".to_owned()),
+        ..SubjectAttributes::default()
+    };
+    let root = x509::build_certificate(
+        &root_signer,
+        x509::CertificateParams {
+            subject: x509::Subject::Attributes(&root_subject),
+            subject_public_key: &root_public,
+            issuer_certificate: None,
+            not_before,
+            validity_days: 36_500,
+            certificate_authority: true,
+            key_usage: &[KeyUsage::KeyCertSign, KeyUsage::CrlSign],
+            extended_key_usage: &[],
+            digest: HashAlgorithm::Sha256,
+        },
+        &mut rng,
+    )?;
+    let leaf_subject = SubjectAttributes {
+        common_name: name.to_owned(),
+        organization_name: Some("tsb-emulator".to_owned()),
+        ..SubjectAttributes::default()
+    };
+    let leaf = x509::build_certificate(
+        &root_signer,
+        x509::CertificateParams {
+            subject: x509::Subject::Attributes(&leaf_subject),
+            subject_public_key: attestation_public_key,
+            issuer_certificate: Some(&root),
+            not_before,
+            validity_days: 36_500,
+            certificate_authority: false,
+            key_usage: &[KeyUsage::DigitalSignature],
+            extended_key_usage: &[],
+            digest: HashAlgorithm::Sha256,
+        },
+        &mut rng,
+    )?;
+    Ok(pem::encode(pem::CERTIFICATE_LABEL, &leaf) + &pem::encode(pem::CERTIFICATE_LABEL, &root))
 }
 
 /// Escapes text for an XML element body or attribute.

@@ -2,7 +2,7 @@
 
 use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
-use crate::crypto::{bls, dsa, ec, ed25519, password, rsa, symmetric};
+use crate::crypto::{bls, dsa, ec, ed25519, password, pem, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, SecretBytes, Timestamp,
 };
@@ -55,13 +55,50 @@ pub struct SignedKeyInfo {
     pub attested_at: Timestamp,
     /// The attestation XML.
     pub xml: String,
-    /// Base64 signature over `xml`.
-    pub xml_signature: String,
+    /// The attestation key's signature over `xml` (SHA256withRSA).
+    pub xml_signature: Vec<u8>,
     /// The attestation key's name.
     pub attestation_key_name: String,
 }
 
+/// What `POST /v1/key/keyAttestation` bundles (reference 6.15).
+#[derive(Debug, Clone)]
+pub struct AttestationBundle {
+    /// The attested key.
+    pub label: Label,
+    /// The attestation XML.
+    pub xml: String,
+    /// The attestation key's SHA256withRSA signature over `xml`.
+    pub signature: Vec<u8>,
+    /// The attestation public key, PEM.
+    pub attestation_public_key_pem: String,
+    /// The attestation certificate chain, PEM (attestation certificate, then root CA).
+    pub chain_pem: String,
+}
+
 impl Hsm {
+    /// The signed attestation of a key with everything needed to check it.
+    pub async fn key_attestation(
+        &self,
+        label: Label,
+        password: Option<Password>,
+    ) -> Result<AttestationBundle, HsmError> {
+        let signed = self.key_info(label.clone(), password).await?;
+        let (_, public_key) = self.attestation_public_key();
+        let chain_pem = self
+            .attestation_chain()
+            .iter()
+            .map(|der| pem::encode(pem::CERTIFICATE_LABEL, der))
+            .collect();
+        Ok(AttestationBundle {
+            label,
+            xml: signed.xml,
+            signature: signed.xml_signature,
+            attestation_public_key_pem: pem::encode(pem::PUBLIC_KEY_LABEL, public_key),
+            chain_pem,
+        })
+    }
+
     /// Creates a key; the answer is sent only once the key is on disk.
     pub async fn create_key(&self, request: CreateKey) -> Result<SignedKeyInfo, HsmError> {
         if request.policy.is_some() && request.attributes.extractable {

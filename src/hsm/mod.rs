@@ -15,7 +15,7 @@ mod transfer;
 
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use error::HsmError;
-pub use keys::{CreateKey, KeyInfo, SignedKeyInfo};
+pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use sign::{SignRequest, VerifyRequest};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 
@@ -105,6 +105,12 @@ impl Hsm {
     pub fn attestation_public_key(&self) -> (&str, &[u8]) {
         let attestation = &self.inner.attestation;
         (&attestation.name, &attestation.public_key)
+    }
+
+    /// The attestation key's certificate chain (DER): its own certificate, then the test
+    /// root CA's, which is made on first start and kept.
+    pub fn attestation_chain(&self) -> &[Vec<u8>] {
+        &self.inner.attestation.chain
     }
 
     /// Counts for the statistics endpoint.

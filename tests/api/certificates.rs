@@ -663,7 +663,7 @@ async fn bad_issue_requests_are_refused_in_the_tsb_shape() {
         let reply = app.post("/v1/certificate/synchronous/sign", &request).await;
         reply.assert_error(StatusCode::from_u16(status).expect("status"), code, reason);
     }
-    for validity in [json!(-1), json!(-365)] {
+    for validity in [json!(0), json!(-1), json!(-365)] {
         let mut request = issue_request("ca", "SHA256_WITH_RSA", &csr, "x", false);
         request["validity"] = validity;
         app.post("/v1/certificate/synchronous/sign", &request)
