@@ -41,8 +41,12 @@ pub enum ErrorCode {
     UnsupportedOperation,
     /// 614 `res.error.operation.forbidden.for.key`.
     OperationForbiddenForKey,
+    /// 619 `res.error.invalid.number.range`.
+    InvalidNumberRange,
     /// 620 `res.error.key.password.mismatch`.
     KeyPasswordMismatch,
+    /// 624 `res.error.key.invalid.tagLength`.
+    KeyInvalidTagLength,
     /// 625 `res.error.key.invalid.encoding`.
     KeyInvalidEncoding,
     /// 626 `res.error.certificate.invalid.encoding`.
@@ -77,7 +81,9 @@ impl ErrorCode {
             Self::InvalidKeyType => 613,
             Self::UnsupportedOperation => 611,
             Self::OperationForbiddenForKey => 614,
+            Self::InvalidNumberRange => 619,
             Self::KeyPasswordMismatch => 620,
+            Self::KeyInvalidTagLength => 624,
             Self::KeyInvalidEncoding => 625,
             Self::CertificateInvalidEncoding => 626,
             Self::CsrInvalidFormat => 628,
@@ -105,7 +111,9 @@ impl ErrorCode {
             Self::InvalidKeyType => "res.error.invalid.key.type",
             Self::UnsupportedOperation => "res.error.unsupported.operation",
             Self::OperationForbiddenForKey => "res.error.operation.forbidden.for.key",
+            Self::InvalidNumberRange => "res.error.invalid.number.range",
             Self::KeyPasswordMismatch => "res.error.key.password.mismatch",
+            Self::KeyInvalidTagLength => "res.error.key.invalid.tagLength",
             Self::KeyInvalidEncoding => "res.error.key.invalid.encoding",
             Self::CertificateInvalidEncoding => "res.error.certificate.invalid.encoding",
             Self::CsrInvalidFormat => "res.error.csr.invalid.format",
@@ -218,6 +226,8 @@ impl From<HsmError> for ApiError {
             HsmError::Encoding(_) => Self::new(ErrorCode::EncodingException, message),
             HsmError::InvalidKeyEncoding(_) => Self::new(ErrorCode::KeyInvalidEncoding, message),
             HsmError::KeySize(_) => Self::new(ErrorCode::InputKeySize, message),
+            HsmError::NumberOutOfRange(_) => Self::new(ErrorCode::InvalidNumberRange, message),
+            HsmError::InvalidTagLength(_) => Self::new(ErrorCode::KeyInvalidTagLength, message),
             HsmError::Storage(ref cause) => Self::internal(ErrorCode::Technical, cause),
             HsmError::Crypto(ref cause) => Self::internal(ErrorCode::InHsm, cause),
             HsmError::Internal(_) => Self::internal(ErrorCode::Technical, &error),

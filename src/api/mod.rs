@@ -7,6 +7,7 @@
 
 mod attestation;
 mod certificates;
+mod cipher;
 mod emulator;
 pub mod error;
 mod json;
@@ -15,6 +16,7 @@ mod service;
 mod sign;
 mod transfer;
 mod wire;
+mod wrap;
 
 pub use service::EMULATED_TSB_VERSION;
 
@@ -56,6 +58,8 @@ pub fn app(state: AppState) -> Router {
         .merge(service::router())
         .merge(sign::router())
         .merge(transfer::router())
+        .merge(cipher::router())
+        .merge(wrap::router())
         .merge(emulator::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)

@@ -4,6 +4,7 @@
 //! callers decide between the operating system's generator and a seeded one.
 
 pub mod bls;
+pub mod cipher;
 pub mod csr;
 pub mod dsa;
 pub mod ec;
@@ -40,6 +41,12 @@ pub enum CryptoError {
     /// for the key, malformed signature); the message says what is wrong.
     #[error("{0}")]
     InvalidInput(String),
+    /// A GCM tag length outside 64, 96, 104, 112, 120, 128 bits.
+    #[error("Error specified tagLength not supported.")]
+    UnsupportedTagLength,
+    /// Decryption failed (wrong key, IV, tag, AAD or padding); deliberately says nothing more.
+    #[error("Error decrypting payload")]
+    DecryptionFailed,
     /// A signature that should verify (a CSR's) does not.
     #[error("{0}")]
     BadSignature(String),

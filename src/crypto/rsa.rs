@@ -234,3 +234,103 @@ pub fn pkcs1v15_algorithm_identifier(
         parameters: Some(AnyRef::NULL.into()),
     })
 }
+
+/// The padding of an RSA encryption (`cipherAlgorithm` values of RSA keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RsaPadding {
+    /// PKCS#1 v1.5 (`RSA`, the JCE provider default, and `RSA_PADDING_PKCS`).
+    Pkcs1v15,
+    /// OAEP with this hash for the label and for MGF1 (`RSA_PADDING_OAEP` is SHA-1, the JCE
+    /// default parameters).
+    Oaep(HashAlgorithm),
+    /// Raw RSA (`RSA_NO_PADDING`): the payload is the integer, right-aligned in a
+    /// modulus-length block.
+    None,
+}
+
+/// Encrypts with the public key (DER SPKI); a payload too long for the key and padding is
+/// `InvalidInput`.
+pub fn encrypt(
+    public_key_der: &[u8],
+    padding: RsaPadding,
+    payload: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, CryptoError> {
+    let public = PublicKey::from_public_key_der(public_key_der)
+        .map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
+    let too_long = || {
+        CryptoError::InvalidInput(
+            "The payload can not be encrypted as the key is too small for mode and given payload size."
+                .into(),
+        )
+    };
+    match padding {
+        RsaPadding::Pkcs1v15 => public
+            .encrypt(rng, rsa::Pkcs1v15Encrypt, payload)
+            .map_err(|_| too_long()),
+        RsaPadding::Oaep(hash) => {
+            with_digest!(hash, D => public.encrypt(rng, rsa::Oaep::<D>::new(), payload))?
+                .map_err(|_| too_long())
+        }
+        RsaPadding::None => {
+            use rsa::traits::PublicKeyParts;
+            let size = public.size();
+            if payload.len() > size {
+                return Err(too_long());
+            }
+            let message = block(payload, size, public.n().bits_precision())?;
+            if message >= *public.n().as_ref() {
+                return Err(too_long());
+            }
+            let cipher = rsa::hazmat::rsa_encrypt(&public, &message)
+                .map_err(|e| CryptoError::InvalidInput(e.to_string()))?;
+            Ok(trailing(&cipher.to_be_bytes(), size))
+        }
+    }
+}
+
+/// Decrypts with the private key; any failure is `DecryptionFailed` and reveals nothing.
+pub fn decrypt(
+    key: &PrivateKey,
+    padding: RsaPadding,
+    ciphertext: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, CryptoError> {
+    use rsa::traits::PublicKeyParts;
+    let failed = |_| CryptoError::DecryptionFailed;
+    match padding {
+        RsaPadding::Pkcs1v15 => key
+            .decrypt_blinded(rng, rsa::Pkcs1v15Encrypt, ciphertext)
+            .map_err(failed),
+        RsaPadding::Oaep(hash) => {
+            with_digest!(hash, D => key.decrypt_blinded(rng, rsa::Oaep::<D>::new(), ciphertext))?
+                .map_err(failed)
+        }
+        RsaPadding::None => {
+            let size = key.size();
+            if ciphertext.len() != size {
+                return Err(CryptoError::DecryptionFailed);
+            }
+            let cipher = block(ciphertext, size, key.n().bits_precision())?;
+            if cipher >= *key.n().as_ref() {
+                return Err(CryptoError::DecryptionFailed);
+            }
+            let message = rsa::hazmat::rsa_decrypt_and_check(key, Some(rng), &cipher)
+                .map_err(|_| CryptoError::DecryptionFailed)?;
+            Ok(trailing(&message.to_be_bytes(), size))
+        }
+    }
+}
+
+/// `bytes` as an integer of `precision` bits (left-padded into a `size`-byte block).
+fn block(bytes: &[u8], size: usize, precision: u32) -> Result<rsa::BoxedUint, CryptoError> {
+    let mut padded = vec![0u8; size - bytes.len()];
+    padded.extend_from_slice(bytes);
+    rsa::BoxedUint::from_be_slice(&padded, precision)
+        .map_err(|e| CryptoError::InvalidInput(format!("not an RSA block: {e:?}")))
+}
+
+/// The last `size` bytes of a big-endian number's encoding.
+fn trailing(bytes: &[u8], size: usize) -> Vec<u8> {
+    bytes[bytes.len().saturating_sub(size)..].to_vec()
+}

@@ -5,6 +5,7 @@
 
 mod attributes;
 mod certificate;
+mod cipher;
 mod curve;
 mod key;
 mod label;
@@ -15,6 +16,7 @@ mod time;
 
 pub use attributes::{KeyAttributes, RequestedAttributes};
 pub use certificate::{CertSignatureAlgorithm, ExtendedKeyUsage, KeyUsage, SubjectAttributes};
+pub use cipher::{CipherAlgorithm, WrapMethod};
 pub use curve::Curve;
 pub use key::{KeyAlgorithm, KeySpec, RsaBits};
 pub use label::{Label, LabelError};

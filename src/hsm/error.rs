@@ -59,6 +59,12 @@ pub enum HsmError {
     /// The key size is not supported (603).
     #[error("{0}")]
     KeySize(String),
+    /// A number is outside its allowed range (619).
+    #[error("{0}")]
+    NumberOutOfRange(String),
+    /// A GCM tag length outside the allowed set (624).
+    #[error("{0}")]
+    InvalidTagLength(String),
     /// The request is well-formed but its values are not acceptable (600).
     #[error("{0}")]
     InvalidInput(String),

@@ -8,16 +8,20 @@
 
 mod attestation;
 mod certificates;
+mod cipher;
 mod error;
 mod keys;
 mod sign;
 mod transfer;
+mod wrap;
 
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
+pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
 pub use error::HsmError;
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use sign::{SignRequest, VerifyRequest};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
+pub use wrap::{UnwrapRequest, WrapRequest};
 
 use crate::crypto::rsa;
 use crate::domain::RsaBits;

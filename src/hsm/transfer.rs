@@ -220,37 +220,7 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
             )));
         }
     };
-    let (key_size, curve) = match request.algorithm {
-        KeyAlgorithm::Rsa => {
-            let bits = rsa::public_key_bits(&public_key).map_err(invalid)?;
-            if !(1024..=8192).contains(&bits) {
-                return Err(HsmError::KeySize(format!(
-                    "RSA keys of {bits} bits can not be imported (1024 to 8192)."
-                )));
-            }
-            (Some(bits), None)
-        }
-        KeyAlgorithm::Ec => (None, Some(ec::curve_of_spki(&public_key).map_err(invalid)?)),
-        KeyAlgorithm::Ed if ed25519::is_ed25519_spki(&public_key) => (None, None),
-        KeyAlgorithm::Ed => {
-            return Err(HsmError::InvalidKeyEncoding(
-                "The public key is not an Ed25519 key.".into(),
-            ));
-        }
-        KeyAlgorithm::Dsa => (
-            Some(dsa::public_key_bits(&public_key).map_err(invalid)?),
-            None,
-        ),
-        KeyAlgorithm::Bls if bls::is_bls_spki(&public_key) => (None, None),
-        KeyAlgorithm::Bls => {
-            return Err(HsmError::InvalidKeyEncoding(
-                "The public key is not a BLS12-381 key.".into(),
-            ));
-        }
-        secret => {
-            return Err(HsmError::Internal(format!("{secret} handled above")));
-        }
-    };
+    let (key_size, curve) = describe_public(request.algorithm, &public_key)?;
     Ok(KeyRecord {
         key_size,
         curve,
@@ -279,8 +249,49 @@ fn new_imported(request: &ImportKey) -> KeyRecord {
     }
 }
 
+/// Checks a public key (DER SPKI) against `algorithm`: its reported key size and curve.
+pub(super) fn describe_public(
+    algorithm: KeyAlgorithm,
+    public_key: &[u8],
+) -> Result<(Option<u32>, Option<Curve>), HsmError> {
+    let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
+    Ok(match algorithm {
+        KeyAlgorithm::Rsa => {
+            let bits = rsa::public_key_bits(public_key).map_err(invalid)?;
+            if !(1024..=8192).contains(&bits) {
+                return Err(HsmError::KeySize(format!(
+                    "RSA keys of {bits} bits can not be imported (1024 to 8192)."
+                )));
+            }
+            (Some(bits), None)
+        }
+        KeyAlgorithm::Ec => (None, Some(ec::curve_of_spki(public_key).map_err(invalid)?)),
+        KeyAlgorithm::Ed if ed25519::is_ed25519_spki(public_key) => (None, None),
+        KeyAlgorithm::Ed => {
+            return Err(HsmError::InvalidKeyEncoding(
+                "The public key is not an Ed25519 key.".into(),
+            ));
+        }
+        KeyAlgorithm::Dsa => (
+            Some(dsa::public_key_bits(public_key).map_err(invalid)?),
+            None,
+        ),
+        KeyAlgorithm::Bls if bls::is_bls_spki(public_key) => (None, None),
+        KeyAlgorithm::Bls => {
+            return Err(HsmError::InvalidKeyEncoding(
+                "The public key is not a BLS12-381 key.".into(),
+            ));
+        }
+        secret => {
+            return Err(HsmError::Internal(format!(
+                "{secret} keys have no public key"
+            )));
+        }
+    })
+}
+
 /// Decodes an imported private key of `algorithm` into our canonical PKCS#8 and its SPKI.
-fn decode_private(
+pub(super) fn decode_private(
     algorithm: KeyAlgorithm,
     der: &[u8],
 ) -> Result<(SecretBytes, Vec<u8>), CryptoError> {

@@ -6,6 +6,7 @@
 
 mod attestation;
 mod certificates;
+mod cipher;
 mod csr;
 mod dsa_bls;
 mod ec;

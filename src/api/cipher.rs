@@ -1,0 +1,173 @@
+//! `/v1/encrypt`, `/v1/synchronousDecrypt` and `/v1/generateRandom/{length}` (reference 8, 12).
+
+use super::AppState;
+use super::error::ApiError;
+use super::json::TsbJson;
+use super::wire;
+use crate::domain::Password;
+use crate::hsm::{DecryptRequest, EncryptRequest};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// The encryption routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/encrypt", post(encrypt))
+        .route("/v1/synchronousDecrypt", post(decrypt))
+        .route("/v1/generateRandom/{length}", get(random))
+}
+
+/// An optional base64 field (`null` and `""` are absent, as the Go client sends them).
+fn optional_base64(field: &str, value: Option<String>) -> Result<Option<Vec<u8>>, ApiError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| wire::base64_field(field, Some(&v)))
+        .transpose()
+}
+
+/// `tagLength` in bits; absent is 0 (the provider default, 128 bits).
+fn tag_bits(value: Option<i64>) -> u32 {
+    // Out-of-range values become one the cipher refuses with 624.
+    value.map_or(0, |bits| u32::try_from(bits).unwrap_or(u32::MAX))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EncryptEnvelope {
+    encrypt_request: Option<EncryptDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EncryptDto {
+    payload: Option<String>,
+    encrypt_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    key_password: Option<Password>,
+    cipher_algorithm: Option<String>,
+    additional_authentication_data: Option<String>,
+    tag_length: Option<i64>,
+}
+
+impl TryFrom<EncryptDto> for EncryptRequest {
+    type Error = ApiError;
+
+    fn try_from(dto: EncryptDto) -> Result<Self, ApiError> {
+        Ok(Self {
+            label: wire::label("encryptKeyName", dto.encrypt_key_name)?,
+            password: dto.key_password,
+            algorithm: wire::required_enum("cipherAlgorithm", dto.cipher_algorithm.as_deref())?,
+            payload: wire::base64_field("payload", dto.payload.as_deref())?,
+            aad: optional_base64(
+                "additionalAuthenticationData",
+                dto.additional_authentication_data,
+            )?,
+            tag_bits: tag_bits(dto.tag_length),
+        })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EncryptResponse {
+    encrypted_payload: String,
+    encrypted_payload_without_message_authentication_code: Option<String>,
+    initialization_vector: Option<String>,
+    message_authentication_code: Option<String>,
+}
+
+async fn encrypt(
+    State(state): State<AppState>,
+    TsbJson(envelope): TsbJson<EncryptEnvelope>,
+) -> Result<Json<EncryptResponse>, ApiError> {
+    let dto = envelope
+        .encrypt_request
+        .ok_or_else(|| ApiError::invalid("Field 'encryptRequest' must not be null."))?;
+    let encrypted = state.hsm.encrypt(dto.try_into()?).await?;
+    let b64 = |bytes: Option<Vec<u8>>| bytes.map(|b| STANDARD.encode(b));
+    Ok(Json(EncryptResponse {
+        encrypted_payload: STANDARD.encode(&encrypted.output),
+        encrypted_payload_without_message_authentication_code: b64(encrypted.without_tag),
+        initialization_vector: b64(encrypted.iv),
+        message_authentication_code: b64(encrypted.tag),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DecryptEnvelope {
+    decrypt_request: Option<DecryptDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DecryptDto {
+    encrypted_payload: Option<String>,
+    decrypt_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    key_password: Option<Password>,
+    cipher_algorithm: Option<String>,
+    initialization_vector: Option<String>,
+    additional_authentication_data: Option<String>,
+    tag_length: Option<i64>,
+}
+
+impl TryFrom<DecryptDto> for DecryptRequest {
+    type Error = ApiError;
+
+    fn try_from(dto: DecryptDto) -> Result<Self, ApiError> {
+        Ok(Self {
+            label: wire::label("decryptKeyName", dto.decrypt_key_name)?,
+            password: dto.key_password,
+            algorithm: wire::required_enum("cipherAlgorithm", dto.cipher_algorithm.as_deref())?,
+            input: wire::base64_field("encryptedPayload", dto.encrypted_payload.as_deref())?,
+            iv: optional_base64("initializationVector", dto.initialization_vector)?,
+            aad: optional_base64(
+                "additionalAuthenticationData",
+                dto.additional_authentication_data,
+            )?,
+            tag_bits: tag_bits(dto.tag_length),
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct DecryptResponse {
+    payload: String,
+}
+
+async fn decrypt(
+    State(state): State<AppState>,
+    TsbJson(envelope): TsbJson<DecryptEnvelope>,
+) -> Result<Json<DecryptResponse>, ApiError> {
+    let dto = envelope
+        .decrypt_request
+        .ok_or_else(|| ApiError::invalid("Field 'decryptRequest' must not be null."))?;
+    let plaintext = state.hsm.decrypt(dto.try_into()?).await?;
+    Ok(Json(DecryptResponse {
+        payload: STANDARD.encode(plaintext),
+    }))
+}
+
+#[derive(Serialize)]
+struct RandomResponse {
+    random: String,
+}
+
+async fn random(
+    State(state): State<AppState>,
+    length: Result<Path<String>, PathRejection>,
+) -> Result<Json<RandomResponse>, ApiError> {
+    let Path(length) = length.map_err(|e| ApiError::invalid(format!("Invalid length: {e}")))?;
+    let length: usize = length.parse().map_err(|_| {
+        ApiError::invalid(format!("The length '{length}' is not a number of bytes."))
+    })?;
+    Ok(Json(RandomResponse {
+        random: STANDARD.encode(state.hsm.random(length)?),
+    }))
+}

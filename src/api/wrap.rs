@@ -1,0 +1,124 @@
+//! `/v1/wrap` and `/v1/synchronousUnwrap` (reference 9).
+
+use super::AppState;
+use super::error::ApiError;
+use super::json::TsbJson;
+use super::keys::{KeyInfoResponse, algorithm};
+use super::wire::{self, AttributesDto};
+use crate::domain::{KeyAlgorithm, KeyAttributes, Password};
+use crate::hsm::{UnwrapRequest, WrapRequest};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// The key-transport routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/wrap", post(wrap))
+        .route("/v1/synchronousUnwrap", post(unwrap))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WrapEnvelope {
+    wrap_key_request: Option<WrapDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WrapDto {
+    key_to_be_wrapped: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    key_to_be_wrapped_password: Option<Password>,
+    wrap_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    wrap_key_password: Option<Password>,
+    wrap_method: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WrapResponse {
+    wrapped_key: String,
+}
+
+async fn wrap(
+    State(state): State<AppState>,
+    TsbJson(envelope): TsbJson<WrapEnvelope>,
+) -> Result<Json<WrapResponse>, ApiError> {
+    let dto = envelope
+        .wrap_key_request
+        .ok_or_else(|| ApiError::invalid("Field 'wrapKeyRequest' must not be null."))?;
+    let request = WrapRequest {
+        key_to_be_wrapped: wire::label("keyToBeWrapped", dto.key_to_be_wrapped)?,
+        key_to_be_wrapped_password: dto.key_to_be_wrapped_password,
+        wrap_key: wire::label("wrapKeyName", dto.wrap_key_name)?,
+        wrap_key_password: dto.wrap_key_password,
+        method: wire::required_enum("wrapMethod", dto.wrap_method.as_deref())?,
+    };
+    let wrapped = state.hsm.wrap(request).await?;
+    Ok(Json(WrapResponse {
+        wrapped_key: STANDARD.encode(wrapped),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UnwrapEnvelope {
+    unwrap_key_request: Option<UnwrapDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UnwrapDto {
+    wrapped_key: Option<String>,
+    label: Option<String>,
+    attributes: Option<AttributesDto>,
+    unwrap_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    unwrap_key_password: Option<Password>,
+    wrap_method: Option<String>,
+    policy: Option<serde_json::Value>,
+    /// Emulator extension: the algorithm of an unwrapped secret key (default AES).
+    algorithm: Option<String>,
+}
+
+impl TryFrom<UnwrapDto> for UnwrapRequest {
+    type Error = ApiError;
+
+    fn try_from(dto: UnwrapDto) -> Result<Self, ApiError> {
+        let attributes = dto
+            .attributes
+            .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
+        let secret_algorithm = match dto.algorithm.as_deref() {
+            None => KeyAlgorithm::Aes,
+            Some(name) => algorithm(Some(name), None)?,
+        };
+        Ok(Self {
+            wrapped: wire::base64_field("wrappedKey", dto.wrapped_key.as_deref())?,
+            label: wire::label("label", dto.label)?,
+            attributes: KeyAttributes::from_request(attributes.try_into()?),
+            unwrap_key: wire::label("unwrapKeyName", dto.unwrap_key_name)?,
+            unwrap_key_password: dto.unwrap_key_password,
+            method: wire::required_enum("wrapMethod", dto.wrap_method.as_deref())?,
+            secret_algorithm,
+            policy: dto.policy.filter(|policy| !policy.is_null()),
+        })
+    }
+}
+
+/// 201 with the new key's key-info envelope.
+async fn unwrap(
+    State(state): State<AppState>,
+    TsbJson(envelope): TsbJson<UnwrapEnvelope>,
+) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
+    let dto = envelope
+        .unwrap_key_request
+        .ok_or_else(|| ApiError::invalid("Field 'unwrapKeyRequest' must not be null."))?;
+    let info = state.hsm.unwrap(dto.try_into()?).await?;
+    Ok((StatusCode::CREATED, Json(info.into())))
+}

@@ -1,0 +1,251 @@
+//! Key transport: wrapping a key under another and unwrapping it into a new key
+//! (reference 9).
+//!
+//! What is wrapped: a secret key's raw bytes, or a private key's PKCS#8 DER (the Primus HSM's
+//! own blob format is undocumented; these blobs are only self-consistent). RFC 3394 needs a
+//! multiple of 8 bytes, so a PKCS#8 document is zero-padded before `AES_WRAP_<TYPE>`; DER is
+//! self-delimiting, so unwrapping drops the padding again.
+
+use super::transfer::{decode_private, describe_public};
+use super::{Hsm, HsmError, SignedKeyInfo};
+use crate::crypto::rsa::{self, RsaPadding};
+use crate::crypto::{CryptoError, cipher};
+use crate::domain::{
+    HashAlgorithm, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp, WrapMethod,
+};
+use crate::keystore::{KeyOrigin, KeyRecord};
+
+/// The OAEP hash of `RSA_WRAP_OAEP` (label and MGF1); the TSB's is unknown.
+const RSA_WRAP_OAEP_HASH: HashAlgorithm = HashAlgorithm::Sha256;
+
+/// A validated `wrapKeyRequest`.
+#[derive(Debug, Clone)]
+pub struct WrapRequest {
+    /// The key to export (must be extractable).
+    pub key_to_be_wrapped: Label,
+    /// Its password.
+    pub key_to_be_wrapped_password: Option<Password>,
+    /// The wrapping key (must have `wrap`).
+    pub wrap_key: Label,
+    /// Its password.
+    pub wrap_key_password: Option<Password>,
+    /// The method.
+    pub method: WrapMethod,
+}
+
+/// A validated `unwrapKeyRequest`.
+#[derive(Debug, Clone)]
+pub struct UnwrapRequest {
+    /// The wrapped key.
+    pub wrapped: Vec<u8>,
+    /// The new key's label.
+    pub label: Label,
+    /// The new key's attributes.
+    pub attributes: KeyAttributes,
+    /// The unwrapping key (must have `unwrap`).
+    pub unwrap_key: Label,
+    /// Its password.
+    pub unwrap_key_password: Option<Password>,
+    /// The method.
+    pub method: WrapMethod,
+    /// The algorithm of an unwrapped secret key (an emulator extension; AES by default,
+    /// since a wrapped secret carries no type).
+    pub secret_algorithm: KeyAlgorithm,
+    /// The SKA policy for the new key (asymmetric keys only).
+    pub policy: Option<serde_json::Value>,
+}
+
+impl Hsm {
+    /// Wraps `key_to_be_wrapped` under `wrap_key`.
+    pub async fn wrap(&self, request: WrapRequest) -> Result<Vec<u8>, HsmError> {
+        self.blocking(move |inner| {
+            let wrapping = inner.unlocked(&request.wrap_key, request.wrap_key_password.as_ref())?;
+            let wrapped = inner.unlocked(
+                &request.key_to_be_wrapped,
+                request.key_to_be_wrapped_password.as_ref(),
+            )?;
+            check_wrapping_key(&wrapping, request.method)?;
+            if wrapping.attributes.wrap != Some(true) {
+                return Err(HsmError::AttributesForbid(format!(
+                    "Key '{}' can not wrap as its wrap attribute is not set to true.",
+                    request.wrap_key
+                )));
+            }
+            if !wrapped.attributes.extractable {
+                return Err(HsmError::AttributesForbid(format!(
+                    "Key '{}' can not be wrapped as it is not extractable.",
+                    request.key_to_be_wrapped
+                )));
+            }
+            let expected = request.method.private_key_type();
+            let fits = match expected {
+                Some(algorithm) => wrapped.algorithm == algorithm,
+                None => wrapped.algorithm.is_symmetric(),
+            };
+            if !fits {
+                return Err(HsmError::AlgorithmNotSupportedByKey(format!(
+                    "The wrap method '{}' can not wrap the {} key '{}'.",
+                    request.method.wire_name(),
+                    wrapped.algorithm,
+                    request.key_to_be_wrapped
+                )));
+            }
+            let material = wrapped.private_key.as_ref().ok_or_else(|| {
+                HsmError::InvalidKeyType(format!(
+                    "Key '{}' has no private part to wrap.",
+                    request.key_to_be_wrapped
+                ))
+            })?;
+            let mut plaintext = material.expose().to_vec();
+            if expected.is_some() && !request.method.padded() {
+                plaintext.resize(plaintext.len().div_ceil(8) * 8, 0);
+            }
+            let plaintext = zeroize::Zeroizing::new(plaintext);
+            let result = match request.method {
+                WrapMethod::RsaWrapPad | WrapMethod::RsaWrapOaep => {
+                    let public = wrapping
+                        .public_key
+                        .as_deref()
+                        .ok_or_else(HsmError::not_asymmetric)?;
+                    rsa::encrypt(
+                        public,
+                        rsa_padding(request.method),
+                        &plaintext,
+                        &mut rand::rng(),
+                    )
+                }
+                method => {
+                    let kek = wrapping
+                        .private_key
+                        .as_ref()
+                        .ok_or_else(HsmError::not_asymmetric)?;
+                    cipher::aes_wrap(kek.expose(), &plaintext, method.padded())
+                }
+            };
+            result.map_err(|e| match e {
+                CryptoError::InvalidInput(message) => HsmError::InvalidPayload(message),
+                other => HsmError::Crypto(other),
+            })
+        })
+        .await
+    }
+
+    /// Unwraps into a new key (refused if the label exists: the HSM's 701, as the TSB answers).
+    pub async fn unwrap(&self, request: UnwrapRequest) -> Result<SignedKeyInfo, HsmError> {
+        let failed = || HsmError::HsmRefused("Error unwrapping key".to_owned());
+        self.blocking(move |inner| {
+            let unwrapping = inner.unlocked(&request.unwrap_key, request.unwrap_key_password.as_ref())?;
+            check_wrapping_key(&unwrapping, request.method)?;
+            if !unwrapping.attributes.unwrap {
+                return Err(HsmError::HsmRefused(
+                    "Error unwrapping key: the unwrap attribute of the key is set to false.".to_owned(),
+                ));
+            }
+            let secret = unwrapping.private_key.as_ref().ok_or_else(HsmError::not_asymmetric)?;
+            let plaintext = match request.method {
+                WrapMethod::RsaWrapPad | WrapMethod::RsaWrapOaep => {
+                    let key = rsa::decode_private(secret.expose())?;
+                    rsa::decrypt(&key, rsa_padding(request.method), &request.wrapped, &mut rand::rng())
+                }
+                method => cipher::aes_unwrap(secret.expose(), &request.wrapped, method.padded()),
+            }
+            .map_err(|_| failed())?;
+            let plaintext = SecretBytes::new(plaintext);
+            let record = match request.method.private_key_type() {
+                Some(algorithm) => {
+                    if request.policy.is_some() && request.attributes.extractable {
+                        return Err(HsmError::AttributesForbid(
+                            "A key with a policy can not be extractable.".to_owned(),
+                        ));
+                    }
+                    let der = der_document(plaintext.expose()).ok_or_else(failed)?;
+                    let (private, public) = decode_private(algorithm, der).map_err(|_| failed())?;
+                    let (key_size, curve) = describe_public(algorithm, &public)?;
+                    KeyRecord {
+                        key_size,
+                        curve,
+                        private_key: Some(private),
+                        public_key: Some(public),
+                        policy: request.policy.clone(),
+                        ..unwrapped_record(&request, algorithm)
+                    }
+                }
+                None => {
+                    if request.policy.is_some() {
+                        return Err(failed());
+                    }
+                    let algorithm = request.secret_algorithm;
+                    let bits = u32::try_from(plaintext.expose().len() * 8).unwrap_or(u32::MAX);
+                    let allowed = algorithm.secret_sizes().map(|(sizes, _)| sizes).unwrap_or(&[]);
+                    if !allowed.contains(&bits) {
+                        return Err(HsmError::KeySize(format!(
+                            "The unwrapped {bits}-bit secret is no valid {algorithm} key (supported: {allowed:?})."
+                        )));
+                    }
+                    KeyRecord {
+                        key_size: Some(bits),
+                        private_key: Some(plaintext),
+                        ..unwrapped_record(&request, algorithm)
+                    }
+                }
+            };
+            match inner.store.insert_new(&record) {
+                Ok(()) => {}
+                Err(crate::keystore::KeyStoreError::AlreadyExists) => return Err(failed()),
+                Err(other) => return Err(other.into()),
+            }
+            tracing::info!(label = %request.label, algorithm = %record.algorithm, "key unwrapped");
+            inner.signed_info(request.label.clone(), &record)
+        })
+        .await
+    }
+}
+
+/// The wrapping key must be of the method's kind (607).
+fn check_wrapping_key(key: &KeyRecord, method: WrapMethod) -> Result<(), HsmError> {
+    if key.algorithm == method.wrapping_key() {
+        Ok(())
+    } else {
+        Err(HsmError::AlgorithmNotSupportedByKey(format!(
+            "The wrap method '{}' needs an {} key, and '{}' is {}.",
+            method.wire_name(),
+            method.wrapping_key(),
+            key.label,
+            key.algorithm
+        )))
+    }
+}
+
+fn rsa_padding(method: WrapMethod) -> RsaPadding {
+    match method {
+        WrapMethod::RsaWrapOaep => RsaPadding::Oaep(RSA_WRAP_OAEP_HASH),
+        _ => RsaPadding::Pkcs1v15,
+    }
+}
+
+/// The DER document at the start of `bytes` (dropping RFC 3394 zero padding).
+fn der_document(bytes: &[u8]) -> Option<&[u8]> {
+    use der::Encode;
+    let header = der::Header::peek(&der::SliceReader::new(bytes).ok()?).ok()?;
+    let total = usize::try_from(header.encoded_len().ok()?)
+        .ok()?
+        .checked_add(usize::try_from(header.length()).ok()?)?;
+    bytes.get(..total)
+}
+
+fn unwrapped_record(request: &UnwrapRequest, algorithm: KeyAlgorithm) -> KeyRecord {
+    KeyRecord {
+        label: request.label.as_str().to_owned(),
+        algorithm,
+        key_size: None,
+        curve: None,
+        private_key: None,
+        public_key: None,
+        attributes: request.attributes,
+        policy: None,
+        password: None,
+        created_at: Timestamp::now().0,
+        origin: KeyOrigin::Imported,
+        certificate: None,
+    }
+}
