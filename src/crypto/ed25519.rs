@@ -74,8 +74,7 @@ const SPKI_PREFIX: [u8; 12] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-    use std::process::Command;
+    use crate::crypto::test_support::openssl;
 
     // RFC 8032 section 7.1, TEST 1 (the empty message).
     const TEST_1_SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
@@ -151,21 +150,6 @@ mod tests {
             normalize_private(&pkcs8_v2(&secret, &wrong)),
             Err(CryptoError::InvalidKey(_))
         ));
-    }
-
-    /// Runs `openssl` with whitespace-separated `args` in `dir`; panics with its error output if
-    /// it fails.
-    fn openssl(dir: &Path, args: &str) {
-        let output = Command::new("openssl")
-            .args(args.split_whitespace())
-            .current_dir(dir)
-            .output()
-            .expect("run openssl");
-        assert!(
-            output.status.success(),
-            "openssl {args}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
     }
 
     #[test]

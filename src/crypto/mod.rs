@@ -17,6 +17,8 @@ pub mod pem;
 pub mod rsa;
 pub mod signer;
 pub mod symmetric;
+#[cfg(test)]
+mod test_support;
 pub mod x509;
 
 /// What can go wrong in a cryptographic operation. Messages never contain key material.

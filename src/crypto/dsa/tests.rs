@@ -1,8 +1,7 @@
 //! Tests of DSA: round trips, imports, rejections and OpenSSL cross-checks.
 
 use super::*;
-use std::path::Path;
-use std::process::Command;
+use crate::crypto::test_support::openssl;
 
 const SIZES: [u32; 3] = [1024, 2048, 3072];
 
@@ -340,21 +339,6 @@ fn imported_keys_are_normalized_and_checked() {
         };
         assert!(message.contains(reason), "{message}");
     }
-}
-
-/// Runs `openssl` with whitespace-separated `args` in `dir`; panics with its error output if
-/// it fails.
-fn openssl(dir: &Path, args: &str) {
-    let output = Command::new("openssl")
-        .args(args.split_whitespace())
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        output.status.success(),
-        "openssl {args}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]

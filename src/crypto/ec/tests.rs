@@ -1,8 +1,7 @@
 //! Tests of ECDSA: round trips, RFC 6979 known answers, ETH encoding and openssl cross-checks.
 
 use super::*;
-use std::path::Path;
-use std::process::Command;
+use crate::crypto::test_support::openssl;
 
 const ALL_HASHES: [HashAlgorithm; 14] = [
     HashAlgorithm::Sha1,
@@ -385,21 +384,6 @@ fn imported_keys_are_normalized_and_checked() {
         normalize_private(Curve::P256, b"junk"),
         Err(CryptoError::InvalidKey(_))
     ));
-}
-
-/// Runs `openssl` with whitespace-separated `args` in `dir`; panics with its error output if
-/// it fails.
-fn openssl(dir: &Path, args: &str) {
-    let output = Command::new("openssl")
-        .args(args.split_whitespace())
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
-    assert!(
-        output.status.success(),
-        "openssl {args}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[test]
