@@ -53,12 +53,6 @@ pub fn public_key_bits(spki: &[u8]) -> Result<u32, CryptoError> {
     Ok(public.n().bit_width())
 }
 
-/// The bit length of the key's modulus.
-pub fn modulus_bits(key: &PrivateKey) -> u32 {
-    use rsa::traits::PublicKeyParts;
-    key.n().bit_width()
-}
-
 /// The public key as DER `SubjectPublicKeyInfo`.
 pub fn public_spki_der(key: &PrivateKey) -> Result<Vec<u8>, CryptoError> {
     key.to_public_key()
