@@ -24,6 +24,11 @@ pub struct Config {
     #[arg(long, env = "TSB_EMULATOR_MAX_BODY_BYTES", default_value_t = crate::api::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
+    /// RSA keys generated ahead of time per size in use (RSA-4096 from the start), so
+    /// creating an RSA key is instant; 0 turns the background pool off.
+    #[arg(long, env = "TSB_EMULATOR_RSA_POOL", default_value_t = 4)]
+    pub rsa_pool: usize,
+
     /// Name reported as `attestationKeyName` in key info.
     #[arg(
         long,

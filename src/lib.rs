@@ -62,6 +62,7 @@ pub async fn run(
     };
     let options = HsmOptions {
         attestation_key_name: config.attestation_key_name.clone(),
+        rsa_pool_depth: config.rsa_pool,
         ..HsmOptions::default()
     };
     let hsm = Hsm::open(store, options).await?;

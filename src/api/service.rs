@@ -33,9 +33,19 @@ async fn license() -> Json<Value> {
 
 async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let stats = state.hsm.statistics().await?;
+    let pool = match &stats.rsa_pool {
+        Some((ready, depth)) => {
+            let sizes: Vec<String> = ready
+                .iter()
+                .map(|(bits, count)| format!("RSA-{} {count}/{depth}", bits.bits()))
+                .collect();
+            format!("; rsa pool: {}", sizes.join(", "))
+        }
+        None => String::new(),
+    };
     Ok(Json(json!({
         "keyStoreStatistics": format!(
-            "keys: {}; storage: sled, {} bytes on disk; emulator: tsb-emulator {}",
+            "keys: {}; storage: sled, {} bytes on disk{pool}; emulator: tsb-emulator {}",
             stats.key_count,
             stats.size_on_disk,
             env!("CARGO_PKG_VERSION"),

@@ -11,6 +11,7 @@ mod certificates;
 mod cipher;
 mod error;
 mod keys;
+mod pool;
 mod sign;
 mod transfer;
 mod wrap;
@@ -19,6 +20,7 @@ pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSign
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
 pub use error::HsmError;
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
+pub use pool::RsaPool;
 pub use sign::{SignRequest, VerifyRequest};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 pub use wrap::{UnwrapRequest, WrapRequest};
@@ -43,8 +45,12 @@ pub trait RsaKeySupply: Send + Sync + 'static {
 pub struct HsmOptions {
     /// The name reported as `attestationKeyName` (the TSB's default is `attestation-key`).
     pub attestation_key_name: String,
-    /// Ready-made RSA keys for new keys, if any.
+    /// Ready-made RSA keys for new keys, if any (tests pass fixture keys here).
     pub rsa_supply: Option<Arc<dyn RsaKeySupply>>,
+    /// Depth of the background RSA key pool when no `rsa_supply` is given (0: no pool).
+    pub rsa_pool_depth: usize,
+    /// Sizes the pool fills from the start (others join when first requested).
+    pub rsa_pool_sizes: Vec<RsaBits>,
     /// The attestation key to store on first start (generated when `None`). Ignored when
     /// the store already has one: the attestation key never changes once created.
     pub initial_attestation_key: Option<rsa::PrivateKey>,
@@ -55,18 +61,22 @@ impl Default for HsmOptions {
         Self {
             attestation_key_name: "attestation-key".to_owned(),
             rsa_supply: None,
+            rsa_pool_depth: 0,
+            rsa_pool_sizes: vec![RsaBits::B4096],
             initial_attestation_key: None,
         }
     }
 }
 
 /// Facts about the store for `GET /v1/keystore/statistics`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Statistics {
     /// Keys stored (the attestation key not included).
     pub key_count: usize,
     /// Bytes on disk.
     pub size_on_disk: u64,
+    /// RSA pool: ready keys per size (largest first) and the depth, if the pool runs.
+    pub rsa_pool: Option<(Vec<(RsaBits, usize)>, usize)>,
 }
 
 /// The emulated HSM.
@@ -79,13 +89,25 @@ struct Inner {
     store: KeyStore,
     attestation: AttestationKey,
     rsa_supply: Option<Arc<dyn RsaKeySupply>>,
+    pool: Option<Arc<RsaPool>>,
 }
 
 impl Hsm {
     /// Opens the device on `store`, creating the attestation key on first start.
     pub async fn open(store: KeyStore, options: HsmOptions) -> Result<Self, HsmError> {
         run_blocking(move || {
-            let supply = options.rsa_supply;
+            let pool = match (&options.rsa_supply, options.rsa_pool_depth) {
+                (None, depth) if depth > 0 => Some(Arc::new(
+                    RsaPool::start(store.clone(), depth, &options.rsa_pool_sizes).map_err(|e| {
+                        HsmError::Internal(format!("could not start the RSA pool: {e}"))
+                    })?,
+                )),
+                _ => None,
+            };
+            let supply = match &pool {
+                Some(pool) => Some(Arc::clone(pool) as Arc<dyn RsaKeySupply>),
+                None => options.rsa_supply,
+            };
             let initial = options.initial_attestation_key;
             let attestation =
                 AttestationKey::load_or_create(&store, options.attestation_key_name, || {
@@ -99,6 +121,7 @@ impl Hsm {
                     store,
                     attestation,
                     rsa_supply: supply,
+                    pool,
                 }),
             })
         })
@@ -123,6 +146,7 @@ impl Hsm {
             Ok(Statistics {
                 key_count: inner.store.key_count(),
                 size_on_disk: inner.store.size_on_disk()?,
+                rsa_pool: inner.pool.as_ref().map(|pool| (pool.ready(), pool.depth())),
             })
         })
         .await

@@ -10,13 +10,15 @@ mod record;
 
 pub use record::{KeyOrigin, KeyRecord};
 
-use crate::domain::Label;
+use crate::domain::{Label, SecretBytes};
 use std::path::{Path, PathBuf};
 
 /// Tree holding one [`KeyRecord`] per label.
 const KEYS_TREE: &str = "keys";
 /// Tree holding the emulator's own objects (the attestation key), never listed as keys.
 const META_TREE: &str = "meta";
+/// Tree holding pre-generated RSA keys, keyed by size (4 bytes) and a sequence number.
+const POOL_TREE: &str = "rsa-pool";
 
 /// What can go wrong in the key store.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +53,7 @@ pub struct KeyStore {
     db: sled::Db,
     keys: sled::Tree,
     meta: sled::Tree,
+    pool: sled::Tree,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -84,7 +87,13 @@ impl KeyStore {
     fn from_db(db: sled::Db) -> Result<Self, KeyStoreError> {
         let keys = db.open_tree(KEYS_TREE)?;
         let meta = db.open_tree(META_TREE)?;
-        Ok(Self { db, keys, meta })
+        let pool = db.open_tree(POOL_TREE)?;
+        Ok(Self {
+            db,
+            keys,
+            meta,
+            pool,
+        })
     }
 
     /// Stores a new key; [`KeyStoreError::AlreadyExists`] if the label is taken. Durable when
@@ -212,6 +221,37 @@ impl KeyStore {
         };
         self.db.flush()?;
         Ok(stored)
+    }
+
+    /// Adds a pre-generated RSA key (PKCS#8 DER) of `bits` to the pool; durable when it returns.
+    pub fn pool_push(&self, bits: u32, pkcs8: &SecretBytes) -> Result<(), KeyStoreError> {
+        let mut id = bits.to_be_bytes().to_vec();
+        id.extend(self.db.generate_id()?.to_be_bytes());
+        self.pool.insert(id, pkcs8.expose())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Takes one pooled key of `bits` out of the pool. The removal is a compare-and-swap, so a
+    /// key is handed out once even to concurrent callers; the caller's next flushed write
+    /// makes the removal durable.
+    pub fn pool_take(&self, bits: u32) -> Result<Option<SecretBytes>, KeyStoreError> {
+        for entry in self.pool.scan_prefix(bits.to_be_bytes()) {
+            let (id, pkcs8) = entry?;
+            if self
+                .pool
+                .compare_and_swap(&id, Some(&pkcs8), None::<&[u8]>)?
+                .is_ok()
+            {
+                return Ok(Some(SecretBytes::new(pkcs8.to_vec())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// How many pooled keys of `bits` are ready.
+    pub fn pool_len(&self, bits: u32) -> usize {
+        self.pool.scan_prefix(bits.to_be_bytes()).count()
     }
 
     /// Writes everything to disk (on shutdown; every write already flushes itself).

@@ -118,6 +118,14 @@ pub async fn spawn_app_with_limit(max_body_bytes: usize) -> TestApp {
     TestApp { router: app(state) }
 }
 
+/// An app on `store` with `options` as given (no fixture keys).
+pub async fn spawn_app_with(store: KeyStore, options: HsmOptions) -> TestApp {
+    let hsm = Hsm::open(store, options).await.expect("hsm opens");
+    TestApp {
+        router: app(AppState::new(hsm)),
+    }
+}
+
 /// The seed page's key request, with a label and key size of the test's choosing.
 pub fn seed_key_request(label: &str, key_size: u32) -> Value {
     json!({

@@ -14,6 +14,7 @@ mod errors;
 mod helpers;
 mod keys;
 mod openssl;
+mod pool;
 mod secret;
 mod server;
 mod service;

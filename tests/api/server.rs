@@ -34,6 +34,10 @@ impl Server {
         if !env.iter().any(|(name, _)| *name == "TSB_EMULATOR_LISTEN") {
             command.args(["--listen", "127.0.0.1:0"]);
         }
+        // The key pool would generate RSA-4096 keys in the background; `pool` tests it.
+        if !args.contains(&"--rsa-pool") {
+            command.args(["--rsa-pool", "0"]);
+        }
         for (name, value) in env {
             command.env(name, value);
         }
@@ -262,6 +266,8 @@ fn help_documents_every_option_and_its_environment_variable() {
         "TSB_EMULATOR_MAX_BODY_BYTES",
         "--attestation-key-name",
         "TSB_EMULATOR_ATTESTATION_KEY_NAME",
+        "--rsa-pool",
+        "TSB_EMULATOR_RSA_POOL",
         "--log",
         "TSB_EMULATOR_LOG",
     ] {
