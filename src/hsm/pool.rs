@@ -79,11 +79,11 @@ impl RsaPool {
 impl RsaKeySupply for RsaPool {
     fn take(&self, bits: RsaBits) -> Option<rsa::PrivateKey> {
         // The std mutex is right here: it is held for a vector push, never across an await.
-        if let Ok(mut state) = self.shared.state.lock() {
-            if !state.sizes.contains(&bits) {
-                state.sizes.push(bits);
-                state.sizes.sort_by(|a, b| b.cmp(a));
-            }
+        if let Ok(mut state) = self.shared.state.lock()
+            && !state.sizes.contains(&bits)
+        {
+            state.sizes.push(bits);
+            state.sizes.sort_by(|a, b| b.cmp(a));
         }
         let taken = self.shared.store.pool_take(bits.bits());
         self.shared.wake.notify_one();
