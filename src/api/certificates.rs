@@ -94,12 +94,19 @@ fn signature_algorithm(value: Option<String>) -> Result<CertSignatureAlgorithm, 
     wire::required_enum("signatureAlgorithm", value.as_deref())
 }
 
-/// Validity in days: `default` when absent, 1 or more otherwise.
+/// The longest validity accepted: 100 years (X.509 dates end in 9999).
+const MAX_VALIDITY_DAYS: i64 = 36_500;
+
+/// Validity in days: `default` when absent, 1 to [`MAX_VALIDITY_DAYS`] otherwise.
 fn validity(value: Option<i64>, default: Option<u32>) -> Result<u32, ApiError> {
     match (value, default) {
         (None, Some(default)) => Ok(default),
-        (Some(days), _) if days > 0 => u32::try_from(days)
-            .map_err(|_| ApiError::invalid(format!("Field 'validity' is too large: {days} days."))),
+        (Some(days @ 1..=MAX_VALIDITY_DAYS), _) => {
+            Ok(days.unsigned_abs().try_into().unwrap_or(u32::MAX))
+        }
+        (Some(days), _) if days > MAX_VALIDITY_DAYS => Err(ApiError::invalid(format!(
+            "Field 'validity' is too large: {days} days (at most {MAX_VALIDITY_DAYS})."
+        ))),
         (days, _) => Err(ApiError::invalid(format!(
             "Field 'validity' must be a positive number of days, not {}.",
             days.map_or("null".to_owned(), |d| d.to_string())

@@ -366,6 +366,18 @@ async fn bad_self_sign_requests_are_refused_and_store_nothing() {
             "res.error.input.validation.failed",
         ),
         (
+            with("validity", json!(4_000_000_000u64)),
+            400,
+            600,
+            "res.error.input.validation.failed",
+        ),
+        (
+            with("validity", json!(36_501)),
+            400,
+            600,
+            "res.error.input.validation.failed",
+        ),
+        (
             with("commonName", json!("")),
             400,
             600,
