@@ -12,6 +12,7 @@ mod dsa_bls;
 mod ec;
 mod errors;
 mod helpers;
+mod hostile;
 mod keys;
 mod openssl;
 mod pool;
