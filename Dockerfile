@@ -37,7 +37,7 @@ EXPOSE 8080
 # A named volume starts as a copy of /data (owned by 10001); a bind-mounted
 # host folder must be writable by uid 10001.
 VOLUME /data
-# No HEALTHCHECK yet: scratch has no shell or curl to probe with. Add one once
-# the binary has its planned health subcommand, e.g.
-#   HEALTHCHECK CMD ["/tsb-emulator", "health"]
+# scratch has no shell or curl: the binary probes its own GET /health.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["/tsb-emulator", "health"]
 ENTRYPOINT ["/tsb-emulator"]

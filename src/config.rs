@@ -1,6 +1,6 @@
 //! Command-line and environment configuration (each flag has a `TSB_EMULATOR_*` fallback).
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -40,4 +40,16 @@ pub struct Config {
     /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `tsb_emulator=debug`.
     #[arg(long, env = "TSB_EMULATOR_LOG", default_value = "info")]
     pub log: String,
+
+    /// What to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Exits 0 if the server at `--listen` answers `GET /health` with 200, 1 otherwise (for
+    /// Docker `HEALTHCHECK` and Kubernetes exec probes).
+    Health,
 }

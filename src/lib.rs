@@ -15,11 +15,13 @@
 //! - [`keystore`]: versioned key records in sled, create-if-absent, flushed writes.
 //! - [`crypto`]: key generation, signatures, CSRs, PEM.
 //! - [`config`]: command-line flags and their environment fallbacks.
+//! - [`health`]: the `health` subcommand's probe.
 
 pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod health;
 pub mod hsm;
 pub mod keystore;
 

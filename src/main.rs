@@ -2,11 +2,20 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tsb_emulator::config::Config;
+use tsb_emulator::config::{Command, Config};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
+    if let Some(Command::Health) = config.command {
+        return match tsb_emulator::health::probe(config.listen) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("tsb-emulator health: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()

@@ -21,6 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/v1/versionInfo", get(version))
         .route("/v1/licenseInfo", get(license))
         .route("/v1/keystore/statistics", get(statistics))
+        .route("/health", get(health))
+}
+
+/// Liveness and readiness: the server answers once the store is open. Not a TSB path.
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "UP" }))
 }
 
 async fn version() -> Json<Value> {

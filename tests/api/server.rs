@@ -274,3 +274,40 @@ fn help_documents_every_option_and_its_environment_variable() {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }
 }
+
+#[test]
+fn the_health_subcommand_probes_a_running_server() {
+    let server = Server::start(&["--in-memory"]);
+    let (status, body) = server.request("GET", "/health", None);
+    assert_eq!((status, body), (200, json!({"status": "UP"})));
+    let address = server.address.to_string();
+    let healthy = Command::new(BINARY)
+        .args(["--listen", &address, "health"])
+        .output()
+        .expect("runs");
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    // The wildcard address of a container is probed on loopback.
+    let wildcard = format!("0.0.0.0:{}", server.address.port());
+    let healthy = Command::new(BINARY)
+        .env("TSB_EMULATOR_LISTEN", &wildcard)
+        .arg("health")
+        .output()
+        .expect("runs");
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    server.sigterm();
+    assert!(server.wait());
+    let down = Command::new(BINARY)
+        .args(["--listen", &address, "health"])
+        .output()
+        .expect("runs");
+    assert!(!down.status.success());
+    assert!(String::from_utf8_lossy(&down.stderr).contains("cannot connect"));
+}
