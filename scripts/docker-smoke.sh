@@ -171,8 +171,8 @@ fi
 log "runtime stage as built here:"
 sed 's/^/    /' "$ctx/Containerfile"
 
-log "buildah build (vfs, chroot isolation)"
-"${bh[@]}" build --isolation chroot --quiet -f "$ctx/Containerfile" -t "$image" "$ctx" >/dev/null
+log "buildah build (vfs, chroot isolation, docker format: OCI images drop HEALTHCHECK)"
+"${bh[@]}" build --format docker --isolation chroot --quiet -f "$ctx/Containerfile" -t "$image" "$ctx" >/dev/null
 
 # ---- 4. image config --------------------------------------------------------
 cfg() { "${bh[@]}" inspect --type image --format "$1" "$image"; }
@@ -195,6 +195,8 @@ grep -qx "TSB_EMULATOR_LISTEN=0.0.0.0:$PORT" <<<"$env" || die "ENV lacks TSB_EMU
 grep -qx 'TSB_EMULATOR_DATA_DIR=/data' <<<"$env" || die "ENV lacks TSB_EMULATOR_DATA_DIR=/data"
 grep -qx "$PORT/tcp" <<<"$ports" || die "EXPOSE lacks $PORT"
 grep -qx '/data' <<<"$volumes" || die "VOLUME lacks /data"
+healthcheck=$(cfg '{{if .Docker.Config.Healthcheck}}{{range .Docker.Config.Healthcheck.Test}}{{print . " "}}{{end}}{{end}}')
+grep -q '/tsb-emulator health' <<<"$healthcheck" || die "HEALTHCHECK does not run '/tsb-emulator health': $healthcheck"
 
 ctr=$("${bh[@]}" from --quiet "$image")
 rootfs=$("${bh[@]}" mount "$ctr")
