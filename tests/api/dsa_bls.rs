@@ -1,7 +1,7 @@
 //! DSA and BLS keys through the API: DSA signatures checked by openssl, BLS signatures
 //! against the Ethereum BLS test vectors.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{sign_request, spawn_app, verify_request};
 use crate::openssl;
 use axum::http::StatusCode;
 use base64::Engine;
@@ -17,16 +17,6 @@ fn key_request(label: &str, algorithm: &str, key_size: Option<u32>) -> Value {
         request["keySize"] = json!(size);
     }
     request
-}
-
-fn sign_request(label: &str, algorithm: &str, payload: &[u8], signature_type: &str) -> Value {
-    json!({"signRequest": {"signKeyName": label, "signatureAlgorithm": algorithm,
-        "payload": STANDARD.encode(payload), "signatureType": signature_type}})
-}
-
-fn verify_request(label: &str, algorithm: &str, payload: &[u8], signature: &[u8]) -> Value {
-    json!({"verifySignatureRequest": {"signKeyName": label, "signatureAlgorithm": algorithm,
-        "payload": STANDARD.encode(payload), "signature": STANDARD.encode(signature)}})
 }
 
 #[tokio::test]

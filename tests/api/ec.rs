@@ -1,7 +1,7 @@
 //! EC and Ed25519 keys: creation on every curve, every ECDSA algorithm and EdDSA checked by
 //! openssl (Keccak against published digests, ETH against the web3.js vector), imports.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, sign_request, spawn_app, verify_request};
 use crate::openssl;
 use axum::http::StatusCode;
 use base64::Engine;
@@ -26,20 +26,6 @@ fn ec_request(label: &str, curve_oid: &str) -> Value {
         "attributes": {"decrypt": false, "sign": true, "unwrap": false, "destroyable": true,
                         "extractable": true, "sensitive": false}
     })
-}
-
-fn sign_request(label: &str, algorithm: &str, payload: &[u8], signature_type: &str) -> Value {
-    json!({"signRequest": {
-        "payload": STANDARD.encode(payload), "signKeyName": label,
-        "signatureAlgorithm": algorithm, "signatureType": signature_type
-    }})
-}
-
-fn verify_request(label: &str, algorithm: &str, payload: &[u8], signature: &[u8]) -> Value {
-    json!({"verifySignatureRequest": {
-        "signKeyName": label, "signatureAlgorithm": algorithm,
-        "payload": STANDARD.encode(payload), "signature": STANDARD.encode(signature)
-    }})
 }
 
 fn digest(name: &str, data: &[u8]) -> Vec<u8> {

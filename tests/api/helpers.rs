@@ -141,6 +141,25 @@ pub fn seed_key_request(label: &str, key_size: u32) -> Value {
     })
 }
 
+/// A minimal `signRequest` envelope.
+pub fn sign_request(label: &str, algorithm: &str, payload: &[u8], signature_type: &str) -> Value {
+    use base64::Engine;
+    json!({"signRequest": {
+        "payload": base64::engine::general_purpose::STANDARD.encode(payload), "signKeyName": label,
+        "signatureAlgorithm": algorithm, "signatureType": signature_type
+    }})
+}
+
+/// A `verifySignatureRequest` envelope.
+pub fn verify_request(label: &str, algorithm: &str, payload: &[u8], signature: &[u8]) -> Value {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    json!({"verifySignatureRequest": {
+        "signKeyName": label, "signatureAlgorithm": algorithm,
+        "payload": b64.encode(payload), "signature": b64.encode(signature)
+    }})
+}
+
 /// The seed page's CSR request for `label`.
 pub fn seed_csr_request(label: &str) -> Value {
     json!({
