@@ -29,6 +29,13 @@ pub struct Config {
     #[arg(long, env = "TSB_EMULATOR_RSA_POOL", default_value_t = 4)]
     pub rsa_pool: usize,
 
+    /// Derive every random output (keys, IVs, nonces, salts, serials) from this seed and
+    /// stop the clock at 2026-01-01T00:00:00Z, so the same requests, sent one after another
+    /// to a fresh store, get byte-identical answers. For tests only: the keys are guessable.
+    /// Turns the RSA pool off.
+    #[arg(long, env = "TSB_EMULATOR_DETERMINISTIC", value_name = "SEED")]
+    pub deterministic: Option<String>,
+
     /// Name reported as `attestationKeyName` in key info.
     #[arg(
         long,

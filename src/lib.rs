@@ -65,8 +65,15 @@ pub async fn run(
     let options = HsmOptions {
         attestation_key_name: config.attestation_key_name.clone(),
         rsa_pool_depth: config.rsa_pool,
+        deterministic_seed: config.deterministic.clone(),
         ..HsmOptions::default()
     };
+    if config.deterministic.is_some() {
+        tracing::warn!(
+            "deterministic mode: every key and random value derives from the seed; \
+             never use these keys for anything real"
+        );
+    }
     let hsm = Hsm::open(store, options).await?;
     let listener = TcpListener::bind(config.listen)
         .await

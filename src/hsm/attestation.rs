@@ -4,8 +4,8 @@
 //! key-info answer carries an XML description of the key and a base64 SHA256withRSA
 //! (PKCS#1 v1.5) signature over the XML's UTF-8 bytes by this key.
 
-use super::HsmError;
 use super::KeyInfo;
+use super::{Entropy, HsmError, OperationRng};
 use crate::crypto::signer::X509Signer;
 use crate::crypto::{ec, pem, rsa, x509};
 use crate::domain::{
@@ -37,6 +37,7 @@ impl AttestationKey {
     pub(crate) fn load_or_create(
         store: &KeyStore,
         name: String,
+        entropy: &Entropy,
         make: impl FnOnce() -> Result<rsa::PrivateKey, HsmError>,
     ) -> Result<Self, HsmError> {
         let stored = match store.meta(META_ENTRY)? {
@@ -52,7 +53,7 @@ impl AttestationKey {
         let chain = match store.meta(CHAIN_ENTRY)? {
             Some(pem) => pem,
             None => {
-                let fresh = certificate_chain(&name, &public_key)?;
+                let fresh = certificate_chain(&name, &public_key, entropy)?;
                 store.meta_insert_if_absent(CHAIN_ENTRY, fresh.as_bytes())?
             }
         };
@@ -69,12 +70,12 @@ impl AttestationKey {
     pub(crate) const BITS: RsaBits = RsaBits::B2048;
 
     /// Signs `xml` (UTF-8 bytes) with SHA256withRSA; returns the raw signature.
-    pub(crate) fn sign(&self, xml: &str) -> Result<Vec<u8>, HsmError> {
+    pub(crate) fn sign(&self, xml: &str, rng: &mut OperationRng) -> Result<Vec<u8>, HsmError> {
         Ok(rsa::sign_pkcs1v15(
             &self.key,
             HashAlgorithm::Sha256,
             xml.as_bytes(),
-            &mut rand::rng(),
+            rng,
         )?)
     }
 }
@@ -82,14 +83,18 @@ impl AttestationKey {
 /// Makes the attestation key's certificate chain: a fresh P-256 test root CA (its private
 /// key is dropped once it has signed: it certifies nothing else) and a certificate for the
 /// attestation key issued by it. Returns both as PEM, attestation certificate first.
-fn certificate_chain(name: &str, attestation_public_key: &[u8]) -> Result<String, HsmError> {
-    let mut rng = rand::rng();
+fn certificate_chain(
+    name: &str,
+    attestation_public_key: &[u8],
+    entropy: &Entropy,
+) -> Result<String, HsmError> {
+    let mut rng = entropy.rng();
     let (root_key, root_public) = ec::generate(Curve::P256, &mut rng)?;
     let root_signer = X509Signer::Ecdsa {
         curve: Curve::P256,
         pkcs8: root_key.expose(),
     };
-    let not_before = Timestamp::now().0;
+    let not_before = entropy.now().0;
     let not_before = not_before - not_before % 86_400;
     let root_subject = SubjectAttributes {
         common_name: "tsb-emulator Attestation Root CA".to_owned(),

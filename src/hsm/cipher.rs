@@ -77,7 +77,7 @@ impl Hsm {
                         .to_owned(),
                 ));
             }
-            let mut rng = rand::rng();
+            let mut rng = inner.entropy.rng();
             let payload = request.payload.as_slice();
             match symmetric(request.algorithm) {
                 Some(mode) => {
@@ -151,7 +151,7 @@ impl Hsm {
                         &key,
                         rsa_padding(request.algorithm),
                         &request.input,
-                        &mut rand::rng(),
+                        &mut inner.entropy.rng(),
                     )
                 }
             };
@@ -168,7 +168,7 @@ impl Hsm {
             )));
         }
         let mut bytes = vec![0u8; length];
-        rand::rng().fill_bytes(&mut bytes);
+        self.inner.entropy.rng().fill_bytes(&mut bytes);
         Ok(bytes)
     }
 }

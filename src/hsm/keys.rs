@@ -125,8 +125,8 @@ impl Hsm {
                 password: request
                     .password
                     .as_ref()
-                    .map(|p| password::hash(p, &mut rand::rng())),
-                created_at: Timestamp::now().0,
+                    .map(|p| password::hash(p, &mut inner.entropy.rng())),
+                created_at: inner.entropy.now().0,
                 origin: KeyOrigin::Generated,
                 certificate: None,
             };
@@ -195,10 +195,10 @@ impl Hsm {
 /// Fresh key material for `spec`: the private key (PKCS#8 DER, or the raw secret of a
 /// symmetric key) and the DER SPKI of an asymmetric key.
 fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>>), HsmError> {
-    let mut rng = rand::rng();
+    let mut rng = inner.entropy.rng();
     let (private, public) = match spec {
         KeySpec::Rsa(bits) => {
-            let key = rsa_key(inner.rsa_supply.as_deref(), bits)?;
+            let key = rsa_key(inner.rsa_supply.as_deref(), bits, &mut rng)?;
             (rsa::encode_private(&key)?, rsa::public_spki_der(&key)?)
         }
         KeySpec::Ec(curve) => ec::generate(curve, &mut rng)?,
@@ -245,9 +245,9 @@ impl Inner {
             created_at: Timestamp(record.created_at),
             imported: record.origin == KeyOrigin::Imported,
         };
-        let attested_at = Timestamp::now();
+        let attested_at = self.entropy.now();
         let xml = attestation::xml(&info, attested_at);
-        let xml_signature = self.attestation.sign(&xml)?;
+        let xml_signature = self.attestation.sign(&xml, &mut self.entropy.rng())?;
         Ok(SignedKeyInfo {
             info,
             attested_at,

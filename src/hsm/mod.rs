@@ -9,6 +9,7 @@
 mod attestation;
 mod certificates;
 mod cipher;
+mod entropy;
 mod error;
 mod keys;
 mod pool;
@@ -18,6 +19,7 @@ mod wrap;
 
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
+pub use entropy::{Entropy, FIXED_CLOCK, OperationRng};
 pub use error::HsmError;
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use pool::RsaPool;
@@ -54,6 +56,9 @@ pub struct HsmOptions {
     /// The attestation key to store on first start (generated when `None`). Ignored when
     /// the store already has one: the attestation key never changes once created.
     pub initial_attestation_key: Option<rsa::PrivateKey>,
+    /// Derive every random output from this seed and stop the clock (`--deterministic`);
+    /// the RSA pool is off then, as its background draws would race with requests.
+    pub deterministic_seed: Option<String>,
 }
 
 impl Default for HsmOptions {
@@ -64,6 +69,7 @@ impl Default for HsmOptions {
             rsa_pool_depth: 0,
             rsa_pool_sizes: vec![RsaBits::B4096],
             initial_attestation_key: None,
+            deterministic_seed: None,
         }
     }
 }
@@ -90,14 +96,19 @@ struct Inner {
     attestation: AttestationKey,
     rsa_supply: Option<Arc<dyn RsaKeySupply>>,
     pool: Option<Arc<RsaPool>>,
+    entropy: Entropy,
 }
 
 impl Hsm {
     /// Opens the device on `store`, creating the attestation key on first start.
     pub async fn open(store: KeyStore, options: HsmOptions) -> Result<Self, HsmError> {
         run_blocking(move || {
+            let entropy = match &options.deterministic_seed {
+                Some(seed) => Entropy::seeded(seed),
+                None => Entropy::system(),
+            };
             let pool = match (&options.rsa_supply, options.rsa_pool_depth) {
-                (None, depth) if depth > 0 => Some(Arc::new(
+                (None, depth) if depth > 0 && !entropy.is_deterministic() => Some(Arc::new(
                     RsaPool::start(store.clone(), depth, &options.rsa_pool_sizes).map_err(|e| {
                         HsmError::Internal(format!("could not start the RSA pool: {e}"))
                     })?,
@@ -109,19 +120,22 @@ impl Hsm {
                 None => options.rsa_supply,
             };
             let initial = options.initial_attestation_key;
-            let attestation =
-                AttestationKey::load_or_create(&store, options.attestation_key_name, || {
-                    match initial {
-                        Some(key) => Ok(key),
-                        None => Ok(rsa::generate(&mut rand::rng(), AttestationKey::BITS)?),
-                    }
-                })?;
+            let attestation = AttestationKey::load_or_create(
+                &store,
+                options.attestation_key_name,
+                &entropy,
+                || match initial {
+                    Some(key) => Ok(key),
+                    None => Ok(rsa::generate(&mut entropy.rng(), AttestationKey::BITS)?),
+                },
+            )?;
             Ok(Self {
                 inner: Arc::new(Inner {
                     store,
                     attestation,
                     rsa_supply: supply,
                     pool,
+                    entropy,
                 }),
             })
         })
@@ -176,9 +190,13 @@ async fn run_blocking<T: Send + 'static>(
 }
 
 /// A ready key from the supply, or a freshly generated one.
-fn rsa_key(supply: Option<&dyn RsaKeySupply>, bits: RsaBits) -> Result<rsa::PrivateKey, HsmError> {
+fn rsa_key(
+    supply: Option<&dyn RsaKeySupply>,
+    bits: RsaBits,
+    rng: &mut OperationRng,
+) -> Result<rsa::PrivateKey, HsmError> {
     if let Some(key) = supply.and_then(|supply| supply.take(bits)) {
         return Ok(key);
     }
-    Ok(rsa::generate(&mut rand::rng(), bits)?)
+    Ok(rsa::generate(rng, bits)?)
 }

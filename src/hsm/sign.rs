@@ -56,7 +56,7 @@ impl Hsm {
                 ))
             })?;
             let (private, payload) = (private.expose(), request.payload.as_slice());
-            let mut rng = rand::rng();
+            let mut rng = inner.entropy.rng();
             let signature = match scheme {
                 SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_) => {
                     only_der(request.format, record.algorithm)?;

@@ -74,7 +74,7 @@ impl Hsm {
             ));
         }
         self.blocking(move |inner| {
-            let record = imported_record(&request)?;
+            let record = imported_record(&request, inner.entropy.now())?;
             let private = record.private_key.is_some();
             let mut replaced = false;
             let stored = inner
@@ -139,7 +139,7 @@ impl Hsm {
         new: Option<Password>,
     ) -> Result<(), HsmError> {
         self.blocking(move |inner| {
-            let new_hash = new.as_ref().map(|p| password::hash(p, &mut rand::rng()));
+            let new_hash = new.as_ref().map(|p| password::hash(p, &mut inner.entropy.rng()));
             let outcome = inner.store.modify(&label, |current| {
                 let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
                 if !password::matches(record.password.as_ref(), old.as_ref()) {
@@ -162,7 +162,7 @@ impl Hsm {
 }
 
 /// Checks the material against the declared algorithm and builds the record.
-fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
+fn imported_record(request: &ImportKey, now: Timestamp) -> Result<KeyRecord, HsmError> {
     if let Some((allowed, _)) = request.algorithm.secret_sizes() {
         let ImportMaterial::Secret(secret) = &request.material else {
             return Err(HsmError::InvalidInput(format!(
@@ -183,7 +183,7 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
             private_key: Some(secret.clone()),
             public_key: None,
             certificate: None,
-            ..new_imported(request)
+            ..new_imported(request, now)
         });
     }
     let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
@@ -227,12 +227,12 @@ fn imported_record(request: &ImportKey) -> Result<KeyRecord, HsmError> {
         private_key,
         public_key: Some(public_key),
         certificate,
-        ..new_imported(request)
+        ..new_imported(request, now)
     })
 }
 
 /// The record fields every import shares.
-fn new_imported(request: &ImportKey) -> KeyRecord {
+fn new_imported(request: &ImportKey, now: Timestamp) -> KeyRecord {
     KeyRecord {
         label: request.label.as_str().to_owned(),
         algorithm: request.algorithm,
@@ -243,7 +243,7 @@ fn new_imported(request: &ImportKey) -> KeyRecord {
         attributes: request.attributes,
         policy: request.policy.clone(),
         password: None,
-        created_at: Timestamp::now().0,
+        created_at: now.0,
         origin: KeyOrigin::Imported,
         certificate: None,
     }

@@ -111,7 +111,7 @@ impl Hsm {
                         public,
                         rsa_padding(request.method),
                         &plaintext,
-                        &mut rand::rng(),
+                        &mut inner.entropy.rng(),
                     )
                 }
                 method => {
@@ -145,7 +145,7 @@ impl Hsm {
             let plaintext = match request.method {
                 WrapMethod::RsaWrapPad | WrapMethod::RsaWrapOaep => {
                     let key = rsa::decode_private(secret.expose())?;
-                    rsa::decrypt(&key, rsa_padding(request.method), &request.wrapped, &mut rand::rng())
+                    rsa::decrypt(&key, rsa_padding(request.method), &request.wrapped, &mut inner.entropy.rng())
                 }
                 method => cipher::aes_unwrap(secret.expose(), &request.wrapped, method.padded()),
             }
@@ -167,7 +167,7 @@ impl Hsm {
                         private_key: Some(private),
                         public_key: Some(public),
                         policy: request.policy.clone(),
-                        ..unwrapped_record(&request, algorithm)
+                        ..unwrapped_record(&request, algorithm, inner.entropy.now())
                     }
                 }
                 None => {
@@ -185,7 +185,7 @@ impl Hsm {
                     KeyRecord {
                         key_size: Some(bits),
                         private_key: Some(plaintext),
-                        ..unwrapped_record(&request, algorithm)
+                        ..unwrapped_record(&request, algorithm, inner.entropy.now())
                     }
                 }
             };
@@ -233,7 +233,7 @@ fn der_document(bytes: &[u8]) -> Option<&[u8]> {
     bytes.get(..total)
 }
 
-fn unwrapped_record(request: &UnwrapRequest, algorithm: KeyAlgorithm) -> KeyRecord {
+fn unwrapped_record(request: &UnwrapRequest, algorithm: KeyAlgorithm, now: Timestamp) -> KeyRecord {
     KeyRecord {
         label: request.label.as_str().to_owned(),
         algorithm,
@@ -244,7 +244,7 @@ fn unwrapped_record(request: &UnwrapRequest, algorithm: KeyAlgorithm) -> KeyReco
         attributes: request.attributes,
         policy: None,
         password: None,
-        created_at: Timestamp::now().0,
+        created_at: now.0,
         origin: KeyOrigin::Imported,
         certificate: None,
     }

@@ -8,6 +8,7 @@ mod attestation;
 mod certificates;
 mod cipher;
 mod csr;
+mod deterministic;
 mod dsa_bls;
 mod ec;
 mod errors;

@@ -270,6 +270,8 @@ fn help_documents_every_option_and_its_environment_variable() {
         "TSB_EMULATOR_RSA_POOL",
         "--log",
         "TSB_EMULATOR_LOG",
+        "--deterministic",
+        "TSB_EMULATOR_DETERMINISTIC",
     ] {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }
@@ -310,4 +312,25 @@ fn the_health_subcommand_probes_a_running_server() {
         .expect("runs");
     assert!(!down.status.success());
     assert!(String::from_utf8_lossy(&down.stderr).contains("cannot connect"));
+}
+
+#[test]
+fn two_deterministic_runs_of_the_binary_answer_identically() {
+    let session = |seed: &str| {
+        let server =
+            Server::start_with_env(&["--in-memory"], &[("TSB_EMULATOR_DETERMINISTIC", seed)]);
+        let ec = json!({"label": "ec", "algorithm": "EC", "curveOid": "1.2.840.10045.3.1.7",
+                        "attributes": {"sign": true, "decrypt": false, "unwrap": false}});
+        let sign = json!({"signRequest": {"payload": "cGF5bG9hZA==", "signKeyName": "ec",
+                          "signatureAlgorithm": "SHA256_WITH_ECDSA", "signatureType": "DER"}});
+        vec![
+            server.request("POST", "/v1/key", Some(&ec)),
+            server.request("POST", "/v1/synchronousSign", Some(&sign)),
+            server.request("GET", "/v1/generateRandom/32", None),
+        ]
+    };
+    let first = session("binary-seed");
+    assert!(first.iter().all(|(status, _)| *status < 300), "{first:?}");
+    assert_eq!(first, session("binary-seed"));
+    assert_ne!(first[2], session("another-seed")[2]);
 }

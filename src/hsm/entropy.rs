@@ -1,0 +1,194 @@
+//! Where the device's randomness and clock come from: the operating system, or (with
+//! `--deterministic SEED`) one seeded stream and a fixed clock, so runs can be replayed.
+//!
+//! Every random draw of an operation (key generation, IVs, nonces, PSS salts, serial
+//! numbers, password salts, `generateRandom`) comes from one [`OperationRng`] taken at the
+//! start of the operation. In deterministic mode each operation's generator is seeded with
+//! the next 32 bytes of a ChaCha20 stream keyed by SHA-256 of the seed, so the same seed and
+//! the same requests, sent one after another, give byte-identical answers. Requests sent
+//! concurrently draw their seeds in the order they reach the device, which is not fixed.
+
+use crate::domain::Timestamp;
+use chacha20::ChaCha20Rng;
+use rand::{SeedableRng, TryCryptoRng, TryRng};
+use sha2::{Digest, Sha256};
+use std::convert::Infallible;
+use std::fmt;
+use std::sync::Mutex;
+
+/// The fixed clock of deterministic mode: 2026-01-01T00:00:00Z.
+pub const FIXED_CLOCK: Timestamp = Timestamp(1_767_225_600);
+
+/// The device's source of randomness and time.
+pub struct Entropy {
+    source: Source,
+}
+
+enum Source {
+    System,
+    Seeded {
+        stream: Box<Mutex<ChaCha20Rng>>,
+        clock: Timestamp,
+    },
+}
+
+impl Entropy {
+    /// The operating system's randomness and the wall clock.
+    pub fn system() -> Self {
+        Self {
+            source: Source::System,
+        }
+    }
+
+    /// Everything derived from `seed`; the clock stands still at [`FIXED_CLOCK`].
+    pub fn seeded(seed: &str) -> Self {
+        let mut digest = Sha256::new();
+        digest.update(b"tsb-emulator deterministic v1\0");
+        digest.update(seed.as_bytes());
+        Self {
+            source: Source::Seeded {
+                stream: Box::new(Mutex::new(ChaCha20Rng::from_seed(digest.finalize().into()))),
+                clock: FIXED_CLOCK,
+            },
+        }
+    }
+
+    /// Whether outputs are derived from a seed.
+    pub fn is_deterministic(&self) -> bool {
+        matches!(self.source, Source::Seeded { .. })
+    }
+
+    /// A generator for one operation.
+    pub fn rng(&self) -> OperationRng {
+        match &self.source {
+            Source::System => OperationRng(Inner::System(rand::rng())),
+            Source::Seeded { stream, .. } => {
+                let mut seed = [0u8; 32];
+                // A poisoned lock only means another operation panicked mid-draw; the
+                // stream itself is still a valid ChaCha state.
+                let mut stream = stream
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                rand::Rng::fill_bytes(&mut *stream, &mut seed);
+                OperationRng(Inner::Seeded(Box::new(ChaCha20Rng::from_seed(seed))))
+            }
+        }
+    }
+
+    /// The current time (fixed in deterministic mode).
+    pub fn now(&self) -> Timestamp {
+        match &self.source {
+            Source::System => Timestamp::now(),
+            Source::Seeded { clock, .. } => *clock,
+        }
+    }
+}
+
+impl fmt::Debug for Entropy {
+    /// Names the mode only; the stream's state is secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.source {
+            Source::System => f.write_str("Entropy::System"),
+            Source::Seeded { .. } => f.write_str("Entropy::Seeded"),
+        }
+    }
+}
+
+/// The random generator of one operation (a cryptographic RNG either way).
+pub struct OperationRng(Inner);
+
+enum Inner {
+    System(rand::rngs::ThreadRng),
+    Seeded(Box<ChaCha20Rng>),
+}
+
+impl TryRng for OperationRng {
+    type Error = Infallible;
+
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        match &mut self.0 {
+            Inner::System(rng) => rng.try_next_u32(),
+            Inner::Seeded(rng) => rng.try_next_u32(),
+        }
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        match &mut self.0 {
+            Inner::System(rng) => rng.try_next_u64(),
+            Inner::Seeded(rng) => rng.try_next_u64(),
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+        match &mut self.0 {
+            Inner::System(rng) => rng.try_fill_bytes(dst),
+            Inner::Seeded(rng) => rng.try_fill_bytes(dst),
+        }
+    }
+}
+
+impl TryCryptoRng for OperationRng {}
+
+impl fmt::Debug for OperationRng {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OperationRng")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    fn draw(entropy: &Entropy) -> [u8; 16] {
+        let mut bytes = [0u8; 16];
+        entropy.rng().fill_bytes(&mut bytes);
+        bytes
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_sequence_of_operations() {
+        let (a, b) = (Entropy::seeded("ci-42"), Entropy::seeded("ci-42"));
+        let first = (draw(&a), draw(&a));
+        assert_eq!(first, (draw(&b), draw(&b)));
+        assert_ne!(first.0, first.1, "each operation gets its own stream");
+        assert_ne!(draw(&Entropy::seeded("ci-43")), first.0);
+    }
+
+    #[test]
+    fn the_fixed_clock_stands_still_and_reads_2026() {
+        let entropy = Entropy::seeded("x");
+        assert_eq!(entropy.now(), entropy.now());
+        assert_eq!(entropy.now().to_string(), "2026-01-01T00:00:00Z");
+        assert!(!Entropy::system().is_deterministic());
+    }
+
+    #[test]
+    fn system_randomness_differs_between_draws() {
+        let entropy = Entropy::system();
+        assert_ne!(draw(&entropy), draw(&entropy));
+    }
+
+    #[test]
+    fn device_operations_draw_randomness_and_time_only_from_here() {
+        // The RSA pool is the one exception: it is off in deterministic mode.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/hsm");
+        for entry in std::fs::read_dir(&dir).expect("src/hsm") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if ["entropy.rs", "pool.rs"].contains(&name) || path.is_dir() {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).expect("source");
+            for forbidden in ["rand::rng()", "Timestamp::now()", "OsRng", "SystemTime"] {
+                assert!(
+                    !source.contains(forbidden),
+                    "{name} uses {forbidden}; take randomness and time from Entropy"
+                );
+            }
+        }
+    }
+}
