@@ -102,5 +102,58 @@ fn storage(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, generation, csr_building, storage);
+/// Where a signature's time goes: decoding the stored PKCS#8 key on every request versus
+/// the signature arithmetic itself (the profile behind the parsed-key cache decision in
+/// docs/benchmarks.md).
+fn sign_path(c: &mut Criterion) {
+    use ed25519_dalek::pkcs8::DecodePrivateKey;
+    use tsb_emulator::crypto::{ec, ed25519};
+    use tsb_emulator::domain::{Curve, Hashing, SignatureFormat, SignatureScheme};
+    let payload = b"The quick brown fox jumps over the lazy dog";
+    let mut group = c.benchmark_group("sign_path");
+    let (ed_pkcs8, _) = ed25519::generate(&mut rand::rng()).unwrap();
+    group.bench_function("ed25519_decode", |b| {
+        b.iter(|| ed25519_dalek::SigningKey::from_pkcs8_der(ed_pkcs8.expose()).unwrap())
+    });
+    group.bench_function("ed25519_decode_and_sign", |b| {
+        b.iter(|| ed25519::sign(ed_pkcs8.expose(), payload).unwrap())
+    });
+    let (p256_pkcs8, _) = ec::generate(Curve::P256, &mut rand::rng()).unwrap();
+    group.bench_function("p256_decode", |b| {
+        b.iter(|| p256::ecdsa::SigningKey::from_pkcs8_der(p256_pkcs8.expose()).unwrap())
+    });
+    group.bench_function("p256_decode_and_sign", |b| {
+        b.iter(|| {
+            ec::sign(
+                Curve::P256,
+                p256_pkcs8.expose(),
+                payload,
+                Hashing::Hash(HashAlgorithm::Sha256),
+                false,
+                SignatureFormat::Der,
+                &mut rand::rng(),
+            )
+            .unwrap()
+        })
+    });
+    let rsa_der = rsa::encode_private(&fixture("rsa-2048-1")).unwrap();
+    group.bench_function("rsa2048_decode", |b| {
+        b.iter(|| rsa::decode_private(rsa_der.expose()).unwrap())
+    });
+    group.bench_function("rsa2048_decode_and_sign", |b| {
+        b.iter(|| {
+            let key = rsa::decode_private(rsa_der.expose()).unwrap();
+            rsa::sign(
+                &key,
+                SignatureScheme::RsaPkcs1v15(Hashing::Hash(HashAlgorithm::Sha256)),
+                payload,
+                &mut rand::rng(),
+            )
+            .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, generation, csr_building, storage, sign_path);
 criterion_main!(benches);

@@ -27,7 +27,27 @@ pub fn is_ed25519_spki(spki: &[u8]) -> bool {
 
 /// Signs `payload` (the whole message: PureEdDSA hashes it itself); 64 bytes.
 pub fn sign(pkcs8: &[u8], payload: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    Ok(decode_private(pkcs8)?.sign(payload).to_bytes().to_vec())
+    Ok(sign_with_key(&decode_key(pkcs8)?, payload))
+}
+
+/// A decoded Ed25519 signing key (its public half computed once): decode once with
+/// [`decode_key`], sign many times with [`sign_with_key`].
+pub struct Ed25519Key(SigningKey);
+
+impl std::fmt::Debug for Ed25519Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Ed25519Key(<redacted>)")
+    }
+}
+
+/// Decodes a PKCS#8 Ed25519 private key for [`sign_with_key`].
+pub fn decode_key(pkcs8: &[u8]) -> Result<Ed25519Key, CryptoError> {
+    Ok(Ed25519Key(decode_private(pkcs8)?))
+}
+
+/// Signs `payload` with a decoded key; 64 bytes.
+pub fn sign_with_key(key: &Ed25519Key, payload: &[u8]) -> Vec<u8> {
+    key.0.sign(payload).to_bytes().to_vec()
 }
 
 /// Verifies a signature with only the public key (DER SPKI); a wrong signature, or one that is

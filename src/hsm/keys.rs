@@ -177,6 +177,10 @@ impl Hsm {
                         "The key '{label}' can not be deleted as its destroyable attribute is set to false."
                     )));
                 }
+                // Idempotent, so harmless if the compare-and-swap retries.
+                if let Some(private) = &record.private_key {
+                    inner.key_cache.forget(private.expose());
+                }
                 Ok(())
             })?;
             match outcome {

@@ -11,6 +11,7 @@ mod certificates;
 mod cipher;
 mod entropy;
 mod error;
+mod keycache;
 mod keys;
 mod pool;
 mod sign;
@@ -97,6 +98,7 @@ struct Inner {
     rsa_supply: Option<Arc<dyn RsaKeySupply>>,
     pool: Option<Arc<RsaPool>>,
     entropy: Entropy,
+    key_cache: keycache::KeyCache,
 }
 
 impl Hsm {
@@ -136,6 +138,7 @@ impl Hsm {
                     rsa_supply: supply,
                     pool,
                     entropy,
+                    key_cache: keycache::KeyCache::new(keycache::CAPACITY),
                 }),
             })
         })

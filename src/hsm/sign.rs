@@ -60,26 +60,32 @@ impl Hsm {
             let signature = match scheme {
                 SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_) => {
                     only_der(request.format, record.algorithm)?;
-                    rsa::sign(&rsa::decode_private(private)?, scheme, payload, &mut rng)
+                    inner
+                        .key_cache
+                        .with_rsa(private, |key| rsa::sign(key, scheme, payload, &mut rng))
                 }
                 SignatureScheme::Ecdsa {
                     hashing,
                     deterministic,
                 } => {
                     let curve = curve_of(&record)?;
-                    ec::sign(
-                        curve,
-                        private,
-                        payload,
-                        hashing,
-                        deterministic,
-                        request.format,
-                        &mut rng,
-                    )
+                    inner.key_cache.with_ec_scalar(curve, private, |scalar| {
+                        ec::sign_with_scalar(
+                            curve,
+                            scalar,
+                            payload,
+                            hashing,
+                            deterministic,
+                            request.format,
+                            &mut rng,
+                        )
+                    })
                 }
                 SignatureScheme::EdDsa => {
                     only_der(request.format, record.algorithm)?;
-                    ed25519::sign(private, payload)
+                    inner
+                        .key_cache
+                        .with_ed25519(private, |key| ed25519::sign_with_key(key, payload))
                 }
                 SignatureScheme::HmacSha256 => {
                     only_der(request.format, record.algorithm)?;

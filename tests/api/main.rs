@@ -14,6 +14,7 @@ mod ec;
 mod errors;
 mod helpers;
 mod hostile;
+mod keycache;
 mod keys;
 mod openssl;
 mod pool;

@@ -16,7 +16,7 @@ use ecdsa::elliptic_curve::sec1::{FromSec1Point, ModulusSize, ToSec1Point};
 use ecdsa::elliptic_curve::subtle::CtOption;
 use ecdsa::elliptic_curve::{CurveArithmetic, Generate, PublicKey, SecretKey};
 use ecdsa::signature::hazmat::PrehashVerifier;
-use ecdsa::{EcdsaCurve, RecoveryId, Signature, SigningKey, VerifyingKey};
+use ecdsa::{EcdsaCurve, RecoveryId, Signature, VerifyingKey};
 use rand::CryptoRng;
 use sha2::digest::Digest;
 use sha2::digest::block_api::BlockSizeUser;
@@ -158,6 +158,40 @@ pub fn sign(
     format: SignatureFormat,
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, CryptoError> {
+    let scalar = private_scalar(curve, pkcs8)?;
+    sign_with_scalar(
+        curve,
+        scalar.expose(),
+        payload,
+        hashing,
+        deterministic,
+        format,
+        rng,
+    )
+}
+
+/// The private scalar (big-endian, the curve's field size) of a PKCS#8 key on `curve`, after
+/// checking the key (and its embedded public key, which costs a scalar multiplication): decode
+/// once, then sign many times with [`sign_with_scalar`].
+pub fn private_scalar(curve: Curve, pkcs8: &[u8]) -> Result<SecretBytes, CryptoError> {
+    with_curve!(curve, C => {
+        let key = SecretKey::<C>::from_pkcs8_der(pkcs8)
+            .map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
+        Ok(SecretBytes::new(key.to_bytes().to_vec()))
+    })
+}
+
+/// As [`sign`], with the private scalar from [`private_scalar`] (no key parsing, no public-key
+/// computation).
+pub fn sign_with_scalar(
+    curve: Curve,
+    scalar: &[u8],
+    payload: &[u8],
+    hashing: Hashing,
+    deterministic: bool,
+    format: SignatureFormat,
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, CryptoError> {
     if format == SignatureFormat::Eth && curve != Curve::Secp256k1 {
         return Err(CryptoError::Unsupported(format!(
             "ETH signatures need a secp256k1 key, not {}",
@@ -179,7 +213,7 @@ pub fn sign(
         rng.fill_bytes(&mut additional_data);
     }
     let (mut raw, recovery_id) = with_curve!(curve, C => with_digest!(nonce_hash, D => {
-        sign_with::<C, D>(pkcs8, &digest, &additional_data)
+        sign_with::<C, D>(scalar, &digest, &additional_data)
     }))?;
     match format {
         SignatureFormat::Der => raw_to_der(&raw),
@@ -257,15 +291,16 @@ fn encode<C: EcdsaOps>(key: &SecretKey<C>) -> Result<(SecretBytes, Vec<u8>), Cry
 /// HMAC (SHA-384 on P-384 even for SHA-256 messages), which is not RFC 6979 and differs from
 /// other deterministic signers.
 fn sign_with<C: EcdsaOps, D: Digest + BlockSizeUser>(
-    pkcs8: &[u8],
+    scalar: &[u8],
     digest: &[u8],
     additional_data: &[u8],
 ) -> Result<(Vec<u8>, RecoveryId), CryptoError> {
-    let key = SigningKey::<C>::from_pkcs8_der(pkcs8)
-        .map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
+    // A range check only: the scalar was checked against its public key when decoded.
+    let key = SecretKey::<C>::from_slice(scalar)
+        .map_err(|_| CryptoError::InvalidKey("not a private scalar of this curve".into()))?;
     // Low-s normalisation (secp256k1) happens inside, with the recovery id adjusted.
     let (signature, recovery_id) = ecdsa::hazmat::sign_prehashed_rfc6979::<C, D>(
-        key.as_nonzero_scalar(),
+        &key.to_nonzero_scalar(),
         digest,
         additional_data,
     );

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# The side-by-side benchmark run of issue 8: tsb-emulator over HTTP (wrk), the same work
+# in-process, openssl, and a bare axum server, on this machine, in one run. Prints a
+# markdown table (also written to target/bench/report.md); compare the ratios, not the
+# absolute numbers, across machines.
+#
+#   scripts/bench.sh                      # about 4 minutes on 2 cores
+#   BENCH_SECONDS=3 BENCH_POOL=12 scripts/bench.sh   # a quick look
+#
+# Needs wrk and hyperfine (installed from Debian's packages if missing) and openssl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+POOL=${BENCH_POOL:-48}          # warm RSA-4096 keys; the latency run takes POOL - 8 of them
+KEYS=${BENCH_STORE_KEYS:-10000} # keys in the store for the start-up measurement
+PORT=${BENCH_PORT:-18080}
+BARE_PORT=$((PORT + 1))
+
+for tool in wrk hyperfine; do
+  if ! command -v "$tool" >/dev/null; then
+    apt-get install -y "$tool" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$tool" >/dev/null; }
+  fi
+done
+
+cargo build --release --locked --bin tsb-emulator --examples >&2
+BIN=target/release/tsb-emulator
+EXAMPLES=target/release/examples
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log() { echo "bench: $*" >&2; }
+field() { sed -n "s/.*RESULT.* $1=\([0-9.]*\).*/\1/p" | tail -1; }
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+percent() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }'; }
+wait_for() { # PORT: waits until GET /health or /v1/versionInfo answers
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$1/v1/versionInfo" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "server on port $1 did not answer" >&2; return 1
+}
+post() { # PATH BODY: fails loudly unless the answer is 2xx
+  local code
+  code=$(curl -s -o "$WORK/post.out" -w '%{http_code}' -H 'Content-Type: application/json' -d "$2" "http://127.0.0.1:$PORT$1")
+  [[ $code == 2* ]] || { echo "POST $1 answered $code: $(cat "$WORK/post.out")" >&2; return 1; }
+}
+wrk_post() { # THREADS CONNECTIONS DURATION PATH BODY [MAX]
+  WRK_PATH=$4 WRK_BODY=$5 WRK_MAX=${6:-0} wrk -t"$1" -c"$2" -d"$3" --timeout 30s \
+    -s scripts/wrk/post.lua "http://127.0.0.1:$PORT" 2>"$WORK/wrk.err"
+}
+
+# --- 1. RSA-4096 creation from a warm pool, and the seed example (create + CSR) ----------
+log "starting tsb-emulator with an RSA-4096 pool of $POOL; waiting for it to fill"
+"$BIN" --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" --rsa-pool "$POOL" >"$WORK/server.log" 2>&1 &
+SERVER=$!; PIDS+=("$SERVER")
+wait_for "$PORT"
+IDLE_RSS=$(rss_kib "$SERVER")
+for _ in $(seq 1 1200); do
+  curl -s "http://127.0.0.1:$PORT/v1/keystore/statistics" | grep -q "RSA-4096 $POOL/$POOL" && break
+  sleep 0.5
+done
+LATENCY_RUNS=$((POOL - 8))
+ATTRS='"attributes":{"decrypt":false,"sign":true,"unwrap":false}'
+log "RSA-4096 create latency over $LATENCY_RUNS requests (one connection)"
+CREATE=$(wrk_post 1 1 120s /v1/key "{\"label\":\"pooled-{n}\",\"algorithm\":\"RSA\",\"keySize\":4096,$ATTRS}" "$LATENCY_RUNS")
+CREATE_P50=$(field p50_ms <<<"$CREATE"); CREATE_P99=$(field p99_ms <<<"$CREATE"); CREATE_BAD=$(field bad <<<"$CREATE")
+log "seed CSR latency on those keys"
+CSR_BODY='{"signKeyName":"pooled-{n}","signatureAlgorithm":"SHA256_WITH_RSA","validity":365,"standardCertificateAttributes":{"commonName":"SUB-Securosys-001","country":"CH","stateOrProvinceName":"Zurich","locality":"Zurich","organizationName":"Securosys SA","organizationUnitName":"Operations"},"keyUsage":["DIGITAL_SIGNATURE"],"extendedKeyUsage":["ANY_EXTENDED_KEY_USAGE"]}'
+CSR=$(wrk_post 1 1 120s /v1/certificate/synchronous/request "$CSR_BODY" "$LATENCY_RUNS")
+CSR_P50=$(field p50_ms <<<"$CSR"); CSR_P99=$(field p99_ms <<<"$CSR")
+SEED_P50=$(awk -v a="$CREATE_P50" -v b="$CSR_P50" 'BEGIN { printf "%.2f", a + b }')
+
+log "openssl genpkey RSA-4096 + openssl req (hyperfine, 10 runs)"
+hyperfine --runs 10 --export-json "$WORK/openssl.json" \
+  "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out $WORK/k.pem 2>/dev/null && openssl req -new -key $WORK/k.pem -subj /CN=bench -out $WORK/r.pem" >/dev/null 2>&1
+OPENSSL_MS=$(python3 -c "import json,sys; r=json.load(open('$WORK/openssl.json'))['results'][0]; print(f\"{r['median']*1000:.1f}\")")
+OPENSSL_P99=$(python3 -c "import json; t=sorted(json.load(open('$WORK/openssl.json'))['results'][0]['times']); print(f'{t[-1]*1000:.1f}')")
+
+# --- 2. Signing over HTTP against the same calls in-process and openssl speed -------------
+log "importing the signing keys"
+fixture() { # the PEM as a JSON string, then ,"publicKey":"<base64 DER SPKI>"
+  python3 -c "import json; print(json.dumps(open('fixtures/keys/$1.pem').read()))"
+  printf ',"publicKey":"%s"' "$(openssl pkey -in "fixtures/keys/$1.pem" -pubout -outform DER | base64 -w0)"
+}
+post /v1/key/import/plain "{\"label\":\"rsa-2048\",\"algorithm\":\"RSA\",\"privateKey\":$(fixture rsa-2048-1),$ATTRS}"
+post /v1/key/import/plain "{\"label\":\"rsa-4096\",\"algorithm\":\"RSA\",\"privateKey\":$(fixture rsa-4096-1),$ATTRS}"
+post /v1/key "{\"label\":\"p-256\",\"algorithm\":\"EC\",\"curveOid\":\"1.2.840.10045.3.1.7\",$ATTRS}"
+post /v1/key "{\"label\":\"ed25519\",\"algorithm\":\"ED\",\"curveOid\":\"1.3.101.112\",$ATTRS}"
+declare -A HTTP_RPS INPROC_RPS OPENSSL_RPS HTTP_P99
+for key in rsa-2048:SHA256_WITH_RSA rsa-4096:SHA256_WITH_RSA p-256:SHA256_WITH_ECDSA ed25519:EDDSA; do
+  label=${key%%:*}; algorithm=${key#*:}
+  log "HTTP sign $label, 16 connections, ${SECONDS_PER_RUN}s"
+  out=$(wrk_post 2 16 "${SECONDS_PER_RUN}s" /v1/synchronousSign \
+    "{\"signRequest\":{\"payload\":\"VGhlIHF1aWNrIGJyb3duIGZveCBqdW1wcyBvdmVyIHRoZSBsYXp5IGRvZw==\",\"signKeyName\":\"$label\",\"signatureAlgorithm\":\"$algorithm\",\"signatureType\":\"DER\"}}")
+  HTTP_RPS[$label]=$(field rps <<<"$out"); HTTP_P99[$label]=$(field p99_ms <<<"$out")
+  [ "$(field bad <<<"$out")" = "0" ] || { echo "errors while signing with $label: $out" >&2; cat "$WORK/wrk.err" >&2; exit 1; }
+done
+LOAD_RSS=$(hwm_kib "$SERVER")
+log "in-process sign (Hsm::sign, 16 tasks)"
+while read -r label rate; do INPROC_RPS[$label]=$rate; done < <("$EXAMPLES/inproc_sign" "$SECONDS_PER_RUN" 16)
+log "openssl speed -multi 2"
+SPEED=$(openssl speed -seconds 3 -multi 2 rsa2048 rsa4096 ecdsap256 ed25519 2>/dev/null)
+OPENSSL_RPS[rsa-2048]=$(awk '/^rsa 2048 bits/ {print $6}' <<<"$SPEED")
+OPENSSL_RPS[rsa-4096]=$(awk '/^rsa 4096 bits/ {print $6}' <<<"$SPEED")
+OPENSSL_RPS[p-256]=$(awk '/ecdsa \(nistp256\)/ {print $7}' <<<"$SPEED")
+OPENSSL_RPS[ed25519]=$(awk '/EdDSA \(Ed25519\)/ {print $7}' <<<"$SPEED")
+
+# --- 3. A cheap endpoint against a bare axum hello-world --------------------------------
+log "GET /v1/versionInfo, 64 connections"
+VERSION=$(WRK_PATH=/v1/versionInfo wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s scripts/wrk/post.lua "http://127.0.0.1:$PORT")
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+"$EXAMPLES/bare_axum" "127.0.0.1:$BARE_PORT" >/dev/null 2>&1 &
+BARE=$!; PIDS+=("$BARE")
+wait_for "$BARE_PORT"
+log "bare axum, 64 connections"
+BARE_OUT=$(WRK_PATH=/v1/versionInfo wrk -t2 -c64 -d"${SECONDS_PER_RUN}s" -s scripts/wrk/post.lua "http://127.0.0.1:$BARE_PORT")
+kill "$BARE"; wait "$BARE" 2>/dev/null || true
+VERSION_RPS=$(field rps <<<"$VERSION"); BARE_RPS=$(field rps <<<"$BARE_OUT")
+
+# --- 4. Start-up with a large store ------------------------------------------------------
+log "filling a store with $KEYS keys"
+"$EXAMPLES/populate" "$WORK/big" "$KEYS" >&2
+STARTS=()
+for _ in 1 2 3 4 5; do
+  STARTS+=("$("$EXAMPLES/startup_probe" "$BIN" "$PORT" --data-dir "$WORK/big" --rsa-pool 0)")
+done
+STARTUP_MS=$(printf '%s\n' "${STARTS[@]}" | sort -n | sed -n 3p)
+STARTS_EMPTY=()
+for _ in 1 2 3 4 5; do
+  STARTS_EMPTY+=("$("$EXAMPLES/startup_probe" "$BIN" "$PORT" --data-dir "$WORK/data" --rsa-pool 0)")
+done
+STARTUP_EMPTY_MS=$(printf '%s\n' "${STARTS_EMPTY[@]}" | sort -n | sed -n 3p)
+
+# --- Report ---------------------------------------------------------------------------------
+mkdir -p target/bench
+{
+  echo "Measured $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores; \`scripts/bench.sh\` (${SECONDS_PER_RUN}s per load run)."
+  echo
+  echo "| What | tsb-emulator | Baseline | Ratio | Target |"
+  echo "|---|---|---|---|---|"
+  echo "| \`POST /v1/key\` RSA-4096, warm pool (p50 / p99, $LATENCY_RUNS requests) | ${CREATE_P50} / ${CREATE_P99} ms | openssl genpkey + req: ${OPENSSL_MS} ms median, ${OPENSSL_P99} ms max | $(ratio "$OPENSSL_MS" "$CREATE_P50")x faster | ≥ 30x |"
+  echo "| Seed example: create RSA-4096 + CSR (p50 sum) | ${SEED_P50} ms (CSR p50 ${CSR_P50}, p99 ${CSR_P99} ms) | openssl: ${OPENSSL_MS} ms | $(ratio "$OPENSSL_MS" "$SEED_P50")x faster | |"
+  for label in rsa-2048 rsa-4096 p-256 ed25519; do
+    echo "| Sign $label over HTTP, 16 connections (sig/s; p99 ${HTTP_P99[$label]} ms) | ${HTTP_RPS[$label]} | in-process: ${INPROC_RPS[$label]}; openssl speed -multi 2: ${OPENSSL_RPS[$label]} | $(percent "${HTTP_RPS[$label]}" "${INPROC_RPS[$label]}") of in-process; $(percent "${HTTP_RPS[$label]}" "${OPENSSL_RPS[$label]}") of openssl | overhead < 15% |"
+  done
+  echo "| \`GET /v1/versionInfo\`, 64 connections (req/s) | ${VERSION_RPS} | bare axum: ${BARE_RPS} | $(percent "$VERSION_RPS" "$BARE_RPS") | ≥ 80% |"
+  echo "| Start-up to first answer, $KEYS keys in the store (median of 5) | ${STARTUP_MS} ms | empty store: ${STARTUP_EMPTY_MS} ms | | < 200 ms |"
+  echo "| Resident memory: idle after start / peak under the sign load | $((IDLE_RSS / 1024)) MiB / $((LOAD_RSS / 1024)) MiB | | | |"
+  echo
+  echo "Failed requests: create ${CREATE_BAD}, everything else checked to be 0."
+} | tee target/bench/report.md
