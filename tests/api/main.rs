@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attestation;
+mod auth;
 mod certificates;
 mod cipher;
 mod csr;
