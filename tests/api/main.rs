@@ -22,3 +22,4 @@ mod server;
 mod service;
 mod sign;
 mod transfer;
+mod transport;
