@@ -7,27 +7,25 @@ use super::json::{KeyNamePath, TsbJson};
 use super::wire;
 use crate::domain::{CertSignatureAlgorithm, Password, SubjectAttributes};
 use crate::hsm::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The certificate routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/certificate/synchronous/request", post(request))
-        .route(
-            "/v1/certificate/synchronous/request/download",
-            post(download),
-        )
-        .route("/v1/certificate/synchronous/selfsign", post(self_sign))
-        .route("/v1/certificate/synchronous/sign", post(issue))
-        .route("/v1/certificate/import/plain", post(import))
-        .route("/v1/certificate/{keyName}", get(read).delete(remove))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(request))
+        .routes(routes!(download))
+        .routes(routes!(self_sign))
+        .routes(routes!(issue))
+        .routes(routes!(import))
+        .routes(routes!(read, remove))
 }
 
 /// `standardCertificateAttributes` (`CertificateAttributesDto`).
@@ -163,6 +161,12 @@ struct CsrResponse {
     certificate_signing_request: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/request",
+    tag = "Certificates",
+    responses((status = 200, description = "A PKCS#10 CSR in PEM."))
+)]
 async fn request(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<CsrDto>,
@@ -177,6 +181,12 @@ async fn request(
 }
 
 /// The same CSR as a PEM file download (`<label>.csr`).
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/request/download",
+    tag = "Certificates",
+    responses((status = 200, description = "The CSR as a file."))
+)]
 async fn download(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<CsrDto>,
@@ -254,6 +264,12 @@ struct CertificateResponse {
     certificate: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/selfsign",
+    tag = "Certificates",
+    responses((status = 200, description = "A self-signed certificate, stored on the key."))
+)]
 async fn self_sign(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<SelfSignDto>,
@@ -320,6 +336,12 @@ impl TryFrom<IssueDto> for IssueRequest {
 }
 
 /// The answer names the CA key, not the certified one (reference 11.5).
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/sign",
+    tag = "Certificates",
+    responses((status = 200, description = "A certificate issued from the CSR."))
+)]
 async fn issue(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<IssueDto>,
@@ -337,6 +359,12 @@ struct ImportCertificateDto {
     certificate: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/import/plain",
+    tag = "Certificates",
+    responses((status = 200, description = "The certificate is attached to the key."))
+)]
 async fn import(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<ImportCertificateDto>,
@@ -371,6 +399,13 @@ struct StoredCertificateResponse {
     raw_certificate: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/certificate/{keyName}",
+    tag = "Certificates",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The key's certificate."))
+)]
 async fn read(
     State(state): State<AppState>,
     KeyNamePath(label): KeyNamePath,
@@ -383,6 +418,13 @@ async fn read(
     }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/certificate/{keyName}",
+    tag = "Certificates",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The certificate is removed."))
+)]
 async fn remove(
     State(state): State<AppState>,
     KeyNamePath(label): KeyNamePath,

@@ -6,20 +6,21 @@ use super::json::TsbJson;
 use super::wire;
 use crate::domain::Password;
 use crate::hsm::{DecryptRequest, EncryptRequest};
+use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The encryption routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/encrypt", post(encrypt))
-        .route("/v1/synchronousDecrypt", post(decrypt))
-        .route("/v1/generateRandom/{length}", get(random))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(encrypt))
+        .routes(routes!(decrypt))
+        .routes(routes!(random))
 }
 
 /// An optional base64 field (`null` and `""` are absent, as the Go client sends them).
@@ -81,6 +82,12 @@ struct EncryptResponse {
     message_authentication_code: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/encrypt",
+    tag = "Encryption",
+    responses((status = 200, description = "The ciphertext (and IV, tag)."))
+)]
 async fn encrypt(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<EncryptEnvelope>,
@@ -141,6 +148,12 @@ struct DecryptResponse {
     payload: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousDecrypt",
+    tag = "Encryption",
+    responses((status = 200, description = "The plaintext."))
+)]
 async fn decrypt(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<DecryptEnvelope>,
@@ -159,6 +172,13 @@ struct RandomResponse {
     random: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/generateRandom/{length}",
+    tag = "Encryption",
+    params(("length" = u32, Path, description = "Number of bytes.")),
+    responses((status = 200, description = "Random bytes from the HSM."))
+)]
 async fn random(
     State(state): State<AppState>,
     length: Result<Path<String>, PathRejection>,

@@ -254,9 +254,9 @@ impl From<HsmError> for ApiError {
 }
 
 /// The TSB's `ReasonBasedExceptionDto`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody<'a> {
+pub(crate) struct ErrorBody<'a> {
     error_code: u16,
     reason: &'static str,
     message: &'a str,

@@ -7,19 +7,20 @@ use super::json::TsbJson;
 use super::wire;
 use crate::domain::{Password, SignatureAlgorithm, SignatureFormat};
 use crate::hsm::{SignRequest, VerifyRequest};
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The signature routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/synchronousSign", post(sign))
-        .route("/v1/verify", post(verify))
-        .route("/v1/synchronousHmac", post(hmac))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign))
+        .routes(routes!(verify))
+        .routes(routes!(hmac))
 }
 
 /// `{"signRequest": {...}, "requestSignature": ...}`; the request signature is accepted and
@@ -73,6 +74,12 @@ struct SignResponse {
     signature: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousSign",
+    tag = "Signatures",
+    responses((status = 200, description = "The signature."))
+)]
 async fn sign(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<SignEnvelope>,
@@ -140,6 +147,12 @@ struct HmacResponse {
     keyed_hash: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousHmac",
+    tag = "Signatures",
+    responses((status = 200, description = "The HMAC."))
+)]
 async fn hmac(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<HmacEnvelope>,
@@ -188,6 +201,12 @@ struct VerifyResponse {
     signature_valid: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/verify",
+    tag = "Signatures",
+    responses((status = 200, description = "Whether the signature is valid."))
+)]
 async fn verify(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<VerifyEnvelope>,

@@ -8,20 +8,21 @@ use super::keys::{KeyInfoResponse, algorithm};
 use super::wire::{self, AttributesDto};
 use crate::domain::{KeyAttributes, Password, SecretBytes};
 use crate::hsm::{ImportKey, ImportMaterial, Imported};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The key-transfer routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/key/import/plain", post(import))
-        .route("/v1/key/export/plain", post(export))
-        .route("/v1/key/changePassword", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import))
+        .routes(routes!(export))
+        .routes(routes!(change_password))
 }
 
 /// `KeyImportDto`.
@@ -120,6 +121,12 @@ fn asymmetric_material(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key/import/plain",
+    tag = "Keys",
+    responses((status = 201, description = "The key is imported; its key info."), (status = 200, description = "A certificate replaced the key's one; its key info."))
+)]
 async fn import(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<ImportDto>,
@@ -148,6 +155,12 @@ struct ExportResponse {
     secret_key: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key/export/plain",
+    tag = "Keys",
+    responses((status = 200, description = "The key material."))
+)]
 async fn export(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
@@ -172,6 +185,12 @@ struct ChangePasswordDto {
     new_password: Option<Password>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key/changePassword",
+    tag = "Keys",
+    responses((status = 200, description = "The password is changed."))
+)]
 async fn change_password(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<ChangePasswordDto>,

@@ -7,19 +7,20 @@ use super::keys::{KeyInfoResponse, algorithm};
 use super::wire::{self, AttributesDto};
 use crate::domain::{KeyAlgorithm, KeyAttributes, Password};
 use crate::hsm::{UnwrapRequest, WrapRequest};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The key-transport routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/wrap", post(wrap))
-        .route("/v1/synchronousUnwrap", post(unwrap))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(wrap))
+        .routes(routes!(unwrap))
 }
 
 #[derive(Deserialize)]
@@ -46,6 +47,12 @@ struct WrapResponse {
     wrapped_key: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/wrap",
+    tag = "Key wrapping",
+    responses((status = 200, description = "The wrapped key."))
+)]
 async fn wrap(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<WrapEnvelope>,
@@ -112,6 +119,12 @@ impl TryFrom<UnwrapDto> for UnwrapRequest {
 }
 
 /// 201 with the new key's key-info envelope.
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousUnwrap",
+    tag = "Key wrapping",
+    responses((status = 201, description = "The unwrapped key is created; its key info."))
+)]
 async fn unwrap(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<UnwrapEnvelope>,

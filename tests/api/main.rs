@@ -15,6 +15,7 @@ mod errors;
 mod helpers;
 mod hostile;
 mod keys;
+mod openapi;
 mod openssl;
 mod pool;
 mod secret;
