@@ -25,7 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(bundle))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ChainResponse {
     attestation_certificate_chain: Vec<String>,
@@ -36,7 +36,7 @@ struct ChainResponse {
     get,
     path = "/v1/attestation/certificateChain",
     tag = "Attestation",
-    responses((status = 200, description = "The attestation key's certificate chain."))
+    responses((status = 200, description = "The attestation key's certificate chain.", body = ChainResponse))
 )]
 async fn chain(State(state): State<AppState>) -> Json<ChainResponse> {
     Json(ChainResponse {
@@ -49,10 +49,11 @@ async fn chain(State(state): State<AppState>) -> Json<ChainResponse> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
 }
 
@@ -79,6 +80,7 @@ together, not that a real HSM made them.
     post,
     path = "/v1/key/keyAttestation",
     tag = "Attestation",
+    request_body = LabelPasswordDto,
     responses((status = 200, description = "A zip bundle: key attestation XML, signature and certificate chain."))
 )]
 async fn bundle(

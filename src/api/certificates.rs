@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `standardCertificateAttributes` (`CertificateAttributesDto`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SubjectDto {
     common_name: Option<String>,
@@ -113,11 +113,12 @@ fn validity(value: Option<i64>, default: Option<u32>) -> Result<u32, ApiError> {
 }
 
 /// The CSR request body (flat, reference 11.2).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CsrDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     /// Days of the self-signed certificate the TSB attaches to the key.
@@ -154,7 +155,7 @@ impl TryFrom<CsrDto> for CsrRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CsrResponse {
     label: String,
@@ -165,7 +166,8 @@ struct CsrResponse {
     post,
     path = "/v1/certificate/synchronous/request",
     tag = "Certificates",
-    responses((status = 200, description = "A PKCS#10 CSR in PEM."))
+    request_body = CsrDto,
+    responses((status = 200, description = "A PKCS#10 CSR in PEM.", body = CsrResponse))
 )]
 async fn request(
     State(state): State<AppState>,
@@ -185,6 +187,7 @@ async fn request(
     post,
     path = "/v1/certificate/synchronous/request/download",
     tag = "Certificates",
+    request_body = CsrDto,
     responses((status = 200, description = "The CSR as a file."))
 )]
 async fn download(
@@ -208,11 +211,12 @@ async fn download(
 
 /// The self-sign body (reference 11.4): `commonName` at the top, or the
 /// `standardCertificateAttributes` other official clients send.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SelfSignDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     validity: Option<i64>,
@@ -258,7 +262,7 @@ impl TryFrom<SelfSignDto> for SelfSignRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CertificateResponse {
     label: String,
     certificate: String,
@@ -268,7 +272,8 @@ struct CertificateResponse {
     post,
     path = "/v1/certificate/synchronous/selfsign",
     tag = "Certificates",
-    responses((status = 200, description = "A self-signed certificate, stored on the key."))
+    request_body = SelfSignDto,
+    responses((status = 200, description = "A self-signed certificate, stored on the key.", body = CertificateResponse))
 )]
 async fn self_sign(
     State(state): State<AppState>,
@@ -282,11 +287,12 @@ async fn self_sign(
 
 /// The body of `/v1/certificate/synchronous/sign` (reference 11.5), with the optional
 /// `validity` and `standardCertificateAttributes` some official clients send.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct IssueDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     common_name: Option<String>,
@@ -340,7 +346,8 @@ impl TryFrom<IssueDto> for IssueRequest {
     post,
     path = "/v1/certificate/synchronous/sign",
     tag = "Certificates",
-    responses((status = 200, description = "A certificate issued from the CSR."))
+    request_body = IssueDto,
+    responses((status = 200, description = "A certificate issued from the CSR.", body = CertificateResponse))
 )]
 async fn issue(
     State(state): State<AppState>,
@@ -353,7 +360,7 @@ async fn issue(
 }
 
 /// `{"label", "certificate": "<base64 DER>"}` (reference 11.7).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ImportCertificateDto {
     label: Option<String>,
     certificate: Option<String>,
@@ -363,7 +370,8 @@ struct ImportCertificateDto {
     post,
     path = "/v1/certificate/import/plain",
     tag = "Certificates",
-    responses((status = 200, description = "The certificate is attached to the key."))
+    request_body = ImportCertificateDto,
+    responses((status = 200, description = "The certificate is attached to the key.", body = CertificateResponse))
 )]
 async fn import(
     State(state): State<AppState>,
@@ -391,7 +399,7 @@ async fn import(
 
 /// `certificate` as PEM (like the generators answer) and `rawCertificate` as bare base64
 /// DER (what the Keycloak client reads), reference 11.8.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct StoredCertificateResponse {
     label: String,
@@ -404,7 +412,7 @@ struct StoredCertificateResponse {
     path = "/v1/certificate/{keyName}",
     tag = "Certificates",
     params(("keyName" = String, Path, description = "The key's label.")),
-    responses((status = 200, description = "The key's certificate."))
+    responses((status = 200, description = "The key's certificate.", body = StoredCertificateResponse))
 )]
 async fn read(
     State(state): State<AppState>,

@@ -37,18 +37,19 @@ fn tag_bits(value: Option<i64>) -> u32 {
     value.map_or(0, |bits| u32::try_from(bits).unwrap_or(u32::MAX))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EncryptEnvelope {
     encrypt_request: Option<EncryptDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EncryptDto {
     payload: Option<String>,
     encrypt_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     cipher_algorithm: Option<String>,
     additional_authentication_data: Option<String>,
@@ -73,7 +74,7 @@ impl TryFrom<EncryptDto> for EncryptRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EncryptResponse {
     encrypted_payload: String,
@@ -86,7 +87,8 @@ struct EncryptResponse {
     post,
     path = "/v1/encrypt",
     tag = "Encryption",
-    responses((status = 200, description = "The ciphertext (and IV, tag)."))
+    request_body = EncryptEnvelope,
+    responses((status = 200, description = "The ciphertext (and IV, tag).", body = EncryptResponse))
 )]
 async fn encrypt(
     State(state): State<AppState>,
@@ -105,18 +107,19 @@ async fn encrypt(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct DecryptEnvelope {
     decrypt_request: Option<DecryptDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct DecryptDto {
     encrypted_payload: Option<String>,
     decrypt_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     cipher_algorithm: Option<String>,
     initialization_vector: Option<String>,
@@ -143,7 +146,7 @@ impl TryFrom<DecryptDto> for DecryptRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DecryptResponse {
     payload: String,
 }
@@ -152,7 +155,8 @@ struct DecryptResponse {
     post,
     path = "/v1/synchronousDecrypt",
     tag = "Encryption",
-    responses((status = 200, description = "The plaintext."))
+    request_body = DecryptEnvelope,
+    responses((status = 200, description = "The plaintext.", body = DecryptResponse))
 )]
 async fn decrypt(
     State(state): State<AppState>,
@@ -167,7 +171,7 @@ async fn decrypt(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RandomResponse {
     random: String,
 }
@@ -177,7 +181,7 @@ struct RandomResponse {
     path = "/v1/generateRandom/{length}",
     tag = "Encryption",
     params(("length" = u32, Path, description = "Number of bytes.")),
-    responses((status = 200, description = "Random bytes from the HSM."))
+    responses((status = 200, description = "Random bytes from the HSM.", body = RandomResponse))
 )]
 async fn random(
     State(state): State<AppState>,

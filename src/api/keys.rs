@@ -26,11 +26,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `POST /v1/key` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateKeyDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
     algorithm: Option<String>,
     algorithm_oid: Option<String>,
@@ -222,7 +223,7 @@ impl TryFrom<CreateKeyDto> for CreateKey {
 }
 
 /// The key-info envelope (`SignedKeyAttributesDto`, reference 6.6).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct KeyInfoResponse {
     xml: String,
@@ -231,7 +232,7 @@ pub(super) struct KeyInfoResponse {
     attestation_key_name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct KeyJson {
     label: String,
@@ -252,7 +253,7 @@ struct KeyJson {
     policy: Option<serde_json::Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AttributesJson {
     decrypt: bool,
@@ -315,7 +316,8 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
     post,
     path = "/v1/key",
     tag = "Keys",
-    responses((status = 201, description = "The key is created; its key info."))
+    request_body = CreateKeyDto,
+    responses((status = 201, description = "The key is created; its key info.", body = KeyInfoResponse))
 )]
 async fn create(
     State(state): State<AppState>,
@@ -329,17 +331,18 @@ async fn create(
     get,
     path = "/v1/key",
     tag = "Keys",
-    responses((status = 200, description = "The labels of all keys."))
+    responses((status = 200, description = "The labels of all keys.", body = Vec<String>))
 )]
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<String>>, ApiError> {
     Ok(Json(state.hsm.list_keys().await?))
 }
 
 /// Body of `POST /v1/key/attributes` and `POST /v1/key/deleteKey`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
 }
 
@@ -347,7 +350,8 @@ struct LabelPasswordDto {
     post,
     path = "/v1/key/attributes",
     tag = "Keys",
-    responses((status = 200, description = "The key info."))
+    request_body = LabelPasswordDto,
+    responses((status = 200, description = "The key info.", body = KeyInfoResponse))
 )]
 async fn attributes(
     State(state): State<AppState>,
@@ -362,7 +366,7 @@ async fn attributes(
     path = "/v1/key/{keyName}/attributes",
     tag = "Keys",
     params(("keyName" = String, Path, description = "The key's label.")),
-    responses((status = 200, description = "The key info."))
+    responses((status = 200, description = "The key info.", body = KeyInfoResponse))
 )]
 async fn attributes_by_path(
     State(state): State<AppState>,
@@ -377,7 +381,7 @@ async fn attributes_by_path(
     path = "/v1/key/{keyName}",
     tag = "Keys",
     params(("keyName" = String, Path, description = "The key's label.")),
-    responses((status = 200, description = "The key info (alias of `/v1/key/{keyName}/attributes`)."))
+    responses((status = 200, description = "The key info (alias of `/v1/key/{keyName}/attributes`).", body = KeyInfoResponse))
 )]
 async fn attributes_by_alias(
     state: State<AppState>,
@@ -390,6 +394,7 @@ async fn attributes_by_alias(
     post,
     path = "/v1/key/deleteKey",
     tag = "Keys",
+    request_body = LabelPasswordDto,
     responses((status = 200, description = "The key is deleted."))
 )]
 async fn delete_by_body(

@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     get,
     path = "/health",
     tag = "Service",
-    responses((status = 200, description = "`{\"status\": \"UP\"}` once the key store is open."))
+    responses((status = 200, description = "`{\"status\": \"UP\"}` once the key store is open.", body = Object))
 )]
 async fn health() -> Json<Value> {
     Json(json!({ "status": "UP" }))
@@ -40,7 +40,7 @@ async fn health() -> Json<Value> {
     get,
     path = "/v1/versionInfo",
     tag = "Service",
-    responses((status = 200, description = "The emulated TSB version."))
+    responses((status = 200, description = "The emulated TSB version.", body = Object))
 )]
 async fn version() -> Json<Value> {
     Json(json!({ "Version": EMULATED_TSB_VERSION }))
@@ -50,7 +50,7 @@ async fn version() -> Json<Value> {
     get,
     path = "/v1/licenseInfo",
     tag = "Service",
-    responses((status = 200, description = "The licence flags."))
+    responses((status = 200, description = "The licence flags.", body = Object))
 )]
 async fn license() -> Json<Value> {
     Json(json!({ "clientFlags": LICENSE_FLAGS }))
@@ -60,7 +60,7 @@ async fn license() -> Json<Value> {
     get,
     path = "/v1/keystore/statistics",
     tag = "Service",
-    responses((status = 200, description = "Key store statistics."))
+    responses((status = 200, description = "Key store statistics.", body = Object))
 )]
 async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let stats = state.hsm.statistics().await?;

@@ -25,13 +25,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// `{"signRequest": {...}, "requestSignature": ...}`; the request signature is accepted and
 /// not checked (the TSB checks it only when whitelisting is configured).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SignEnvelope {
     sign_request: Option<SignDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SignDto {
     payload: Option<String>,
@@ -39,6 +39,7 @@ struct SignDto {
     sign_key_name: Option<String>,
     sign_key_object: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     signature_type: Option<String>,
@@ -69,7 +70,7 @@ impl TryFrom<SignDto> for SignRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SignResponse {
     signature: String,
 }
@@ -78,7 +79,8 @@ struct SignResponse {
     post,
     path = "/v1/synchronousSign",
     tag = "Signatures",
-    responses((status = 200, description = "The signature."))
+    request_body = SignEnvelope,
+    responses((status = 200, description = "The signature.", body = SignResponse))
 )]
 async fn sign(
     State(state): State<AppState>,
@@ -94,7 +96,7 @@ async fn sign(
 }
 
 /// `{"verifySignatureRequest": {...}}` or, for HMAC keys, `{"verifyHmacRequest": {...}}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct VerifyEnvelope {
     verify_signature_request: Option<VerifyDto>,
@@ -102,11 +104,12 @@ struct VerifyEnvelope {
 }
 
 /// `hmacRequest` and `verifyHmacRequest` (reference 7.9); `signature` only in the latter.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HmacDto {
     key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     payload: Option<String>,
     payload_type: Option<String>,
@@ -135,13 +138,13 @@ impl HmacDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HmacEnvelope {
     hmac_request: Option<HmacDto>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HmacResponse {
     keyed_hash: String,
@@ -151,7 +154,8 @@ struct HmacResponse {
     post,
     path = "/v1/synchronousHmac",
     tag = "Signatures",
-    responses((status = 200, description = "The HMAC."))
+    request_body = HmacEnvelope,
+    responses((status = 200, description = "The HMAC.", body = HmacResponse))
 )]
 async fn hmac(
     State(state): State<AppState>,
@@ -166,11 +170,12 @@ async fn hmac(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct VerifyDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     master_key_password: Option<Password>,
     signature_algorithm: Option<String>,
     payload: Option<String>,
@@ -195,7 +200,7 @@ impl TryFrom<VerifyDto> for VerifyRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct VerifyResponse {
     signature_valid: bool,
@@ -205,7 +210,8 @@ struct VerifyResponse {
     post,
     path = "/v1/verify",
     tag = "Signatures",
-    responses((status = 200, description = "Whether the signature is valid."))
+    request_body = VerifyEnvelope,
+    responses((status = 200, description = "Whether the signature is valid.", body = VerifyResponse))
 )]
 async fn verify(
     State(state): State<AppState>,

@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// `KeyImportDto`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ImportDto {
     label: Option<String>,
@@ -125,7 +125,8 @@ fn asymmetric_material(
     post,
     path = "/v1/key/import/plain",
     tag = "Keys",
-    responses((status = 201, description = "The key is imported; its key info."), (status = 200, description = "A certificate replaced the key's one; its key info."))
+    request_body = ImportDto,
+    responses((status = 201, description = "The key is imported; its key info.", body = KeyInfoResponse), (status = 200, description = "A certificate replaced the key's one; its key info.", body = KeyInfoResponse))
 )]
 async fn import(
     State(state): State<AppState>,
@@ -140,14 +141,15 @@ async fn import(
 }
 
 /// Body of export: the key and its password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ExportResponse {
     private_key: Option<String>,
@@ -159,7 +161,8 @@ struct ExportResponse {
     post,
     path = "/v1/key/export/plain",
     tag = "Keys",
-    responses((status = 200, description = "The key material."))
+    request_body = LabelPasswordDto,
+    responses((status = 200, description = "The key material.", body = ExportResponse))
 )]
 async fn export(
     State(state): State<AppState>,
@@ -175,13 +178,15 @@ async fn export(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ChangePasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     new_password: Option<Password>,
 }
 
@@ -189,6 +194,7 @@ struct ChangePasswordDto {
     post,
     path = "/v1/key/changePassword",
     tag = "Keys",
+    request_body = ChangePasswordDto,
     responses((status = 200, description = "The password is changed."))
 )]
 async fn change_password(

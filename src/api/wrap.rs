@@ -23,25 +23,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unwrap))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct WrapEnvelope {
     wrap_key_request: Option<WrapDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct WrapDto {
     key_to_be_wrapped: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_to_be_wrapped_password: Option<Password>,
     wrap_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     wrap_key_password: Option<Password>,
     wrap_method: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct WrapResponse {
     wrapped_key: String,
@@ -51,7 +53,8 @@ struct WrapResponse {
     post,
     path = "/v1/wrap",
     tag = "Key wrapping",
-    responses((status = 200, description = "The wrapped key."))
+    request_body = WrapEnvelope,
+    responses((status = 200, description = "The wrapped key.", body = WrapResponse))
 )]
 async fn wrap(
     State(state): State<AppState>,
@@ -73,13 +76,13 @@ async fn wrap(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UnwrapEnvelope {
     unwrap_key_request: Option<UnwrapDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UnwrapDto {
     wrapped_key: Option<String>,
@@ -87,6 +90,7 @@ struct UnwrapDto {
     attributes: Option<AttributesDto>,
     unwrap_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     unwrap_key_password: Option<Password>,
     wrap_method: Option<String>,
     policy: Option<serde_json::Value>,
@@ -123,7 +127,8 @@ impl TryFrom<UnwrapDto> for UnwrapRequest {
     post,
     path = "/v1/synchronousUnwrap",
     tag = "Key wrapping",
-    responses((status = 201, description = "The unwrapped key is created; its key info."))
+    request_body = UnwrapEnvelope,
+    responses((status = 201, description = "The unwrapped key is created; its key info.", body = KeyInfoResponse))
 )]
 async fn unwrap(
     State(state): State<AppState>,

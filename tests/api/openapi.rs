@@ -152,3 +152,28 @@ async fn each_operation_documents_its_api_key_groups_and_the_error_shape() {
     assert_eq!(scheme["in"], "header");
     assert_eq!(scheme["name"], "x-api-key");
 }
+
+#[tokio::test]
+async fn every_post_operation_documents_its_request_body_schema() {
+    let document = spawn_app().await.get("/v3/api-docs").await.body;
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        let Some(post) = item.get("post") else {
+            continue;
+        };
+        let reference = post["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("POST {path} documents no JSON body"));
+        let name = reference.trim_start_matches("#/components/schemas/");
+        assert!(schemas.contains_key(name), "POST {path}: {name} missing");
+    }
+    assert!(
+        schemas["SignDto"]["properties"]
+            .as_object()
+            .unwrap()
+            .contains_key("signKeyName"),
+        "wire names are camelCase"
+    );
+}
