@@ -477,3 +477,60 @@ fn slowloris_connections_are_closed_and_normal_clients_are_served_throughout() {
     let (status, _) = http(address, "GET", "/health", None);
     assert_eq!(status, 200);
 }
+
+/// One request on a kept-alive connection; returns the response body.
+fn keep_alive_request(stream: &mut TcpStream, path: &str) -> String {
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("request written");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).expect("response head");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let length: usize = head
+        .split("content-length:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|value| value.parse().ok())
+        .expect("content-length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).expect("response body");
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+#[test]
+fn the_connection_limit_holds_a_new_client_until_an_idle_connection_is_closed() {
+    let server = Server::start(&[
+        "--in-memory",
+        "--max-connections",
+        "1",
+        "--header-read-timeout-ms",
+        "1000",
+    ]);
+    let address = server.address;
+    // A holds the only slot: it has been served, so the server has accepted it.
+    let mut holder = TcpStream::connect(address).expect("connect");
+    holder
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout set");
+    assert_eq!(keep_alive_request(&mut holder, "/v1/key"), "[]");
+    let waiting = std::thread::spawn(move || {
+        let key = serde_json::json!({
+            "label": "second-client", "algorithm": "AES", "keySize": 256,
+            "attributes": {"decrypt": true, "sign": false, "unwrap": false}
+        });
+        http(address, "POST", "/v1/key", Some(&key))
+    });
+    // While A keeps using its connection, the second client is not served.
+    for _ in 0..5 {
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(keep_alive_request(&mut holder, "/v1/key"), "[]");
+    }
+    // A goes idle; the header-read timeout closes it and frees the slot.
+    let mut rest = Vec::new();
+    let closed = holder.read_to_end(&mut rest).is_ok();
+    assert!(closed && rest.is_empty(), "the idle connection is closed");
+    let (status, body) = waiting.join().expect("client thread");
+    assert_eq!(status, 201, "{body}");
+}
