@@ -124,7 +124,10 @@ pub async fn serve(
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let limit = options.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    // At most u32::MAX: shutdown takes every slot back in one `acquire_many`.
+    let limit = options
+        .max_connections
+        .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
     let slots = Arc::new(Semaphore::new(limit));
     let acceptor = options.tls.clone().map(TlsAcceptor::from);
     let (stop, stopping) = watch::channel(false);

@@ -293,6 +293,48 @@ async fn a_fixed_bearer_token_is_required_when_configured() {
 }
 
 #[tokio::test]
+async fn with_bearer_on_every_route_needs_the_token_and_with_it_off_none_does() {
+    let mut policy = AccessPolicy::default();
+    policy.add_bearer_token("matrix-token");
+    let on = app_with(policy).await;
+    let off = app_with(AccessPolicy::default()).await;
+    for &(method, path, _) in ROUTES {
+        let reply = call(&on, method, path, &[]).await;
+        reply.assert_error(
+            StatusCode::UNAUTHORIZED,
+            406,
+            "res.error.missing.access.token",
+        );
+        let reply = call(&on, method, path, &[("authorization", "Bearer other")]).await;
+        reply.assert_error(
+            StatusCode::UNAUTHORIZED,
+            617,
+            "res.error.invalid.access.token",
+        );
+        let reply = call(
+            &on,
+            method,
+            path,
+            &[("authorization", "Bearer matrix-token")],
+        )
+        .await;
+        assert_ne!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {}",
+            reply.body
+        );
+        let reply = call(&off, method, path, &[]).await;
+        assert_ne!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {}",
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
 async fn bearer_tokens_and_api_keys_combine() {
     let mut policy = policy_with_every_group();
     policy.add_bearer_token("the-token");
