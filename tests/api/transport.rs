@@ -534,3 +534,33 @@ fn the_connection_limit_holds_a_new_client_until_an_idle_connection_is_closed() 
     let (status, body) = waiting.join().expect("client thread");
     assert_eq!(status, 201, "{body}");
 }
+
+#[test]
+fn the_health_subcommand_probes_an_https_server_started_with_the_same_settings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("cert.pem");
+    let out = out.to_str().expect("utf-8");
+    let server = Server::start(&[
+        "--in-memory",
+        "--tls-self-signed",
+        "--tls-self-signed-cert-out",
+        out,
+    ]);
+    let address = server.address.to_string();
+    let probe = |tls: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tsb-emulator"));
+        command.args(["--listen", &address]);
+        if tls {
+            command.env("TSB_EMULATOR_TLS_SELF_SIGNED", "true");
+        }
+        command.arg("health").output().expect("runs")
+    };
+    let healthy = probe(true);
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
+    // Plain HTTP to an HTTPS port gets no HTTP answer.
+    assert!(!probe(false).status.success());
+}
