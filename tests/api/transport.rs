@@ -564,3 +564,41 @@ fn the_health_subcommand_probes_an_https_server_started_with_the_same_settings()
     // Plain HTTP to an HTTPS port gets no HTTP answer.
     assert!(!probe(false).status.success());
 }
+
+#[test]
+fn on_https_stalled_handshakes_are_closed_while_normal_clients_are_served() {
+    let pki = Pki::new();
+    let mut args = pki.server_args();
+    args.extend(["--header-read-timeout-ms".into(), "1000".into()]);
+    let server = start(&args);
+    let address = server.address;
+    // Half a ClientHello record header, then silence.
+    let stalled: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = TcpStream::connect(address).expect("connect");
+            stream.write_all(&[0x16, 0x03]).expect("written");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .expect("timeout set");
+            stream
+        })
+        .collect();
+    let answer = https(address, &pki.path("server.pem"), None, "/health", &[]);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    for mut stream in stalled {
+        let mut rest = Vec::new();
+        // Closed by the server: end of stream (or a reset), well before the 30 s read timeout.
+        match stream.read_to_end(&mut rest) {
+            Ok(_) => {}
+            Err(error) => assert!(
+                !matches!(
+                    error.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "still open"
+            ),
+        }
+    }
+    let answer = https(address, &pki.path("server.pem"), None, "/health", &[]);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
