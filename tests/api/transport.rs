@@ -602,3 +602,23 @@ fn on_https_stalled_handshakes_are_closed_while_normal_clients_are_served() {
     let answer = https(address, &pki.path("server.pem"), None, "/health", &[]);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
+
+#[test]
+fn a_body_that_trickles_in_too_slowly_gets_408_on_the_real_socket() {
+    let server = Server::start(&["--in-memory", "--body-read-timeout-ms", "500"]);
+    let mut stream = TcpStream::connect(server.address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout set");
+    write!(
+        stream,
+        "POST /v1/key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"label\""
+    )
+    .expect("head written");
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("\"errorCode\":600"), "{response}");
+    let (status, labels) = server.request("GET", "/v1/key", None);
+    assert_eq!((status, labels), (200, serde_json::json!([])));
+}
