@@ -14,12 +14,14 @@ pub mod error;
 mod json;
 mod keys;
 pub mod limits;
+mod openapi;
 mod service;
 mod sign;
 mod transfer;
 mod wire;
 mod wrap;
 
+pub use openapi::openapi;
 pub use service::EMULATED_TSB_VERSION;
 
 use crate::access::AccessPolicy;
@@ -31,10 +33,6 @@ use axum::middleware::from_fn_with_state;
 use error::{ApiError, ErrorCode};
 use std::sync::Arc;
 use std::time::Duration;
-use utoipa::OpenApi;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{RefOr, Response, ResponseBuilder, SecurityRequirement, content::Content};
-use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest request body accepted unless configured otherwise.
@@ -68,110 +66,12 @@ impl AppState {
     }
 }
 
-/// The document's frame; the paths come from the handlers' `#[utoipa::path]` attributes, the
-/// security of each operation from the access table (`access::groups_for`).
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "tsb-emulator: Securosys TSB REST API",
-        description = "The TSB REST API as tsb-emulator serves it. Errors are `{errorCode, reason, message}`."
-    ),
-    components(schemas(error::ErrorBody))
-)]
-struct ApiDoc;
-
-/// Adds what every operation shares: the error answer and the API-key group (and bearer
-/// token) security, derived from the same table the access layer enforces.
-struct TsbConventions;
-
-impl utoipa::Modify for TsbConventions {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        for group in crate::access::ApiKeyGroup::ALL {
-            components.add_security_scheme(
-                group.config_name(),
-                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                    auth::API_KEY_HEADER,
-                    format!("An API key of the `{}` group.", group.config_name()).as_str(),
-                ))),
-            );
-        }
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        let error: RefOr<Response> = ResponseBuilder::new()
-            .description("A TSB error (`ReasonBasedExceptionDto`).")
-            .content(
-                "application/json",
-                Content::new(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))),
-            )
-            .build()
-            .into();
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let groups = crate::access::groups_for(path);
-            let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                operation
-                    .responses
-                    .responses
-                    .insert("default".to_owned(), error.clone());
-                if path.starts_with("/v1/") {
-                    let requirements = groups
-                        .iter()
-                        .map(|group| {
-                            SecurityRequirement::new::<_, _, &str>(group.config_name(), [])
-                                .add::<_, _, &str>("bearer", [])
-                        })
-                        .collect::<Vec<_>>();
-                    if !requirements.is_empty() {
-                        operation.security = Some(requirements);
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The routes documented in the OpenAPI document (everything but the API documents and the
-/// emulator's own `/_emulator/` routes).
-fn documented_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(keys::router())
-        .merge(attestation::router())
-        .merge(certificates::router())
-        .merge(service::router())
-        .merge(sign::router())
-        .merge(transfer::router())
-        .merge(cipher::router())
-        .merge(wrap::router())
-}
-
-/// The documented routes as a router and the OpenAPI document describing them.
-fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, mut openapi) = documented_routes().split_for_parts();
-    // After the merge: a modifier on `ApiDoc` would run before the paths are there.
-    utoipa::Modify::modify(&TsbConventions, &mut openapi);
-    (router, openapi)
-}
-
-/// The OpenAPI 3 document served at `/v3/api-docs`, generated from the handlers.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().1
-}
-
 /// The whole API as a router; tests call it directly, `serve` puts it on a socket.
 /// Access control runs first (before the body is read, as the TSB's security filter does),
 /// then the body-read and request time limits, then the routes.
 pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
-    let (documented, openapi) = documented();
+    let (documented, openapi) = openapi::documented();
     documented
         // The TSB serves the document at /v3/api-docs and Swagger UI under /swagger-ui/ and /.
         .merge(SwaggerUi::new("/swagger-ui").url("/v3/api-docs", openapi))
