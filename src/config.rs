@@ -1,8 +1,13 @@
 //! Command-line and environment configuration (each flag has a `TSB_EMULATOR_*` fallback).
 
-use clap::{Parser, Subcommand};
+use crate::access::{AccessPolicy, ApiKeyGroup};
+use crate::crypto::jwt::JwtKey;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
 
 /// A local, offline emulator of the Securosys TSB REST API.
 #[derive(Debug, Clone, Parser)]
@@ -44,6 +49,160 @@ pub struct Config {
     )]
     pub attestation_key_name: String,
 
+    /// An API key, as GROUP=KEY (repeatable); GROUP is KEY_MANAGEMENT, KEY_OPERATION, SERVICE,
+    /// APPROVER or APPROVER_KEY_MANAGEMENT (or the TSB names, e.g. serviceToken). Any key
+    /// turns API-key authentication on; a group without keys leaves its paths open.
+    #[arg(long = "api-key", value_name = "GROUP=KEY")]
+    pub api_keys: Vec<ApiKeyArg>,
+
+    /// Comma-separated keyManagementToken keys (added to --api-key).
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_API_KEY_KEY_MANAGEMENT",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEYS"
+    )]
+    pub api_keys_key_management: Vec<Secret>,
+
+    /// Comma-separated keyOperationToken keys (added to --api-key).
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_API_KEY_KEY_OPERATION",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEYS"
+    )]
+    pub api_keys_key_operation: Vec<Secret>,
+
+    /// Comma-separated serviceToken keys (added to --api-key).
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_API_KEY_SERVICE",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEYS"
+    )]
+    pub api_keys_service: Vec<Secret>,
+
+    /// Comma-separated approverToken keys (added to --api-key).
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_API_KEY_APPROVER",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEYS"
+    )]
+    pub api_keys_approver: Vec<Secret>,
+
+    /// Comma-separated approverKeyManagementToken keys (added to --api-key).
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_API_KEY_APPROVER_KEY_MANAGEMENT",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEYS"
+    )]
+    pub api_keys_approver_key_management: Vec<Secret>,
+
+    /// An accepted bearer token (repeatable; the variable is comma-separated). Any token, or
+    /// a JWT key, makes `Authorization: Bearer` mandatory on `/v1/`.
+    #[arg(
+        long = "bearer-token",
+        env = "TSB_EMULATOR_BEARER_TOKENS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub bearer_tokens: Vec<Secret>,
+
+    /// Accept bearer JWTs signed HS256 with this shared secret (checks signature, exp, nbf).
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_JWT_HS256_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub jwt_hs256_secret: Option<Secret>,
+
+    /// Accept bearer JWTs signed RS256 or ES256 (P-256) by this public key (PEM or DER file,
+    /// a certificate also works); the key type selects the algorithm.
+    #[arg(long, env = "TSB_EMULATOR_JWT_PUBLIC_KEY", value_name = "PATH")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_TLS_CERT",
+        value_name = "PATH",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of --tls-cert.
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_TLS_KEY",
+        value_name = "PATH",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a P-256 certificate for localhost, 127.0.0.1 and ::1 generated at
+    /// start; its PEM is written to --tls-self-signed-cert-out for clients to trust.
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_TLS_SELF_SIGNED",
+        conflicts_with = "tls_cert"
+    )]
+    pub tls_self_signed: bool,
+
+    /// Where --tls-self-signed writes its certificate [default: DATA_DIR/tls-self-signed.pem].
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_TLS_SELF_SIGNED_CERT_OUT",
+        value_name = "PATH"
+    )]
+    pub tls_self_signed_cert_out: Option<PathBuf>,
+
+    /// Require client certificates issued by these CAs (PEM), i.e. mutual TLS.
+    #[arg(long, env = "TSB_EMULATOR_TLS_CLIENT_CA", value_name = "PATH")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// With --tls-client-ca: `need` refuses clients without a certificate, `want` lets them in
+    /// (a certificate that is presented must still be trusted).
+    #[arg(long, env = "TSB_EMULATOR_TLS_CLIENT_AUTH", value_enum, default_value_t = ClientAuth::Need)]
+    pub tls_client_auth: ClientAuth,
+
+    /// Most simultaneous connections; further clients wait in the listen backlog.
+    #[arg(long, env = "TSB_EMULATOR_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
+    /// Milliseconds a client has to send the request line and headers (and to finish the TLS
+    /// handshake); slower connections are closed.
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_HEADER_READ_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub header_read_timeout_ms: u64,
+
+    /// Milliseconds a client has to send the request body; slower ones get 408.
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_BODY_READ_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
+    pub body_read_timeout_ms: u64,
+
+    /// Milliseconds the emulator has to answer a request; longer ones get 503.
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_REQUEST_TIMEOUT_MS",
+        default_value_t = 120_000
+    )]
+    pub request_timeout_ms: u64,
+
     /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `tsb_emulator=debug`.
     #[arg(long, env = "TSB_EMULATOR_LOG", default_value = "info")]
     pub log: String,
@@ -59,4 +218,122 @@ pub enum Command {
     /// Exits 0 if the server at `--listen` answers `GET /health` with 200, 1 otherwise (for
     /// Docker `HEALTHCHECK` and Kubernetes exec probes).
     Health,
+}
+
+/// Client-certificate policy of mutual TLS (the TSB's `client-auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientAuth {
+    /// A trusted client certificate is mandatory.
+    Need,
+    /// A client certificate is optional, but must be trusted when presented.
+    Want,
+}
+
+/// A secret given on the command line or in the environment: redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret text.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.trim().to_owned()))
+    }
+}
+
+/// One `--api-key GROUP=KEY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyArg {
+    /// The group.
+    pub group: ApiKeyGroup,
+    /// The key.
+    pub key: Secret,
+}
+
+impl FromStr for ApiKeyArg {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (group, key) = text
+            .split_once('=')
+            .ok_or_else(|| "expected GROUP=KEY, e.g. SERVICE=my-key".to_owned())?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err("the key after GROUP= is empty".into());
+        }
+        Ok(Self {
+            group: group.parse()?,
+            key: Secret(key.to_owned()),
+        })
+    }
+}
+
+impl Config {
+    /// The access policy these flags describe; an error names the unreadable key file.
+    pub fn access_policy(&self) -> Result<AccessPolicy, String> {
+        let mut policy = AccessPolicy::default();
+        for arg in &self.api_keys {
+            policy.add_api_key(arg.group, arg.key.expose());
+        }
+        for (group, keys) in [
+            (ApiKeyGroup::KeyManagement, &self.api_keys_key_management),
+            (ApiKeyGroup::KeyOperation, &self.api_keys_key_operation),
+            (ApiKeyGroup::Service, &self.api_keys_service),
+            (ApiKeyGroup::Approver, &self.api_keys_approver),
+            (
+                ApiKeyGroup::ApproverKeyManagement,
+                &self.api_keys_approver_key_management,
+            ),
+        ] {
+            for key in keys {
+                policy.add_api_key(group, key.expose());
+            }
+        }
+        for token in &self.bearer_tokens {
+            policy.add_bearer_token(token.expose());
+        }
+        match (&self.jwt_hs256_secret, &self.jwt_public_key) {
+            (Some(_), Some(_)) => {
+                return Err("give either --jwt-hs256-secret or --jwt-public-key, not both".into());
+            }
+            (Some(secret), None) => policy.set_jwt_key(JwtKey::hs256(secret.expose().as_bytes())),
+            (None, Some(path)) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| format!("cannot read --jwt-public-key {}: {e}", path.display()))?;
+                let key = JwtKey::from_public_key(&bytes)
+                    .map_err(|e| format!("--jwt-public-key {}: {e}", path.display()))?;
+                policy.set_jwt_key(key);
+            }
+            (None, None) => {}
+        }
+        Ok(policy)
+    }
+
+    /// The header-read timeout.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms.max(1))
+    }
+
+    /// The body-read timeout.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms.max(1))
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(1))
+    }
 }

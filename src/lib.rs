@@ -14,9 +14,13 @@
 //!   workers.
 //! - [`keystore`]: versioned key records in sled, create-if-absent, flushed writes.
 //! - [`crypto`]: key generation, signatures, CSRs, PEM.
+//! - [`access`]: who may call which path (API-key groups, bearer tokens); pure decisions.
+//! - [`server`]: the accept loop: TLS and mTLS, connection limit, header-read timeout,
+//!   graceful shutdown.
 //! - [`config`]: command-line flags and their environment fallbacks.
 //! - [`health`]: the `health` subcommand's probe.
 
+pub mod access;
 pub mod api;
 pub mod config;
 pub mod crypto;
@@ -24,6 +28,7 @@ pub mod domain;
 pub mod health;
 pub mod hsm;
 pub mod keystore;
+pub mod server;
 
 pub use api::{AppState, app};
 
@@ -41,6 +46,12 @@ pub enum RunError {
     /// The device could not be set up.
     #[error("could not start the emulated HSM: {0}")]
     Hsm(#[from] hsm::HsmError),
+    /// A flag's value is unusable (e.g. an unreadable JWT key file).
+    #[error("{0}")]
+    Config(String),
+    /// The TLS certificate, key or client CAs are unusable.
+    #[error(transparent)]
+    Tls(#[from] server::TlsSetupError),
     /// Binding or serving failed.
     #[error("could not listen on {address}: {source}")]
     Listen {
@@ -57,6 +68,8 @@ pub async fn run(
     config: config::Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    let access = config.access_policy().map_err(RunError::Config)?;
+    let tls = tls_setup(&config)?;
     let store = if config.in_memory {
         KeyStore::in_memory()?
     } else {
@@ -90,16 +103,90 @@ pub async fn run(
     } else {
         format!("in {}", config.data_dir.display())
     };
-    tracing::info!("tsb-emulator listening on http://{address} (keys {storage})");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!("tsb-emulator listening on {scheme}://{address} (keys {storage})");
+    if access.api_keys_enabled() || access.bearer_enabled() {
+        tracing::info!(
+            api_keys = access.api_keys_enabled(),
+            bearer = access.bearer_enabled(),
+            "access control on"
+        );
+    }
     let state = AppState {
         max_body_bytes: config.max_body_bytes,
+        access: std::sync::Arc::new(access),
+        body_read_timeout: config.body_read_timeout(),
+        request_timeout: config.request_timeout(),
         ..AppState::new(hsm.clone())
     };
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|source| RunError::Listen { address, source })?;
+    let options = server::ServeOptions {
+        header_read_timeout: config.header_read_timeout(),
+        max_connections: config.max_connections,
+        tls,
+    };
+    server::serve(listener, app(state), options, shutdown).await;
     hsm.flush().await?;
     tracing::info!("tsb-emulator stopped; key store flushed");
     Ok(())
+}
+
+/// The TLS configuration the flags ask for, if any; `--tls-self-signed` makes its certificate
+/// here and writes it where clients can pick it up.
+fn tls_setup(
+    config: &config::Config,
+) -> Result<Option<std::sync::Arc<rustls::ServerConfig>>, RunError> {
+    let (chain, key) = match (&config.tls_cert, &config.tls_key, config.tls_self_signed) {
+        (Some(cert), Some(key), _) => (
+            server::read_certificates(cert)?,
+            server::read_private_key(key)?,
+        ),
+        (_, _, true) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_secs())
+                .unwrap_or(0);
+            let made = crypto::tls::self_signed_localhost(now, &mut rand::rng())
+                .map_err(|e| RunError::Config(format!("cannot make the TLS certificate: {e}")))?;
+            let path = config.tls_self_signed_cert_out.clone().unwrap_or_else(|| {
+                if config.in_memory {
+                    std::env::temp_dir().join("tsb-emulator-self-signed.pem")
+                } else {
+                    config.data_dir.join("tls-self-signed.pem")
+                }
+            });
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    RunError::Config(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+            let pem = crypto::pem::encode(crypto::pem::CERTIFICATE_LABEL, &made.certificate_der);
+            std::fs::write(&path, pem)
+                .map_err(|e| RunError::Config(format!("cannot write {}: {e}", path.display())))?;
+            tracing::info!(
+                "self-signed TLS certificate for localhost written to {} (trust it in clients)",
+                path.display()
+            );
+            (
+                vec![made.certificate_der.into()],
+                server::pkcs8_key(made.private_key.expose()),
+            )
+        }
+        _ => {
+            if config.tls_client_ca.is_some() {
+                return Err(RunError::Config(
+                    "--tls-client-ca needs HTTPS: add --tls-cert/--tls-key or --tls-self-signed"
+                        .into(),
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    let client_cas = match &config.tls_client_ca {
+        Some(path) => Some((
+            server::read_certificates(path)?,
+            config.tls_client_auth == config::ClientAuth::Need,
+        )),
+        None => None,
+    };
+    Ok(Some(server::tls_config(chain, key, client_cas)?))
 }

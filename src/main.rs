@@ -8,7 +8,8 @@ use tsb_emulator::config::{Command, Config};
 async fn main() -> ExitCode {
     let config = Config::parse();
     if let Some(Command::Health) = config.command {
-        return match tsb_emulator::health::probe(config.listen) {
+        let tls = config.tls_cert.is_some() || config.tls_self_signed;
+        return match tsb_emulator::health::probe(config.listen, tls) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("tsb-emulator health: {error}");

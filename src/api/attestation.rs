@@ -7,30 +7,37 @@ use super::json::TsbJson;
 use super::wire;
 use crate::domain::Password;
 use crate::hsm::AttestationBundle;
+use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The attestation routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/attestation/certificateChain", get(chain))
-        .route("/v1/key/keyAttestation", post(bundle))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(chain))
+        .routes(routes!(bundle))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ChainResponse {
     attestation_certificate_chain: Vec<String>,
 }
 
 /// `{"attestationCertificateChain": [<base64 DER>...]}`, attestation certificate first.
+#[utoipa::path(
+    get,
+    path = "/v1/attestation/certificateChain",
+    tag = "Attestation",
+    responses((status = 200, description = "The attestation key's certificate chain.", body = ChainResponse))
+)]
 async fn chain(State(state): State<AppState>) -> Json<ChainResponse> {
     Json(ChainResponse {
         attestation_certificate_chain: state
@@ -42,10 +49,11 @@ async fn chain(State(state): State<AppState>) -> Json<ChainResponse> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
 }
 
@@ -68,6 +76,13 @@ together, not that a real HSM made them.
 ";
 
 /// The zip download of reference 6.15.
+#[utoipa::path(
+    post,
+    path = "/v1/key/keyAttestation",
+    tag = "Attestation",
+    request_body = LabelPasswordDto,
+    responses((status = 200, description = "A zip bundle: key attestation XML, signature and certificate chain."))
+)]
 async fn bundle(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,

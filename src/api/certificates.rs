@@ -7,31 +7,29 @@ use super::json::{KeyNamePath, TsbJson};
 use super::wire;
 use crate::domain::{CertSignatureAlgorithm, Password, SubjectAttributes};
 use crate::hsm::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The certificate routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/certificate/synchronous/request", post(request))
-        .route(
-            "/v1/certificate/synchronous/request/download",
-            post(download),
-        )
-        .route("/v1/certificate/synchronous/selfsign", post(self_sign))
-        .route("/v1/certificate/synchronous/sign", post(issue))
-        .route("/v1/certificate/import/plain", post(import))
-        .route("/v1/certificate/{keyName}", get(read).delete(remove))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(request))
+        .routes(routes!(download))
+        .routes(routes!(self_sign))
+        .routes(routes!(issue))
+        .routes(routes!(import))
+        .routes(routes!(read, remove))
 }
 
 /// `standardCertificateAttributes` (`CertificateAttributesDto`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SubjectDto {
     common_name: Option<String>,
@@ -115,11 +113,12 @@ fn validity(value: Option<i64>, default: Option<u32>) -> Result<u32, ApiError> {
 }
 
 /// The CSR request body (flat, reference 11.2).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CsrDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     /// Days of the self-signed certificate the TSB attaches to the key.
@@ -156,13 +155,20 @@ impl TryFrom<CsrDto> for CsrRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CsrResponse {
     label: String,
     certificate_signing_request: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/request",
+    tag = "Certificates",
+    request_body = CsrDto,
+    responses((status = 200, description = "A PKCS#10 CSR in PEM.", body = CsrResponse))
+)]
 async fn request(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<CsrDto>,
@@ -177,6 +183,13 @@ async fn request(
 }
 
 /// The same CSR as a PEM file download (`<label>.csr`).
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/request/download",
+    tag = "Certificates",
+    request_body = CsrDto,
+    responses((status = 200, description = "The CSR as a file."))
+)]
 async fn download(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<CsrDto>,
@@ -198,11 +211,12 @@ async fn download(
 
 /// The self-sign body (reference 11.4): `commonName` at the top, or the
 /// `standardCertificateAttributes` other official clients send.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SelfSignDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     validity: Option<i64>,
@@ -248,12 +262,19 @@ impl TryFrom<SelfSignDto> for SelfSignRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct CertificateResponse {
     label: String,
     certificate: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/selfsign",
+    tag = "Certificates",
+    request_body = SelfSignDto,
+    responses((status = 200, description = "A self-signed certificate, stored on the key.", body = CertificateResponse))
+)]
 async fn self_sign(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<SelfSignDto>,
@@ -266,11 +287,12 @@ async fn self_sign(
 
 /// The body of `/v1/certificate/synchronous/sign` (reference 11.5), with the optional
 /// `validity` and `standardCertificateAttributes` some official clients send.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct IssueDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     common_name: Option<String>,
@@ -320,6 +342,13 @@ impl TryFrom<IssueDto> for IssueRequest {
 }
 
 /// The answer names the CA key, not the certified one (reference 11.5).
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/synchronous/sign",
+    tag = "Certificates",
+    request_body = IssueDto,
+    responses((status = 200, description = "A certificate issued from the CSR.", body = CertificateResponse))
+)]
 async fn issue(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<IssueDto>,
@@ -331,12 +360,19 @@ async fn issue(
 }
 
 /// `{"label", "certificate": "<base64 DER>"}` (reference 11.7).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct ImportCertificateDto {
     label: Option<String>,
     certificate: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/certificate/import/plain",
+    tag = "Certificates",
+    request_body = ImportCertificateDto,
+    responses((status = 200, description = "The certificate is attached to the key.", body = CertificateResponse))
+)]
 async fn import(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<ImportCertificateDto>,
@@ -363,7 +399,7 @@ async fn import(
 
 /// `certificate` as PEM (like the generators answer) and `rawCertificate` as bare base64
 /// DER (what the Keycloak client reads), reference 11.8.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct StoredCertificateResponse {
     label: String,
@@ -371,6 +407,13 @@ struct StoredCertificateResponse {
     raw_certificate: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/certificate/{keyName}",
+    tag = "Certificates",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The key's certificate.", body = StoredCertificateResponse))
+)]
 async fn read(
     State(state): State<AppState>,
     KeyNamePath(label): KeyNamePath,
@@ -383,6 +426,13 @@ async fn read(
     }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/certificate/{keyName}",
+    tag = "Certificates",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The certificate is removed."))
+)]
 async fn remove(
     State(state): State<AppState>,
     KeyNamePath(label): KeyNamePath,

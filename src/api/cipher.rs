@@ -6,20 +6,21 @@ use super::json::TsbJson;
 use super::wire;
 use crate::domain::Password;
 use crate::hsm::{DecryptRequest, EncryptRequest};
+use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The encryption routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/encrypt", post(encrypt))
-        .route("/v1/synchronousDecrypt", post(decrypt))
-        .route("/v1/generateRandom/{length}", get(random))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(encrypt))
+        .routes(routes!(decrypt))
+        .routes(routes!(random))
 }
 
 /// An optional base64 field (`null` and `""` are absent, as the Go client sends them).
@@ -36,18 +37,19 @@ fn tag_bits(value: Option<i64>) -> u32 {
     value.map_or(0, |bits| u32::try_from(bits).unwrap_or(u32::MAX))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EncryptEnvelope {
     encrypt_request: Option<EncryptDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EncryptDto {
     payload: Option<String>,
     encrypt_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     cipher_algorithm: Option<String>,
     additional_authentication_data: Option<String>,
@@ -72,7 +74,7 @@ impl TryFrom<EncryptDto> for EncryptRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct EncryptResponse {
     encrypted_payload: String,
@@ -81,6 +83,13 @@ struct EncryptResponse {
     message_authentication_code: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/encrypt",
+    tag = "Encryption",
+    request_body = EncryptEnvelope,
+    responses((status = 200, description = "The ciphertext (and IV, tag).", body = EncryptResponse))
+)]
 async fn encrypt(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<EncryptEnvelope>,
@@ -98,18 +107,19 @@ async fn encrypt(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct DecryptEnvelope {
     decrypt_request: Option<DecryptDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct DecryptDto {
     encrypted_payload: Option<String>,
     decrypt_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     cipher_algorithm: Option<String>,
     initialization_vector: Option<String>,
@@ -136,11 +146,18 @@ impl TryFrom<DecryptDto> for DecryptRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DecryptResponse {
     payload: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousDecrypt",
+    tag = "Encryption",
+    request_body = DecryptEnvelope,
+    responses((status = 200, description = "The plaintext.", body = DecryptResponse))
+)]
 async fn decrypt(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<DecryptEnvelope>,
@@ -154,11 +171,18 @@ async fn decrypt(
     }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RandomResponse {
     random: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/generateRandom/{length}",
+    tag = "Encryption",
+    params(("length" = u32, Path, description = "Number of bytes.")),
+    responses((status = 200, description = "Random bytes from the HSM.", body = RandomResponse))
+)]
 async fn random(
     State(state): State<AppState>,
     length: Result<Path<String>, PathRejection>,

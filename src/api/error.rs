@@ -19,8 +19,12 @@ pub enum ErrorCode {
     NotImplemented,
     /// 402 `res.error.invalid.certificate`.
     InvalidCertificate,
+    /// 406 `res.error.missing.access.token` (HTTP 401).
+    MissingAccessToken,
     /// 411 `res.error.invalid.certificate.request`.
     InvalidCertificateRequest,
+    /// 416 `res.error.missing.api.key` (HTTP 401).
+    MissingApiKey,
     /// 600 `res.error.input.validation.failed`.
     InputValidationFailed,
     /// 603 `res.error.input.keysize`.
@@ -43,6 +47,8 @@ pub enum ErrorCode {
     OperationForbiddenForKey,
     /// 619 `res.error.invalid.number.range`.
     InvalidNumberRange,
+    /// 617 `res.error.invalid.access.token` (HTTP 401).
+    InvalidAccessToken,
     /// 620 `res.error.key.password.mismatch`.
     KeyPasswordMismatch,
     /// 624 `res.error.key.invalid.tagLength`.
@@ -55,6 +61,8 @@ pub enum ErrorCode {
     CsrInvalidFormat,
     /// 630 `res.error.invalid.address.on.non.ska.key`.
     InvalidAddressOnNonSkaKey,
+    /// 631 `res.error.invalid.api.key` (HTTP 401; clients roll over to their next key).
+    InvalidApiKey,
     /// 635 `res.error.encoding.exception`.
     EncodingException,
     /// 650 `res.error.key.not.existent`.
@@ -70,7 +78,9 @@ impl ErrorCode {
             Self::Technical => 1,
             Self::NotImplemented => 101,
             Self::InvalidCertificate => 402,
+            Self::MissingAccessToken => 406,
             Self::InvalidCertificateRequest => 411,
+            Self::MissingApiKey => 416,
             Self::InputValidationFailed => 600,
             Self::InputKeySize => 603,
             Self::KeyAttributesInvalid => 606,
@@ -82,12 +92,14 @@ impl ErrorCode {
             Self::UnsupportedOperation => 611,
             Self::OperationForbiddenForKey => 614,
             Self::InvalidNumberRange => 619,
+            Self::InvalidAccessToken => 617,
             Self::KeyPasswordMismatch => 620,
             Self::KeyInvalidTagLength => 624,
             Self::KeyInvalidEncoding => 625,
             Self::CertificateInvalidEncoding => 626,
             Self::CsrInvalidFormat => 628,
             Self::InvalidAddressOnNonSkaKey => 630,
+            Self::InvalidApiKey => 631,
             Self::EncodingException => 635,
             Self::KeyNotExistent => 650,
             Self::InHsm => 701,
@@ -100,7 +112,9 @@ impl ErrorCode {
             Self::Technical => "res.error.technical",
             Self::NotImplemented => "res.error.not.implemented",
             Self::InvalidCertificate => "res.error.invalid.certificate",
+            Self::MissingAccessToken => "res.error.missing.access.token",
             Self::InvalidCertificateRequest => "res.error.invalid.certificate.request",
+            Self::MissingApiKey => "res.error.missing.api.key",
             Self::InputValidationFailed => "res.error.input.validation.failed",
             Self::InputKeySize => "res.error.input.keysize",
             Self::KeyAttributesInvalid => "res.error.key.attributes.invalid",
@@ -112,21 +126,25 @@ impl ErrorCode {
             Self::UnsupportedOperation => "res.error.unsupported.operation",
             Self::OperationForbiddenForKey => "res.error.operation.forbidden.for.key",
             Self::InvalidNumberRange => "res.error.invalid.number.range",
+            Self::InvalidAccessToken => "res.error.invalid.access.token",
             Self::KeyPasswordMismatch => "res.error.key.password.mismatch",
             Self::KeyInvalidTagLength => "res.error.key.invalid.tagLength",
             Self::KeyInvalidEncoding => "res.error.key.invalid.encoding",
             Self::CertificateInvalidEncoding => "res.error.certificate.invalid.encoding",
             Self::CsrInvalidFormat => "res.error.csr.invalid.format",
             Self::InvalidAddressOnNonSkaKey => "res.error.invalid.address.on.non.ska.key",
+            Self::InvalidApiKey => "res.error.invalid.api.key",
             Self::EncodingException => "res.error.encoding.exception",
             Self::KeyNotExistent => "res.error.key.not.existent",
             Self::InHsm => "res.error.in.hsm",
         }
     }
 
-    /// The status of reference 4.3 for this code.
+    /// The status of reference 4.3 for this code; the authentication codes are 401, as the
+    /// TSB's auth filter answers them (reference 3.4).
     pub fn status(self) -> StatusCode {
         match self.code() {
+            406 | 416 | 617 | 631 => StatusCode::UNAUTHORIZED,
             450..=459 => StatusCode::FORBIDDEN,
             650..=659 => StatusCode::NOT_FOUND,
             400..=699 => StatusCode::BAD_REQUEST,
@@ -236,9 +254,9 @@ impl From<HsmError> for ApiError {
 }
 
 /// The TSB's `ReasonBasedExceptionDto`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ErrorBody<'a> {
+pub(crate) struct ErrorBody<'a> {
     error_code: u16,
     reason: &'static str,
     message: &'a str,

@@ -6,34 +6,32 @@ use super::json::{KeyNamePath, TsbJson};
 use super::wire::{self, AttributesDto};
 use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, KeySpec, Password, RsaBits};
 use crate::hsm::{CreateKey, SignedKeyInfo};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The key-management routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/key", post(create).get(list))
-        .route("/v1/key/attributes", post(attributes))
-        .route("/v1/key/deleteKey", post(delete_by_body))
-        // No source names `GET /v1/key/{keyName}`; it answers like `…/attributes`.
-        .route(
-            "/v1/key/{keyName}",
-            get(attributes_by_path).delete(delete_by_path),
-        )
-        .route("/v1/key/{keyName}/attributes", get(attributes_by_path))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(attributes))
+        .routes(routes!(delete_by_body))
+        .routes(routes!(attributes_by_alias, delete_by_path))
+        .routes(routes!(attributes_by_path))
 }
 
 /// `POST /v1/key` body.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateKeyDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
     algorithm: Option<String>,
     algorithm_oid: Option<String>,
@@ -225,7 +223,7 @@ impl TryFrom<CreateKeyDto> for CreateKey {
 }
 
 /// The key-info envelope (`SignedKeyAttributesDto`, reference 6.6).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct KeyInfoResponse {
     xml: String,
@@ -234,7 +232,7 @@ pub(super) struct KeyInfoResponse {
     attestation_key_name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct KeyJson {
     label: String,
@@ -255,7 +253,7 @@ struct KeyJson {
     policy: Option<serde_json::Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct AttributesJson {
     decrypt: bool,
@@ -314,6 +312,13 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key",
+    tag = "Keys",
+    request_body = CreateKeyDto,
+    responses((status = 201, description = "The key is created; its key info.", body = KeyInfoResponse))
+)]
 async fn create(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<CreateKeyDto>,
@@ -322,18 +327,32 @@ async fn create(
     Ok((StatusCode::CREATED, Json(info.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/key",
+    tag = "Keys",
+    responses((status = 200, description = "The labels of all keys.", body = Vec<String>))
+)]
 async fn list(State(state): State<AppState>) -> Result<Json<Vec<String>>, ApiError> {
     Ok(Json(state.hsm.list_keys().await?))
 }
 
 /// Body of `POST /v1/key/attributes` and `POST /v1/key/deleteKey`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key/attributes",
+    tag = "Keys",
+    request_body = LabelPasswordDto,
+    responses((status = 200, description = "The key info.", body = KeyInfoResponse))
+)]
 async fn attributes(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
@@ -342,6 +361,13 @@ async fn attributes(
     Ok(Json(state.hsm.key_info(label, dto.password).await?.into()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/key/{keyName}/attributes",
+    tag = "Keys",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The key info.", body = KeyInfoResponse))
+)]
 async fn attributes_by_path(
     State(state): State<AppState>,
     KeyNamePath(label): KeyNamePath,
@@ -349,6 +375,28 @@ async fn attributes_by_path(
     Ok(Json(state.hsm.key_info(label, None).await?.into()))
 }
 
+/// No source names `GET /v1/key/{keyName}`; it answers like `…/attributes`.
+#[utoipa::path(
+    get,
+    path = "/v1/key/{keyName}",
+    tag = "Keys",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The key info (alias of `/v1/key/{keyName}/attributes`).", body = KeyInfoResponse))
+)]
+async fn attributes_by_alias(
+    state: State<AppState>,
+    label: KeyNamePath,
+) -> Result<Json<KeyInfoResponse>, ApiError> {
+    attributes_by_path(state, label).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/key/deleteKey",
+    tag = "Keys",
+    request_body = LabelPasswordDto,
+    responses((status = 200, description = "The key is deleted."))
+)]
 async fn delete_by_body(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
@@ -358,6 +406,13 @@ async fn delete_by_body(
     Ok(StatusCode::OK)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/key/{keyName}",
+    tag = "Keys",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The key is deleted."))
+)]
 async fn delete_by_path(
     State(state): State<AppState>,
     KeyNamePath(label): KeyNamePath,

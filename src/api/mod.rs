@@ -6,25 +6,34 @@
 //! TSB's error shape.
 
 mod attestation;
+pub mod auth;
 mod certificates;
 mod cipher;
 mod emulator;
 pub mod error;
 mod json;
 mod keys;
+pub mod limits;
+mod openapi;
 mod service;
 mod sign;
 mod transfer;
 mod wire;
 mod wrap;
 
+pub use openapi::openapi;
 pub use service::EMULATED_TSB_VERSION;
 
+use crate::access::AccessPolicy;
 use crate::hsm::Hsm;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
+use axum::middleware::from_fn_with_state;
 use error::{ApiError, ErrorCode};
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest request body accepted unless configured otherwise.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -36,34 +45,46 @@ pub struct AppState {
     pub hsm: Hsm,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Who may call what (API keys, bearer tokens); open by default.
+    pub access: Arc<AccessPolicy>,
+    /// Time allowed to receive a request body.
+    pub body_read_timeout: Duration,
+    /// Time allowed to answer a request.
+    pub request_timeout: Duration,
 }
 
 impl AppState {
-    /// State with the default body limit.
+    /// State with the default body limit and timeouts, and no access control (a fresh TSB).
     pub fn new(hsm: Hsm) -> Self {
         Self {
             hsm,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            access: Arc::new(AccessPolicy::default()),
+            body_read_timeout: limits::DEFAULT_BODY_READ_TIMEOUT,
+            request_timeout: limits::DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
 
 /// The whole API as a router; tests call it directly, `serve` puts it on a socket.
+/// Access control runs first (before the body is read, as the TSB's security filter does),
+/// then the body-read and request time limits, then the routes.
 pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
-    Router::new()
-        .merge(keys::router())
-        .merge(attestation::router())
-        .merge(certificates::router())
-        .merge(service::router())
-        .merge(sign::router())
-        .merge(transfer::router())
-        .merge(cipher::router())
-        .merge(wrap::router())
+    let (documented, openapi) = openapi::documented();
+    documented
+        // The TSB serves the document at /v3/api-docs and Swagger UI under /swagger-ui/ and /.
+        .merge(SwaggerUi::new("/swagger-ui").url("/v3/api-docs", openapi))
+        .route(
+            "/",
+            axum::routing::get(|| async { axum::response::Redirect::to("/swagger-ui/index.html") }),
+        )
         .merge(emulator::router())
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn_with_state(state.clone(), limits::enforce))
+        .layer(from_fn_with_state(state.clone(), auth::require))
         .with_state(state)
 }
 

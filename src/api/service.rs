@@ -3,10 +3,11 @@
 
 use super::AppState;
 use super::error::ApiError;
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The TSB release whose API the emulator follows.
 pub const EMULATED_TSB_VERSION: &str = "2.2.0";
@@ -16,27 +17,51 @@ pub const EMULATED_TSB_VERSION: &str = "2.2.0";
 const LICENSE_FLAGS: &[&str] = &["REST_API"];
 
 /// The service routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/versionInfo", get(version))
-        .route("/v1/licenseInfo", get(license))
-        .route("/v1/keystore/statistics", get(statistics))
-        .route("/health", get(health))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(version))
+        .routes(routes!(license))
+        .routes(routes!(statistics))
+        .routes(routes!(health))
 }
 
 /// Liveness and readiness: the server answers once the store is open. Not a TSB path.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "Service",
+    responses((status = 200, description = "`{\"status\": \"UP\"}` once the key store is open.", body = Object))
+)]
 async fn health() -> Json<Value> {
     Json(json!({ "status": "UP" }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/versionInfo",
+    tag = "Service",
+    responses((status = 200, description = "The emulated TSB version.", body = Object))
+)]
 async fn version() -> Json<Value> {
     Json(json!({ "Version": EMULATED_TSB_VERSION }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/licenseInfo",
+    tag = "Service",
+    responses((status = 200, description = "The licence flags.", body = Object))
+)]
 async fn license() -> Json<Value> {
     Json(json!({ "clientFlags": LICENSE_FLAGS }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/keystore/statistics",
+    tag = "Service",
+    responses((status = 200, description = "Key store statistics.", body = Object))
+)]
 async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let stats = state.hsm.statistics().await?;
     let pool = match &stats.rsa_pool {

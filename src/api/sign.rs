@@ -7,30 +7,31 @@ use super::json::TsbJson;
 use super::wire;
 use crate::domain::{Password, SignatureAlgorithm, SignatureFormat};
 use crate::hsm::{SignRequest, VerifyRequest};
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The signature routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/synchronousSign", post(sign))
-        .route("/v1/verify", post(verify))
-        .route("/v1/synchronousHmac", post(hmac))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign))
+        .routes(routes!(verify))
+        .routes(routes!(hmac))
 }
 
 /// `{"signRequest": {...}, "requestSignature": ...}`; the request signature is accepted and
 /// not checked (the TSB checks it only when whitelisting is configured).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SignEnvelope {
     sign_request: Option<SignDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct SignDto {
     payload: Option<String>,
@@ -38,6 +39,7 @@ struct SignDto {
     sign_key_name: Option<String>,
     sign_key_object: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     signature_type: Option<String>,
@@ -68,11 +70,18 @@ impl TryFrom<SignDto> for SignRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SignResponse {
     signature: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousSign",
+    tag = "Signatures",
+    request_body = SignEnvelope,
+    responses((status = 200, description = "The signature.", body = SignResponse))
+)]
 async fn sign(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<SignEnvelope>,
@@ -87,7 +96,7 @@ async fn sign(
 }
 
 /// `{"verifySignatureRequest": {...}}` or, for HMAC keys, `{"verifyHmacRequest": {...}}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct VerifyEnvelope {
     verify_signature_request: Option<VerifyDto>,
@@ -95,11 +104,12 @@ struct VerifyEnvelope {
 }
 
 /// `hmacRequest` and `verifyHmacRequest` (reference 7.9); `signature` only in the latter.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HmacDto {
     key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_password: Option<Password>,
     payload: Option<String>,
     payload_type: Option<String>,
@@ -128,18 +138,25 @@ impl HmacDto {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HmacEnvelope {
     hmac_request: Option<HmacDto>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HmacResponse {
     keyed_hash: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousHmac",
+    tag = "Signatures",
+    request_body = HmacEnvelope,
+    responses((status = 200, description = "The HMAC.", body = HmacResponse))
+)]
 async fn hmac(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<HmacEnvelope>,
@@ -153,11 +170,12 @@ async fn hmac(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct VerifyDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     master_key_password: Option<Password>,
     signature_algorithm: Option<String>,
     payload: Option<String>,
@@ -182,12 +200,19 @@ impl TryFrom<VerifyDto> for VerifyRequest {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct VerifyResponse {
     signature_valid: bool,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/verify",
+    tag = "Signatures",
+    request_body = VerifyEnvelope,
+    responses((status = 200, description = "Whether the signature is valid.", body = VerifyResponse))
+)]
 async fn verify(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<VerifyEnvelope>,

@@ -8,24 +8,25 @@ use super::keys::{KeyInfoResponse, algorithm};
 use super::wire::{self, AttributesDto};
 use crate::domain::{KeyAttributes, Password, SecretBytes};
 use crate::hsm::{ImportKey, ImportMaterial, Imported};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The key-transfer routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/key/import/plain", post(import))
-        .route("/v1/key/export/plain", post(export))
-        .route("/v1/key/changePassword", post(change_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(import))
+        .routes(routes!(export))
+        .routes(routes!(change_password))
 }
 
 /// `KeyImportDto`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ImportDto {
     label: Option<String>,
@@ -120,6 +121,13 @@ fn asymmetric_material(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key/import/plain",
+    tag = "Keys",
+    request_body = ImportDto,
+    responses((status = 201, description = "The key is imported; its key info.", body = KeyInfoResponse), (status = 200, description = "A certificate replaced the key's one; its key info.", body = KeyInfoResponse))
+)]
 async fn import(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<ImportDto>,
@@ -133,14 +141,15 @@ async fn import(
 }
 
 /// Body of export: the key and its password.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ExportResponse {
     private_key: Option<String>,
@@ -148,6 +157,13 @@ struct ExportResponse {
     secret_key: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key/export/plain",
+    tag = "Keys",
+    request_body = LabelPasswordDto,
+    responses((status = 200, description = "The key material.", body = ExportResponse))
+)]
 async fn export(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
@@ -162,16 +178,25 @@ async fn export(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ChangePasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     password: Option<Password>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     new_password: Option<Password>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/key/changePassword",
+    tag = "Keys",
+    request_body = ChangePasswordDto,
+    responses((status = 200, description = "The password is changed."))
+)]
 async fn change_password(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<ChangePasswordDto>,

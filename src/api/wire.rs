@@ -76,7 +76,7 @@ pub fn parse_list<T: std::str::FromStr>(
 }
 
 /// The `attributes` object of a create request (reference 6.3).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttributesDto {
     decrypt: Option<bool>,

@@ -7,45 +7,55 @@ use super::keys::{KeyInfoResponse, algorithm};
 use super::wire::{self, AttributesDto};
 use crate::domain::{KeyAlgorithm, KeyAttributes, Password};
 use crate::hsm::{UnwrapRequest, WrapRequest};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The key-transport routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/wrap", post(wrap))
-        .route("/v1/synchronousUnwrap", post(unwrap))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(wrap))
+        .routes(routes!(unwrap))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct WrapEnvelope {
     wrap_key_request: Option<WrapDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct WrapDto {
     key_to_be_wrapped: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     key_to_be_wrapped_password: Option<Password>,
     wrap_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     wrap_key_password: Option<Password>,
     wrap_method: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct WrapResponse {
     wrapped_key: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/wrap",
+    tag = "Key wrapping",
+    request_body = WrapEnvelope,
+    responses((status = 200, description = "The wrapped key.", body = WrapResponse))
+)]
 async fn wrap(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<WrapEnvelope>,
@@ -66,13 +76,13 @@ async fn wrap(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UnwrapEnvelope {
     unwrap_key_request: Option<UnwrapDto>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct UnwrapDto {
     wrapped_key: Option<String>,
@@ -80,6 +90,7 @@ struct UnwrapDto {
     attributes: Option<AttributesDto>,
     unwrap_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
     unwrap_key_password: Option<Password>,
     wrap_method: Option<String>,
     policy: Option<serde_json::Value>,
@@ -112,6 +123,13 @@ impl TryFrom<UnwrapDto> for UnwrapRequest {
 }
 
 /// 201 with the new key's key-info envelope.
+#[utoipa::path(
+    post,
+    path = "/v1/synchronousUnwrap",
+    tag = "Key wrapping",
+    request_body = UnwrapEnvelope,
+    responses((status = 201, description = "The unwrapped key is created; its key info.", body = KeyInfoResponse))
+)]
 async fn unwrap(
     State(state): State<AppState>,
     TsbJson(envelope): TsbJson<UnwrapEnvelope>,

@@ -11,6 +11,7 @@ pub mod ec;
 pub mod ed25519;
 mod extensions;
 pub mod hash;
+pub mod jwt;
 mod name;
 pub mod password;
 pub mod pem;
@@ -19,6 +20,7 @@ pub mod signer;
 pub mod symmetric;
 #[cfg(test)]
 mod test_support;
+pub mod tls;
 pub mod x509;
 
 /// What can go wrong in a cryptographic operation. Messages never contain key material.

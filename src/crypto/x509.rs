@@ -82,6 +82,17 @@ pub fn build_certificate(
     params: CertificateParams<'_>,
     rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, CryptoError> {
+    build_certificate_with(signer, params, Vec::new(), rng)
+}
+
+/// As [`build_certificate`], with `extra` extensions appended (e.g. subject alternative
+/// names for a TLS server certificate).
+pub fn build_certificate_with(
+    signer: &X509Signer<'_>,
+    params: CertificateParams<'_>,
+    extra: Vec<Extension>,
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, CryptoError> {
     let subject_public_key_info = SubjectPublicKeyInfoOwned::from_der(params.subject_public_key)?;
     let subject = match params.subject {
         Subject::Attributes(attributes) => name::subject_name(attributes)?,
@@ -110,6 +121,7 @@ pub fn build_certificate(
     if let Some(key_id) = authority_key_id {
         extension_list.push(extensions::authority_key_identifier(&key_id)?);
     }
+    extension_list.extend(extra);
     let not_after = params
         .not_before
         .saturating_add(u64::from(params.validity_days.max(1)) * 86_400);

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
@@ -118,6 +118,20 @@ pub async fn spawn_app_with_limit(max_body_bytes: usize) -> TestApp {
     TestApp { router: app(state) }
 }
 
+/// As [`spawn_app`], with the state adjusted by `configure` (access policy, timeouts).
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut AppState)) -> TestApp {
+    let store = KeyStore::in_memory().expect("in-memory store");
+    let options = HsmOptions {
+        rsa_supply: Some(Arc::new(FixtureSupply::new())),
+        initial_attestation_key: Some(fixture_key("attestation-rsa-2048")),
+        ..HsmOptions::default()
+    };
+    let hsm = Hsm::open(store, options).await.expect("hsm opens");
+    let mut state = AppState::new(hsm);
+    configure(&mut state);
+    TestApp { router: app(state) }
+}
+
 /// An app on `store` with `options` as given (no fixture keys).
 pub async fn spawn_app_with(store: KeyStore, options: HsmOptions) -> TestApp {
     let hsm = Hsm::open(store, options).await.expect("hsm opens");
@@ -191,9 +205,23 @@ impl TestApp {
         content_type: Option<&str>,
         body: impl Into<Body>,
     ) -> Reply {
+        let headers: Vec<(&str, &str)> = content_type
+            .map(|value| vec![("content-type", value)])
+            .unwrap_or_default();
+        self.send_with_headers(method, path, &headers, body).await
+    }
+
+    /// Sends a request with the given headers and body.
+    pub async fn send_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Body>,
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(path);
-        if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request.body(body.into()).expect("valid request");
         let response = self

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attestation;
+mod auth;
 mod certificates;
 mod cipher;
 mod csr;
@@ -16,6 +17,7 @@ mod helpers;
 mod hostile;
 mod keycache;
 mod keys;
+mod openapi;
 mod openssl;
 mod pool;
 mod secret;
@@ -23,3 +25,4 @@ mod server;
 mod service;
 mod sign;
 mod transfer;
+mod transport;

@@ -12,20 +12,20 @@ use std::time::Duration;
 const BINARY: &str = env!("CARGO_BIN_EXE_tsb-emulator");
 
 /// A running `tsb-emulator` process, killed when dropped.
-struct Server {
-    child: Child,
-    address: SocketAddr,
-    log: mpsc::Receiver<String>,
+pub struct Server {
+    pub child: Child,
+    pub address: SocketAddr,
+    pub log: mpsc::Receiver<String>,
 }
 
 impl Server {
     /// Starts the binary with `args` (plus `--listen 127.0.0.1:0`) and waits for its
     /// "listening on" line.
-    fn start(args: &[&str]) -> Server {
+    pub fn start(args: &[&str]) -> Server {
         Self::start_with_env(args, &[])
     }
 
-    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(BINARY);
         command
             .args(args)
@@ -55,7 +55,11 @@ impl Server {
             let line = log
                 .recv_timeout(Duration::from_secs(120))
                 .expect("the server logs its address");
-            if let Some(rest) = line.split("listening on http://").nth(1) {
+            let rest = line
+                .split("listening on http://")
+                .nth(1)
+                .or_else(|| line.split("listening on https://").nth(1));
+            if let Some(rest) = rest {
                 let address = rest.split_whitespace().next().expect("address");
                 break address.parse().expect("a socket address");
             }
@@ -68,11 +72,11 @@ impl Server {
     }
 
     /// One HTTP/1.1 request; returns status and JSON body.
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         http(self.address, method, path, body)
     }
 
-    fn sigterm(&self) {
+    pub fn sigterm(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -81,7 +85,7 @@ impl Server {
     }
 
     /// Waits for the process to end; returns whether it exited successfully.
-    fn wait(mut self) -> bool {
+    pub fn wait(mut self) -> bool {
         let status = self.child.wait().expect("child waited");
         // Drain the log so a later assertion can read it.
         while self.log.try_recv().is_ok() {}
@@ -97,7 +101,7 @@ impl Drop for Server {
 }
 
 /// A minimal HTTP/1.1 client (`Connection: close`), so tests need no HTTP client crate.
-fn http(address: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+pub fn http(address: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
     let mut stream = TcpStream::connect(address).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(120)))

@@ -1,0 +1,73 @@
+//! Time limits on a request, answered in the TSB's error shape: the body must arrive within the
+//! body-read timeout (408/600) and the whole request must be answered within the request
+//! timeout (503/1). Header reading is bounded earlier, by the connection (`server`).
+
+use super::AppState;
+use super::error::{ApiError, ErrorCode};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use std::time::Duration;
+
+/// Time allowed to receive a request body, unless configured otherwise.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Time allowed to answer a request, unless configured otherwise (generous: RSA-4096
+/// generation without the key pool takes seconds).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Reads the body within the body-read timeout (and the body limit), then runs the request
+/// within the request timeout.
+pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let reading = Limited::new(body, state.max_body_bytes).collect();
+    let body = match tokio::time::timeout(state.body_read_timeout, reading).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            return ApiError::with_status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::InputValidationFailed,
+                "Invalid request. The request body is larger than the emulator accepts.",
+            )
+            .into_response();
+        }
+        Ok(Err(error)) => {
+            return ApiError::invalid(format!(
+                "Invalid request. The body could not be read: {error}"
+            ))
+            .into_response();
+        }
+        Err(_) => {
+            tracing::info!(path = parts.uri.path(), "request body not received in time");
+            return ApiError::with_status(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::InputValidationFailed,
+                format!(
+                    "Invalid request. The request body did not arrive within {} ms.",
+                    state.body_read_timeout.as_millis()
+                ),
+            )
+            .into_response();
+        }
+    };
+    let request = Request::from_parts(parts, Body::from(body));
+    let path = request.uri().path().to_owned();
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path, "request not answered within the request timeout");
+            ApiError::with_status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Technical,
+                format!(
+                    "The request was not answered within {} ms.",
+                    state.request_timeout.as_millis()
+                ),
+            )
+            .into_response()
+        }
+    }
+}
