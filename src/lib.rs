@@ -16,11 +16,14 @@
 //! - [`crypto`]: key generation, signatures, CSRs, PEM.
 //! - [`config`]: command-line flags and their environment fallbacks.
 //! - [`health`]: the `health` subcommand's probe.
+//! - [`fixtures`]: fixture manifests (keys loaded at start), above `api`: a fixture becomes
+//!   the same request the API would make.
 
 pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod fixtures;
 pub mod health;
 pub mod hsm;
 pub mod keystore;
@@ -38,6 +41,17 @@ pub enum RunError {
     /// The key store could not be opened (e.g. another process holds it).
     #[error(transparent)]
     KeyStore(#[from] keystore::KeyStoreError),
+    /// A fixture manifest is broken.
+    #[error(transparent)]
+    Fixtures(#[from] fixtures::FixtureError),
+    /// The device refused a fixture key.
+    #[error("fixtures {files}: {source}")]
+    Provision {
+        /// The manifest files.
+        files: String,
+        /// The refusal.
+        source: hsm::ProvisionError,
+    },
     /// The device could not be set up.
     #[error("could not start the emulated HSM: {0}")]
     Hsm(#[from] hsm::HsmError),
@@ -67,7 +81,29 @@ pub async fn run(
         rsa_pool_depth: config.rsa_pool,
         ..HsmOptions::default()
     };
+    // A broken manifest stops the start before anything else happens.
+    let fixtures = config.fixtures.as_deref().map(fixtures::load).transpose()?;
     let hsm = Hsm::open(store, options).await?;
+    if let Some(set) = fixtures {
+        let files = set
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let report = hsm
+            .load_fixtures(set.keys)
+            .await
+            .map_err(|source| RunError::Provision {
+                files: files.clone(),
+                source,
+            })?;
+        tracing::info!(
+            created = report.created.len(),
+            kept = report.kept.len(),
+            "fixtures loaded from {files}"
+        );
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| RunError::Listen {
@@ -86,6 +122,8 @@ pub async fn run(
     tracing::info!("tsb-emulator listening on http://{address} (keys {storage})");
     let state = AppState {
         max_body_bytes: config.max_body_bytes,
+        control_api: !config.no_control_api,
+        observer: std::sync::Arc::new(api::Observer::new(config.journal_size)),
         ..AppState::new(hsm.clone())
     };
     axum::serve(listener, app(state))

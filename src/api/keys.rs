@@ -314,6 +314,11 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
     }
 }
 
+/// A `POST /v1/key` body as the device request, with the endpoint's own checks.
+pub(super) fn create_request(body: &[u8]) -> Result<CreateKey, ApiError> {
+    super::json::parse::<CreateKeyDto>(body)?.try_into()
+}
+
 async fn create(
     State(state): State<AppState>,
     TsbJson(dto): TsbJson<CreateKeyDto>,

@@ -6,18 +6,21 @@
 //! TSB's error shape.
 
 mod attestation;
+pub mod capabilities;
 mod certificates;
 mod cipher;
 mod emulator;
 pub mod error;
 mod json;
 mod keys;
+pub mod observe;
 mod service;
 mod sign;
 mod transfer;
 mod wire;
 mod wrap;
 
+pub use observe::{DEFAULT_JOURNAL_SIZE, Observer};
 pub use service::EMULATED_TSB_VERSION;
 
 use crate::hsm::Hsm;
@@ -25,6 +28,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use error::{ApiError, ErrorCode};
+use std::sync::Arc;
 
 /// Largest request body accepted unless configured otherwise.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -36,6 +40,10 @@ pub struct AppState {
     pub hsm: Hsm,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Whether the control API (`/_emulator/reset`, `keys`, `journal`, `faults`) answers.
+    pub control_api: bool,
+    /// Journal, faults and metrics.
+    pub observer: Arc<Observer>,
 }
 
 impl AppState {
@@ -44,6 +52,8 @@ impl AppState {
         Self {
             hsm,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            control_api: true,
+            observer: Arc::new(Observer::new(DEFAULT_JOURNAL_SIZE)),
         }
     }
 }
@@ -51,6 +61,11 @@ impl AppState {
 /// The whole API as a router; tests call it directly, `serve` puts it on a socket.
 pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
+    let control = if state.control_api {
+        emulator::control_router()
+    } else {
+        Router::new()
+    };
     Router::new()
         .merge(keys::router())
         .merge(attestation::router())
@@ -61,10 +76,27 @@ pub fn app(state: AppState) -> Router {
         .merge(cipher::router())
         .merge(wrap::router())
         .merge(emulator::router())
+        .merge(control)
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
+}
+
+/// Turns a `POST /v1/key` body into the device's request with exactly the endpoint's checks
+/// (fixtures use it, so a fixture is valid exactly when the same request would be).
+pub fn create_key_request(body: &serde_json::Value) -> Result<crate::hsm::CreateKey, ApiError> {
+    keys::create_request(body.to_string().as_bytes())
+}
+
+/// Turns a `POST /v1/key/import/plain` body into the device's request with exactly the
+/// endpoint's checks.
+pub fn import_key_request(body: &serde_json::Value) -> Result<crate::hsm::ImportKey, ApiError> {
+    transfer::import_request(body.to_string().as_bytes())
 }
 
 async fn unknown_route(method: Method, uri: Uri) -> ApiError {

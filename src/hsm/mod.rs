@@ -10,6 +10,7 @@ mod attestation;
 mod certificates;
 mod cipher;
 mod error;
+mod fixtures;
 mod keys;
 mod pool;
 mod sign;
@@ -19,6 +20,7 @@ mod wrap;
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
 pub use error::HsmError;
+pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use pool::RsaPool;
 pub use sign::{SignRequest, VerifyRequest};
@@ -90,6 +92,8 @@ struct Inner {
     attestation: AttestationKey,
     rsa_supply: Option<Arc<dyn RsaKeySupply>>,
     pool: Option<Arc<RsaPool>>,
+    /// The fixture keys' records as loaded: what a reset puts back.
+    fixture_state: std::sync::Mutex<Vec<crate::keystore::KeyRecord>>,
 }
 
 impl Hsm {
@@ -122,6 +126,7 @@ impl Hsm {
                     attestation,
                     rsa_supply: supply,
                     pool,
+                    fixture_state: std::sync::Mutex::new(Vec::new()),
                 }),
             })
         })

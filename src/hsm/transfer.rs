@@ -39,6 +39,8 @@ pub struct ImportKey {
     pub attributes: KeyAttributes,
     /// The SKA policy as sent.
     pub policy: Option<serde_json::Value>,
+    /// A password for the key: the TSB's import takes none, fixtures may set one.
+    pub password: Option<Password>,
 }
 
 /// What `POST /v1/key/export/plain` hands out.
@@ -242,7 +244,10 @@ fn new_imported(request: &ImportKey) -> KeyRecord {
         public_key: None,
         attributes: request.attributes,
         policy: request.policy.clone(),
-        password: None,
+        password: request
+            .password
+            .as_ref()
+            .map(|p| password::hash(p, &mut rand::rng())),
         created_at: Timestamp::now().0,
         origin: KeyOrigin::Imported,
         certificate: None,
