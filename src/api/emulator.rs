@@ -121,7 +121,10 @@ async fn clear_faults(State(state): State<AppState>) -> StatusCode {
 /// Prometheus text exposition.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.observer.metrics(),
     )
 }

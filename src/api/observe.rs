@@ -139,7 +139,9 @@ pub struct Observer {
 
 /// Locks a mutex; a poisoned one only means a panic elsewhere between two plain writes.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Observer {
@@ -192,10 +194,13 @@ impl Observer {
         }
         if let Some(error) = &mut fault.error {
             if StatusCode::from_u16(error.status).is_err() || error.status < 100 {
-                return Err(ApiError::invalid("Field 'error.status' is not an HTTP status."));
+                return Err(ApiError::invalid(
+                    "Field 'error.status' is not an HTTP status.",
+                ));
             }
             if error.reason.is_none() {
-                error.reason = ErrorCode::from_code(error.error_code).map(|c| c.reason().to_owned());
+                error.reason =
+                    ErrorCode::from_code(error.error_code).map(|c| c.reason().to_owned());
             }
             if error.reason.is_none() {
                 return Err(ApiError::invalid(format!(
@@ -237,7 +242,14 @@ impl Observer {
         Some(hit)
     }
 
-    fn record(&self, call: &Call, status: u16, error_code: Option<u16>, elapsed: Duration, fault: Option<&'static str>) {
+    fn record(
+        &self,
+        call: &Call,
+        status: u16,
+        error_code: Option<u16>,
+        elapsed: Duration,
+        fault: Option<&'static str>,
+    ) {
         let route = call.route.clone().unwrap_or_else(|| "unmatched".to_owned());
         *lock(&self.counts)
             .entry((call.method.clone(), route.clone(), status))
@@ -295,23 +307,43 @@ impl Observer {
                 escape(route)
             );
         }
-        out.push_str("# HELP tsb_emulator_request_duration_seconds Time to answer, by method and route.\n");
+        out.push_str(
+            "# HELP tsb_emulator_request_duration_seconds Time to answer, by method and route.\n",
+        );
         out.push_str("# TYPE tsb_emulator_request_duration_seconds histogram\n");
         for ((method, route), series) in lock(&self.latencies).iter() {
             let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
             for (bound, count) in BUCKETS.iter().zip(series.buckets) {
-                let _ = writeln!(out, "tsb_emulator_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "tsb_emulator_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
+                );
             }
-            let _ = writeln!(out, "tsb_emulator_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", series.count);
-            let _ = writeln!(out, "tsb_emulator_request_duration_seconds_sum{{{labels}}} {}", series.sum);
-            let _ = writeln!(out, "tsb_emulator_request_duration_seconds_count{{{labels}}} {}", series.count);
+            let _ = writeln!(
+                out,
+                "tsb_emulator_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                series.count
+            );
+            let _ = writeln!(
+                out,
+                "tsb_emulator_request_duration_seconds_sum{{{labels}}} {}",
+                series.sum
+            );
+            let _ = writeln!(
+                out,
+                "tsb_emulator_request_duration_seconds_count{{{labels}}} {}",
+                series.count
+            );
         }
         out
     }
 }
 
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// What the middleware knows about a call.
@@ -331,9 +363,18 @@ impl Call {
 
     fn matches(&self, fault: &Fault) -> bool {
         !self.is_internal()
-            && fault.path.as_ref().is_none_or(|p| *p == self.path || Some(p) == self.route.as_ref())
-            && fault.method.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(&self.method))
-            && fault.key_name.as_ref().is_none_or(|k| self.names.contains(k))
+            && fault
+                .path
+                .as_ref()
+                .is_none_or(|p| *p == self.path || Some(p) == self.route.as_ref())
+            && fault
+                .method
+                .as_ref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(&self.method))
+            && fault
+                .key_name
+                .as_ref()
+                .is_none_or(|k| self.names.contains(k))
     }
 }
 
@@ -341,7 +382,10 @@ impl Call {
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let observer = &state.observer;
-    let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let mut call = Call {
         method: request.method().as_str().to_owned(),
         path: request.uri().path().to_owned(),
@@ -363,7 +407,13 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
             Err(_) => {
                 let response = super::json::too_large().into_response();
                 let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
-                observer.record(&call, response.status().as_u16(), code, started.elapsed(), None);
+                observer.record(
+                    &call,
+                    response.status().as_u16(),
+                    code,
+                    started.elapsed(),
+                    None,
+                );
                 return response;
             }
         };
@@ -386,13 +436,25 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         }
         if let Some(error) = &fault.error {
             let response = injected(error);
-            observer.record(&call, error.status, Some(error.error_code), started.elapsed(), Some("error"));
+            observer.record(
+                &call,
+                error.status,
+                Some(error.error_code),
+                started.elapsed(),
+                Some("error"),
+            );
             return response;
         }
     }
     let response = next.run(request).await;
     let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
-    observer.record(&call, response.status().as_u16(), code, started.elapsed(), kind);
+    observer.record(
+        &call,
+        response.status().as_u16(),
+        code,
+        started.elapsed(),
+        kind,
+    );
     response
 }
 
@@ -414,10 +476,10 @@ fn body_names(bytes: &[u8]) -> Vec<String> {
     let nested = body.values().filter_map(Value::as_object);
     for object in std::iter::once(&body).chain(nested) {
         for field in LABEL_FIELDS {
-            if let Some(Value::String(name)) = object.get(*field) {
-                if !names.contains(name) {
-                    names.push(name.clone());
-                }
+            if let Some(Value::String(name)) = object.get(*field)
+                && !names.contains(name)
+            {
+                names.push(name.clone());
             }
         }
     }
@@ -432,7 +494,9 @@ fn injected(error: &FaultError) -> Response {
         "message": error.message.as_deref().unwrap_or("Fault injected by tsb-emulator."),
     });
     let mut response = (status, axum::Json(body)).into_response();
-    response.extensions_mut().insert(TsbErrorCode(error.error_code));
+    response
+        .extensions_mut()
+        .insert(TsbErrorCode(error.error_code));
     response
 }
 

@@ -5,12 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attestation;
+mod capabilities;
 mod certificates;
 mod cipher;
+mod control;
 mod csr;
 mod dsa_bls;
 mod ec;
 mod errors;
+mod fixtures;
 mod helpers;
 mod hostile;
 mod keys;
