@@ -154,6 +154,9 @@ trap 'exit 143' TERM
 ctx="$work/context"
 mkdir -p "$ctx/data"
 cp "$bin" "$ctx/tsb-emulator"
+# The runtime stage copies the example fixture set from the build context.
+mkdir -p "$ctx/fixtures"
+cp -r fixtures/example fixtures/keys "$ctx/fixtures/"
 
 # ---- 3. the runtime stage, derived from the Dockerfile ----------------------
 # From `FROM scratch AS runtime` up to the next FROM (or the end); COPY sources

@@ -51,6 +51,11 @@ pub struct Config {
     #[arg(long, env = "TSB_EMULATOR_JOURNAL_SIZE", default_value_t = crate::api::DEFAULT_JOURNAL_SIZE)]
     pub journal_size: usize,
 
+    /// Also keep request bodies in the journal (payloads included; passwords and private or
+    /// secret keys still replaced by "***").
+    #[arg(long, env = "TSB_EMULATOR_JOURNAL_BODIES")]
+    pub journal_bodies: bool,
+
     /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `tsb_emulator=debug`; when not
     /// given, `RUST_LOG`, then `info`.
     #[arg(long, env = "TSB_EMULATOR_LOG")]

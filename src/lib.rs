@@ -123,7 +123,9 @@ pub async fn run(
     let state = AppState {
         max_body_bytes: config.max_body_bytes,
         control_api: !config.no_control_api,
-        observer: std::sync::Arc::new(api::Observer::new(config.journal_size)),
+        observer: std::sync::Arc::new(
+            api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
+        ),
         ..AppState::new(hsm.clone())
     };
     axum::serve(listener, app(state))

@@ -63,6 +63,10 @@ pub struct JournalEntry {
     pub duration_ms: u64,
     /// The injected fault that hit it (`error`, `delay` or `drop`), if any.
     pub fault: Option<&'static str>,
+    /// The JSON request body, only with `--journal-bodies`; passwords and private or secret
+    /// key material are replaced by `"***"` even then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<Value>,
 }
 
 /// What an injected fault does.
@@ -131,6 +135,7 @@ struct Series {
 /// Journal, faults and metrics shared by all requests.
 pub struct Observer {
     capacity: usize,
+    bodies: bool,
     journal: Mutex<Journal>,
     faults: Mutex<(u64, Vec<Fault>)>,
     counts: Mutex<BTreeMap<(String, String, u16), u64>>,
@@ -149,11 +154,17 @@ impl Observer {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity,
+            bodies: false,
             journal: Mutex::new(Journal::default()),
             faults: Mutex::new((0, Vec::new())),
             counts: Mutex::new(BTreeMap::new()),
             latencies: Mutex::new(BTreeMap::new()),
         }
+    }
+
+    /// Also journal request bodies (redacted; see [`JournalEntry::request_body`]).
+    pub fn with_bodies(self, bodies: bool) -> Self {
+        Self { bodies, ..self }
     }
 
     /// Journal entries with `seq` above `since`, oldest first.
@@ -287,6 +298,7 @@ impl Observer {
             key_label: call.label.clone(),
             duration_ms,
             fault,
+            request_body: call.body.clone(),
         };
         journal.entries.push_back(entry);
         while journal.entries.len() > self.capacity {
@@ -353,6 +365,7 @@ struct Call {
     route: Option<String>,
     label: Option<String>,
     names: Vec<String>,
+    body: Option<Value>,
 }
 
 impl Call {
@@ -392,6 +405,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         route,
         label: None,
         names: Vec::new(),
+        body: None,
     };
     if let Some(route) = &call.route {
         for (pattern, segment) in route.split('/').zip(call.path.split('/')) {
@@ -417,7 +431,13 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
                 return response;
             }
         };
-        call.names.extend(body_names(&bytes));
+        let cleaned = super::json::strip_trailing_commas(&bytes);
+        if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
+            call.names = body_names(&body, call.names);
+            if observer.bodies {
+                call.body = Some(redacted(Value::Object(body)));
+            }
+        }
         Request::from_parts(parts, Body::from(bytes))
     } else {
         request
@@ -467,14 +487,9 @@ fn is_json(request: &Request) -> bool {
 }
 
 /// The key names of a JSON body: top level, then one envelope level down.
-fn body_names(bytes: &[u8]) -> Vec<String> {
-    let cleaned = super::json::strip_trailing_commas(bytes);
-    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) else {
-        return Vec::new();
-    };
-    let mut names = Vec::new();
+fn body_names(body: &serde_json::Map<String, Value>, mut names: Vec<String>) -> Vec<String> {
     let nested = body.values().filter_map(Value::as_object);
-    for object in std::iter::once(&body).chain(nested) {
+    for object in std::iter::once(body).chain(nested) {
         for field in LABEL_FIELDS {
             if let Some(Value::String(name)) = object.get(*field)
                 && !names.contains(name)
@@ -484,6 +499,29 @@ fn body_names(bytes: &[u8]) -> Vec<String> {
         }
     }
     names
+}
+
+/// The body with every password and private or secret key replaced by `"***"`.
+fn redacted(value: Value) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .into_iter()
+                .map(|(name, value)| {
+                    let lower = name.to_ascii_lowercase();
+                    let secret =
+                        lower.contains("password") || lower == "privatekey" || lower == "secretkey";
+                    if secret && !value.is_null() {
+                        (name, Value::String("***".into()))
+                    } else {
+                        (name, redacted(value))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
+        other => other,
+    }
 }
 
 fn injected(error: &FaultError) -> Response {

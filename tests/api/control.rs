@@ -217,3 +217,35 @@ async fn without_the_control_api_its_paths_answer_the_tsb_404() {
     );
     assert_eq!(app.get("/metrics").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn with_journal_bodies_the_journal_keeps_payloads_but_not_passwords_or_keys() {
+    let (app, _) = spawn_app_with_state(|state| AppState {
+        observer: std::sync::Arc::new(tsb_emulator::api::Observer::new(10).with_bodies(true)),
+        ..state
+    })
+    .await;
+    let mut request = seed_key_request("bodies", 2048);
+    request["password"] = json!("top-secret-password");
+    app.create_key(&request).await;
+    app.post(
+        "/v1/key/import/plain",
+        &json!({"label": "aes", "algorithm": "AES", "secretKey": "AAECAwQFBgcICQoLDA0ODw==",
+                "attributes": {"decrypt": true, "sign": false, "unwrap": false}}),
+    )
+    .await;
+    let journal = app.get("/_emulator/journal").await.body;
+    let text = journal.to_string();
+    assert_eq!(journal["entries"][0]["requestBody"]["password"], "***");
+    assert_eq!(journal["entries"][0]["requestBody"]["keySize"], 2048);
+    assert_eq!(journal["entries"][1]["requestBody"]["secretKey"], "***");
+    assert!(!text.contains("top-secret-password") && !text.contains("AAECAwQFBgcICQoLDA0ODw=="));
+}
+
+#[tokio::test]
+async fn without_journal_bodies_no_body_is_journaled() {
+    let app = spawn_app().await;
+    app.create_seed_key("plain", 2048).await;
+    let journal = app.get("/_emulator/journal").await.body;
+    assert!(journal["entries"][0].get("requestBody").is_none());
+}

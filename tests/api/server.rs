@@ -278,6 +278,8 @@ fn help_documents_every_option_and_its_environment_variable() {
         "TSB_EMULATOR_NO_CONTROL_API",
         "--journal-size",
         "TSB_EMULATOR_JOURNAL_SIZE",
+        "--journal-bodies",
+        "TSB_EMULATOR_JOURNAL_BODIES",
     ] {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }
