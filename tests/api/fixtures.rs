@@ -261,3 +261,48 @@ fn a_json_manifest_loads_like_a_yaml_one() {
     let set = manifest::load(dir.path()).expect("a folder of manifests loads");
     assert_eq!(set.keys.len(), 1);
 }
+
+#[tokio::test]
+async fn a_suite_run_twice_with_a_reset_between_gets_byte_identical_answers() {
+    let app = app_with_example().await;
+    async fn suite(app: &TestApp) -> Vec<String> {
+        let mut out = Vec::new();
+        // Deterministic operations only: PKCS#1 v1.5 and Ed25519 signatures, AES-ECB, listings.
+        for (key, algorithm) in [("rsa-signer", "SHA256_WITH_RSA"), ("ed-signer", "EDDSA")] {
+            let reply = app
+                .post(
+                    "/v1/synchronousSign",
+                    &crate::helpers::sign_request(key, algorithm, b"same input", "DER"),
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            out.push(reply.body.to_string());
+        }
+        let encrypt = app
+            .post(
+                "/v1/encrypt",
+                &json!({"encryptRequest": {"encryptKeyName": "aes-data",
+                        "payload": "AAECAwQFBgcICQoLDA0ODw==", "cipherAlgorithm": "AES_ECB"}}),
+            )
+            .await;
+        assert_eq!(encrypt.status, StatusCode::OK, "{}", encrypt.body);
+        out.push(encrypt.body.to_string());
+        app.create_seed_key("made-during-the-suite", 2048).await;
+        out.push(app.get("/v1/key").await.body.to_string());
+        let mut keys = app.get("/_emulator/keys").await.body;
+        // Keys made by the suite itself get a new createTime; the fixture keys keep theirs.
+        keys["keys"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|k| k["label"] != "made-during-the-suite");
+        out.push(keys.to_string());
+        out
+    }
+    let first = suite(&app).await;
+    assert_eq!(
+        app.post("/_emulator/reset", &json!({})).await.status,
+        StatusCode::OK
+    );
+    let second = suite(&app).await;
+    assert_eq!(first, second);
+}
