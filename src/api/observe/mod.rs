@@ -4,23 +4,29 @@
 //! The key label is read by the middleware itself: from the `{keyName}` path segment, or from
 //! the JSON body's key-naming fields (`label`, `signKeyName`, `keyToBeWrapped`, ...; one
 //! envelope level deep), so handlers stay unaware of it. The body is read once, up to the body
-//! limit, and handed on unchanged. Nothing of the body but the labels is kept: no payloads,
-//! no passwords, no key material. The TSB error code comes from a response extension that
+//! limit, and handed on unchanged. Nothing of the body but the labels is kept (no payloads,
+//! passwords or key material) unless `--journal-bodies` asks for the body, and even then
+//! passwords and private or secret keys are redacted. The TSB error code comes from a response extension that
 //! [`ApiError`] sets.
 
+mod faults;
+mod metrics;
+
+pub use faults::{Fault, FaultError};
+
 use super::AppState;
-use super::error::{ApiError, ErrorCode, TsbErrorCode};
-use axum::body::{Body, Bytes};
+use super::error::{ApiError, TsbErrorCode};
+use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use faults::{FaultTable, dropped_connection, injected};
+use metrics::Metrics;
+use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, VecDeque};
-use std::pin::Pin;
+use std::collections::VecDeque;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// Requests the journal remembers unless configured otherwise.
@@ -37,9 +43,6 @@ const LABEL_FIELDS: &[&str] = &[
     "unwrapKeyName",
     "keyName",
 ];
-
-/// Upper bounds (seconds) of the latency histogram's buckets.
-const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
 /// One answered request, as `GET /_emulator/journal` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -69,67 +72,10 @@ pub struct JournalEntry {
     pub request_body: Option<Value>,
 }
 
-/// What an injected fault does.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FaultError {
-    /// HTTP status to answer.
-    pub status: u16,
-    /// TSB `errorCode`.
-    pub error_code: u16,
-    /// TSB `reason`; defaults to the code's reason when the emulator knows it.
-    #[serde(default)]
-    pub reason: Option<String>,
-    /// TSB `message`.
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-/// A fault as `POST /_emulator/faults` takes it and `GET` lists it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Fault {
-    /// Assigned on creation.
-    #[serde(default)]
-    pub id: u64,
-    /// Matching calls still to hit (default 1); the fault disappears at 0.
-    #[serde(default = "one")]
-    pub count: u32,
-    /// Only calls to this path (`/v1/synchronousSign`) or route pattern (`/v1/key/{keyName}`).
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Only calls with this method.
-    #[serde(default)]
-    pub method: Option<String>,
-    /// Only calls that name this key.
-    #[serde(default)]
-    pub key_name: Option<String>,
-    /// Answer with this TSB error instead of calling the handler.
-    #[serde(default)]
-    pub error: Option<FaultError>,
-    /// Wait this long before handling the call (combinable with `error`).
-    #[serde(default)]
-    pub delay_ms: Option<u64>,
-    /// `"drop"`: close the connection without an answer.
-    #[serde(default)]
-    pub action: Option<String>,
-}
-
-fn one() -> u32 {
-    1
-}
-
 #[derive(Default)]
 struct Journal {
     next_seq: u64,
     entries: VecDeque<JournalEntry>,
-}
-
-#[derive(Default)]
-struct Series {
-    count: u64,
-    sum: f64,
-    buckets: [u64; BUCKETS.len()],
 }
 
 /// Journal, faults and metrics shared by all requests.
@@ -137,9 +83,8 @@ pub struct Observer {
     capacity: usize,
     bodies: bool,
     journal: Mutex<Journal>,
-    faults: Mutex<(u64, Vec<Fault>)>,
-    counts: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latencies: Mutex<BTreeMap<(String, String), Series>>,
+    faults: FaultTable,
+    metrics: Metrics,
 }
 
 /// Locks a mutex; a poisoned one only means a panic elsewhere between two plain writes.
@@ -156,9 +101,8 @@ impl Observer {
             capacity,
             bodies: false,
             journal: Mutex::new(Journal::default()),
-            faults: Mutex::new((0, Vec::new())),
-            counts: Mutex::new(BTreeMap::new()),
-            latencies: Mutex::new(BTreeMap::new()),
+            faults: FaultTable::default(),
+            metrics: Metrics::default(),
         }
     }
 
@@ -183,74 +127,23 @@ impl Observer {
     }
 
     /// Adds a fault after checking it; returns it with its id.
-    pub fn add_fault(&self, mut fault: Fault) -> Result<Fault, ApiError> {
-        let drop = match fault.action.as_deref() {
-            None => false,
-            Some("drop") => true,
-            Some(other) => {
-                return Err(ApiError::invalid(format!(
-                    "Field 'action': '{other}' is not an action (only 'drop')."
-                )));
-            }
-        };
-        if !drop && fault.error.is_none() && fault.delay_ms.is_none() {
-            return Err(ApiError::invalid(
-                "A fault needs 'error', 'delayMs' or 'action': 'drop'.",
-            ));
-        }
-        if drop && fault.error.is_some() {
-            return Err(ApiError::invalid(
-                "A fault either drops the connection or answers an error, not both.",
-            ));
-        }
-        if let Some(error) = &mut fault.error {
-            if StatusCode::from_u16(error.status).is_err() || error.status < 100 {
-                return Err(ApiError::invalid(
-                    "Field 'error.status' is not an HTTP status.",
-                ));
-            }
-            if error.reason.is_none() {
-                error.reason =
-                    ErrorCode::from_code(error.error_code).map(|c| c.reason().to_owned());
-            }
-            if error.reason.is_none() {
-                return Err(ApiError::invalid(format!(
-                    "Field 'error.reason' is needed: the emulator does not know code {}.",
-                    error.error_code
-                )));
-            }
-        }
-        if fault.count == 0 {
-            return Err(ApiError::invalid("Field 'count' must be at least 1."));
-        }
-        let mut faults = lock(&self.faults);
-        faults.0 += 1;
-        fault.id = faults.0;
-        faults.1.push(fault.clone());
-        Ok(fault)
+    pub fn add_fault(&self, fault: Fault) -> Result<Fault, ApiError> {
+        self.faults.add(fault)
     }
 
     /// The active faults.
     pub fn faults(&self) -> Vec<Fault> {
-        lock(&self.faults).1.clone()
+        self.faults.list()
     }
 
     /// Removes every fault.
     pub fn clear_faults(&self) {
-        lock(&self.faults).1.clear();
+        self.faults.clear();
     }
 
-    /// Takes one hit of the first fault matching the call, if any.
-    fn take_fault(&self, call: &Call) -> Option<Fault> {
-        let mut faults = lock(&self.faults);
-        let index = faults.1.iter().position(|fault| call.matches(fault))?;
-        let fault = &mut faults.1[index];
-        fault.count -= 1;
-        let hit = fault.clone();
-        if fault.count == 0 {
-            faults.1.remove(index);
-        }
-        Some(hit)
+    /// The Prometheus text exposition of the request counts and latencies.
+    pub fn metrics(&self) -> String {
+        self.metrics.render()
     }
 
     fn record(
@@ -261,22 +154,8 @@ impl Observer {
         elapsed: Duration,
         fault: Option<&'static str>,
     ) {
-        let route = call.route.clone().unwrap_or_else(|| "unmatched".to_owned());
-        *lock(&self.counts)
-            .entry((call.method.clone(), route.clone(), status))
-            .or_default() += 1;
-        {
-            let mut latencies = lock(&self.latencies);
-            let series = latencies.entry((call.method.clone(), route)).or_default();
-            let seconds = elapsed.as_secs_f64();
-            series.count += 1;
-            series.sum += seconds;
-            for (bucket, bound) in series.buckets.iter_mut().zip(BUCKETS) {
-                if seconds <= bound {
-                    *bucket += 1;
-                }
-            }
-        }
+        let route = call.route.as_deref().unwrap_or("unmatched");
+        self.metrics.observe(&call.method, route, status, elapsed);
         let duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
         let route = call.route.as_deref().unwrap_or("-");
         let label = call.label.as_deref().unwrap_or("-");
@@ -305,57 +184,6 @@ impl Observer {
             journal.entries.pop_front();
         }
     }
-
-    /// The Prometheus text exposition of the request counts and latencies.
-    pub fn metrics(&self) -> String {
-        use std::fmt::Write;
-        let mut out = String::new();
-        out.push_str("# HELP tsb_emulator_requests_total HTTP requests answered, by method, route and status.\n");
-        out.push_str("# TYPE tsb_emulator_requests_total counter\n");
-        for ((method, route, status), count) in lock(&self.counts).iter() {
-            let _ = writeln!(
-                out,
-                "tsb_emulator_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}",
-                escape(route)
-            );
-        }
-        out.push_str(
-            "# HELP tsb_emulator_request_duration_seconds Time to answer, by method and route.\n",
-        );
-        out.push_str("# TYPE tsb_emulator_request_duration_seconds histogram\n");
-        for ((method, route), series) in lock(&self.latencies).iter() {
-            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
-            for (bound, count) in BUCKETS.iter().zip(series.buckets) {
-                let _ = writeln!(
-                    out,
-                    "tsb_emulator_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "tsb_emulator_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                series.count
-            );
-            let _ = writeln!(
-                out,
-                "tsb_emulator_request_duration_seconds_sum{{{labels}}} {}",
-                series.sum
-            );
-            let _ = writeln!(
-                out,
-                "tsb_emulator_request_duration_seconds_count{{{labels}}} {}",
-                series.count
-            );
-        }
-        out
-    }
-}
-
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 /// What the middleware knows about a call.
@@ -443,7 +271,7 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         request
     };
     call.label = call.names.first().cloned();
-    let fault = observer.take_fault(&call);
+    let fault = observer.faults.take(|fault| call.matches(fault));
     let mut kind = None;
     if let Some(fault) = &fault {
         if let Some(ms) = fault.delay_ms {
@@ -521,46 +349,5 @@ fn redacted(value: Value) -> Value {
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
         other => other,
-    }
-}
-
-fn injected(error: &FaultError) -> Response {
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serde_json::json!({
-        "errorCode": error.error_code,
-        "reason": error.reason,
-        "message": error.message.as_deref().unwrap_or("Fault injected by tsb-emulator."),
-    });
-    let mut response = (status, axum::Json(body)).into_response();
-    response
-        .extensions_mut()
-        .insert(TsbErrorCode(error.error_code));
-    response
-}
-
-/// A response whose body fails before its first byte: hyper then closes the connection
-/// without writing the status line, which the client sees as a dropped connection.
-fn dropped_connection() -> Response {
-    let mut response = Response::new(Body::new(FailingBody));
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
-}
-
-struct FailingBody;
-
-impl http_body::Body for FailingBody {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionAborted,
-            "connection dropped by an injected fault",
-        ))))
     }
 }
