@@ -206,6 +206,8 @@ rootfs=$("${bh[@]}" mount "$ctr")
 owner=$(stat -c '%u:%g' "$rootfs/data")
 [ "$owner" = "$uid:$gid" ] || die "/data in the image is owned by $owner, not $uid:$gid"
 log "/data in the image is owned by $owner"
+# The example fixture set ships in the image and resolves its key files there.
+"$bin" fixtures validate "$rootfs/fixtures/example" || die "the image's /fixtures/example does not validate"
 
 # ---- 5. run it --------------------------------------------------------------
 in_ns() { nsenter --net="/proc/$runner_pid/ns/net" -- "$@"; }
