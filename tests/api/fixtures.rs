@@ -306,3 +306,15 @@ async fn a_suite_run_twice_with_a_reset_between_gets_byte_identical_answers() {
     let second = suite(&app).await;
     assert_eq!(first, second);
 }
+
+#[test]
+fn a_label_declared_twice_in_a_folder_of_manifests_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "version: 1\nkeys:\n  - label: twice\n    algorithm: AES\n    attributes: {decrypt: true, sign: false, unwrap: false}\n    generate: true\n";
+    std::fs::write(dir.path().join("a.yaml"), key).unwrap();
+    std::fs::write(dir.path().join("b.yml"), key).unwrap();
+    let error = manifest::load(dir.path()).unwrap_err();
+    assert_eq!(error.file, dir.path().join("b.yml"));
+    assert_eq!(error.key.as_deref(), Some("twice"));
+    assert_eq!(error.field.as_deref(), Some("label"));
+}
