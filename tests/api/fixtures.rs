@@ -318,3 +318,33 @@ fn a_label_declared_twice_in_a_folder_of_manifests_is_refused() {
     assert_eq!(error.key.as_deref(), Some("twice"));
     assert_eq!(error.field.as_deref(), Some("label"));
 }
+
+#[tokio::test]
+async fn material_files_may_be_der_or_base64_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let der = std::process::Command::new("openssl")
+        .args(["pkey", "-outform", "DER", "-in"])
+        .arg(fixtures().join("keys/ec-p256-1.pem"))
+        .output()
+        .expect("openssl runs");
+    assert!(der.status.success());
+    std::fs::write(dir.path().join("ec.der"), &der.stdout).unwrap();
+    std::fs::write(
+        dir.path().join("hmac.b64"),
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+    )
+    .unwrap();
+    let file = write_manifest(
+        dir.path(),
+        "version: 1\nkeys:\n  - label: ec\n    algorithm: EC\n    attributes: {decrypt: false, sign: true, unwrap: false}\n    material: {file: ec.der}\n  - label: mac\n    algorithm: HMACSHA256\n    attributes: {decrypt: false, sign: true, unwrap: false}\n    material: {file: hmac.b64}\n",
+    );
+    let (app, hsm) = spawn_app_with_state(|state| state).await;
+    hsm.load_fixtures(manifest::load(&file).unwrap().keys)
+        .await
+        .unwrap();
+    let mac = app.get("/_emulator/keys").await.body;
+    let keys = mac["keys"].as_array().unwrap();
+    assert_eq!(keys[0]["label"], "ec");
+    assert_eq!(keys[0]["curveOid"], "1.2.840.10045.3.1.7");
+    assert_eq!(keys[1]["keySize"], 256);
+}
