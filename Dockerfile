@@ -30,6 +30,10 @@ RUN mkdir /data
 FROM scratch AS runtime
 COPY --from=build /tsb-emulator /tsb-emulator
 COPY --from=build --chown=10001:10001 /data /data
+# The example fixture set (README): `-e TSB_EMULATOR_FIXTURES=/fixtures/example`,
+# or mount your own manifest folder over /fixtures.
+COPY fixtures/example /fixtures/example
+COPY fixtures/keys /fixtures/keys
 USER 10001:10001
 ENV TSB_EMULATOR_LISTEN=0.0.0.0:8080 \
     TSB_EMULATOR_DATA_DIR=/data

@@ -154,6 +154,9 @@ trap 'exit 143' TERM
 ctx="$work/context"
 mkdir -p "$ctx/data"
 cp "$bin" "$ctx/tsb-emulator"
+# The runtime stage copies the example fixture set from the build context.
+mkdir -p "$ctx/fixtures"
+cp -r fixtures/example fixtures/keys "$ctx/fixtures/"
 
 # ---- 3. the runtime stage, derived from the Dockerfile ----------------------
 # From `FROM scratch AS runtime` up to the next FROM (or the end); COPY sources
@@ -203,6 +206,8 @@ rootfs=$("${bh[@]}" mount "$ctr")
 owner=$(stat -c '%u:%g' "$rootfs/data")
 [ "$owner" = "$uid:$gid" ] || die "/data in the image is owned by $owner, not $uid:$gid"
 log "/data in the image is owned by $owner"
+# The example fixture set ships in the image and resolves its key files there.
+"$bin" fixtures validate "$rootfs/fixtures/example" || die "the image's /fixtures/example does not validate"
 
 # ---- 5. run it --------------------------------------------------------------
 in_ns() { nsenter --net="/proc/$runner_pid/ns/net" -- "$@"; }

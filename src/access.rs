@@ -160,10 +160,11 @@ pub fn groups_for(path: &str) -> &'static [ApiKeyGroup] {
     &[]
 }
 
-/// Paths outside TSB access control: the emulator's health check and control API, and the
-/// API documentation (which the TSB serves without credentials).
+/// Paths outside TSB access control: the emulator's health check, metrics and control API,
+/// and the API documentation (which the TSB serves without credentials).
 pub fn is_exempt(path: &str) -> bool {
     path == "/health"
+        || path == "/metrics"
         || path.starts_with("/_emulator/")
         || path == "/v3/api-docs"
         || path.starts_with("/v3/api-docs/")

@@ -203,13 +203,46 @@ pub struct Config {
     )]
     pub request_timeout_ms: u64,
 
-    /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `tsb_emulator=debug`.
-    #[arg(long, env = "TSB_EMULATOR_LOG", default_value = "info")]
-    pub log: String,
+    /// Fixture manifest (YAML or JSON) or folder of manifests whose keys are loaded at start;
+    /// keys that exist already are kept. `POST /_emulator/reset` returns to this state.
+    #[arg(long, env = "TSB_EMULATOR_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+
+    /// Turn off the control API (`/_emulator/reset`, `keys`, `journal`, `faults`): they then
+    /// answer 404 like any unknown path.
+    #[arg(long, env = "TSB_EMULATOR_NO_CONTROL_API")]
+    pub no_control_api: bool,
+
+    /// Requests remembered by the journal (`GET /_emulator/journal`), oldest dropped first.
+    #[arg(long, env = "TSB_EMULATOR_JOURNAL_SIZE", default_value_t = crate::api::DEFAULT_JOURNAL_SIZE)]
+    pub journal_size: usize,
+
+    /// Also keep request bodies in the journal (payloads included; passwords and private or
+    /// secret keys still replaced by "***").
+    #[arg(long, env = "TSB_EMULATOR_JOURNAL_BODIES")]
+    pub journal_bodies: bool,
+
+    /// Log filter in tracing's EnvFilter syntax, e.g. `info` or `tsb_emulator=debug`; when not
+    /// given, `RUST_LOG`, then `info`.
+    #[arg(long, env = "TSB_EMULATOR_LOG")]
+    pub log: Option<String>,
+
+    /// Log line format: `text` for people, `json` (one object per line) for log collectors.
+    #[arg(long, env = "TSB_EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// What to do instead of serving.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Log line formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Subcommands.
@@ -218,6 +251,27 @@ pub enum Command {
     /// Exits 0 if the server at `--listen` answers `GET /health` with 200, 1 otherwise (for
     /// Docker `HEALTHCHECK` and Kubernetes exec probes).
     Health,
+    /// Fixture manifests: check one, or write the store's keys as one.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+}
+
+/// `tsb-emulator fixtures ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum FixturesCommand {
+    /// Checks a manifest (file or folder) without starting the server; exits 1 naming the
+    /// file, key and field of the first problem.
+    Validate {
+        /// The manifest file or folder.
+        path: PathBuf,
+    },
+    /// Writes every key of the store at `--data-dir` (the server must be stopped) as a
+    /// manifest with inline material: YAML, or JSON when `--out` ends in `.json`.
+    Export {
+        /// Output file; standard output when not given.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Client-certificate policy of mutual TLS (the TSB's `client-auth`).

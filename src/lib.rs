@@ -19,12 +19,15 @@
 //!   graceful shutdown.
 //! - [`config`]: command-line flags and their environment fallbacks.
 //! - [`health`]: the `health` subcommand's probe.
+//! - [`fixtures`]: fixture manifests (keys loaded at start), above `api`: a fixture becomes
+//!   the same request the API would make.
 
 pub mod access;
 pub mod api;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod fixtures;
 pub mod health;
 pub mod hsm;
 pub mod keystore;
@@ -43,6 +46,17 @@ pub enum RunError {
     /// The key store could not be opened (e.g. another process holds it).
     #[error(transparent)]
     KeyStore(#[from] keystore::KeyStoreError),
+    /// A fixture manifest is broken.
+    #[error(transparent)]
+    Fixtures(#[from] fixtures::FixtureError),
+    /// The device refused a fixture key.
+    #[error("fixtures {files}: {source}")]
+    Provision {
+        /// The manifest files.
+        files: String,
+        /// The refusal.
+        source: hsm::ProvisionError,
+    },
     /// The device could not be set up.
     #[error("could not start the emulated HSM: {0}")]
     Hsm(#[from] hsm::HsmError),
@@ -87,7 +101,29 @@ pub async fn run(
              never use these keys for anything real"
         );
     }
+    // A broken manifest stops the start before anything else happens.
+    let fixtures = config.fixtures.as_deref().map(fixtures::load).transpose()?;
     let hsm = Hsm::open(store, options).await?;
+    if let Some(set) = fixtures {
+        let files = set
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let report = hsm
+            .load_fixtures(set.keys)
+            .await
+            .map_err(|source| RunError::Provision {
+                files: files.clone(),
+                source,
+            })?;
+        tracing::info!(
+            created = report.created.len(),
+            kept = report.kept.len(),
+            "fixtures loaded from {files}"
+        );
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| RunError::Listen {
@@ -117,6 +153,10 @@ pub async fn run(
         access: std::sync::Arc::new(access),
         body_read_timeout: config.body_read_timeout(),
         request_timeout: config.request_timeout(),
+        control_api: !config.no_control_api,
+        observer: std::sync::Arc::new(
+            api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
+        ),
         ..AppState::new(hsm.clone())
     };
     let options = server::ServeOptions {

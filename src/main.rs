@@ -2,32 +2,55 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use tsb_emulator::config::{Command, Config};
+use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    if let Some(Command::Health) = config.command {
-        let tls = config.tls_cert.is_some() || config.tls_self_signed;
-        return match tsb_emulator::health::probe(config.listen, tls) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("tsb-emulator health: {error}");
-                ExitCode::FAILURE
-            }
-        };
+    match &config.command {
+        Some(Command::Health) => {
+            // Over TLS when the server serves TLS (the same flags configure both).
+            let tls = config.tls_cert.is_some() || config.tls_self_signed;
+            return report("health", tsb_emulator::health::probe(config.listen, tls));
+        }
+        Some(Command::Fixtures(FixturesCommand::Validate { path })) => {
+            return report("fixtures validate", tsb_emulator::fixtures::validate(path));
+        }
+        Some(Command::Fixtures(FixturesCommand::Export { out })) => {
+            let exported = tsb_emulator::fixtures::export_to(&config.data_dir, out.as_deref());
+            return report("fixtures export", exported);
+        }
+        None => {}
     }
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    let filter = config
+        .log
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .and_then(|filter| tracing_subscriber::EnvFilter::try_new(filter).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log_format {
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .init(),
+    }
     match tsb_emulator::run(config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
             eprintln!("tsb-emulator: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Exit status of a subcommand; its error goes to standard error.
+fn report<E: std::fmt::Display>(command: &str, outcome: Result<(), E>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tsb-emulator {command}: {error}");
             ExitCode::FAILURE
         }
     }

@@ -72,6 +72,39 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code the emulator answers with.
+    pub const ALL: [ErrorCode; 24] = [
+        Self::Technical,
+        Self::NotImplemented,
+        Self::InvalidCertificate,
+        Self::InvalidCertificateRequest,
+        Self::InputValidationFailed,
+        Self::InputKeySize,
+        Self::KeyAttributesInvalid,
+        Self::AlgorithmNotSupportedByKey,
+        Self::KeyAlreadyExisting,
+        Self::InvalidKeyName,
+        Self::InvalidPayload,
+        Self::InvalidKeyType,
+        Self::UnsupportedOperation,
+        Self::OperationForbiddenForKey,
+        Self::InvalidNumberRange,
+        Self::KeyPasswordMismatch,
+        Self::KeyInvalidTagLength,
+        Self::KeyInvalidEncoding,
+        Self::CertificateInvalidEncoding,
+        Self::CsrInvalidFormat,
+        Self::InvalidAddressOnNonSkaKey,
+        Self::EncodingException,
+        Self::KeyNotExistent,
+        Self::InHsm,
+    ];
+
+    /// The code with this number, if the emulator knows it.
+    pub fn from_code(code: u16) -> Option<Self> {
+        Self::ALL.into_iter().find(|known| known.code() == code)
+    }
+
     /// The numeric `errorCode`.
     pub fn code(self) -> u16 {
         match self {
@@ -191,6 +224,16 @@ impl ApiError {
         self.status
     }
 
+    /// The TSB error code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// A server-side failure of the HTTP layer itself (e.g. building a download).
     pub fn internal_message(cause: &dyn std::error::Error) -> Self {
         Self::internal(ErrorCode::Technical, cause)
@@ -253,6 +296,10 @@ impl From<HsmError> for ApiError {
     }
 }
 
+/// The `errorCode` of an error response, as a response extension (the journal reads it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TsbErrorCode(pub u16);
+
 /// The TSB's `ReasonBasedExceptionDto`.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -269,7 +316,11 @@ impl IntoResponse for ApiError {
             reason: self.code.reason(),
             message: &self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(TsbErrorCode(self.code.code()));
+        response
     }
 }
 

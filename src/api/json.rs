@@ -53,13 +53,18 @@ fn is_json(request: &Request) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// 413: the body is larger than the limit.
+pub(crate) fn too_large() -> ApiError {
+    ApiError::with_status(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::InputValidationFailed,
+        "Invalid request. The request body is larger than the emulator accepts.",
+    )
+}
+
 fn body_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::with_status(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::InputValidationFailed,
-            "Invalid request. The request body is larger than the emulator accepts.",
-        )
+        too_large()
     } else {
         ApiError::invalid(format!(
             "Invalid request. The body could not be read: {rejection}"

@@ -312,6 +312,11 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
     }
 }
 
+/// A `POST /v1/key` body as the device request, with the endpoint's own checks.
+pub(super) fn create_request(body: &[u8]) -> Result<CreateKey, ApiError> {
+    super::json::parse::<CreateKeyDto>(body)?.try_into()
+}
+
 #[utoipa::path(
     post,
     path = "/v1/key",

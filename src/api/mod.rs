@@ -7,6 +7,7 @@
 
 mod attestation;
 pub mod auth;
+pub mod capabilities;
 mod certificates;
 mod cipher;
 mod emulator;
@@ -14,6 +15,7 @@ pub mod error;
 mod json;
 mod keys;
 pub mod limits;
+pub mod observe;
 mod openapi;
 mod service;
 mod sign;
@@ -21,6 +23,7 @@ mod transfer;
 mod wire;
 mod wrap;
 
+pub use observe::{DEFAULT_JOURNAL_SIZE, Observer};
 pub use openapi::openapi;
 pub use service::EMULATED_TSB_VERSION;
 
@@ -51,6 +54,10 @@ pub struct AppState {
     pub body_read_timeout: Duration,
     /// Time allowed to answer a request.
     pub request_timeout: Duration,
+    /// Whether the control API (`/_emulator/reset`, `keys`, `journal`, `faults`) answers.
+    pub control_api: bool,
+    /// Journal, faults and metrics.
+    pub observer: Arc<Observer>,
 }
 
 impl AppState {
@@ -62,15 +69,25 @@ impl AppState {
             access: Arc::new(AccessPolicy::default()),
             body_read_timeout: limits::DEFAULT_BODY_READ_TIMEOUT,
             request_timeout: limits::DEFAULT_REQUEST_TIMEOUT,
+            control_api: true,
+            observer: Arc::new(Observer::new(DEFAULT_JOURNAL_SIZE)),
         }
     }
 }
 
 /// The whole API as a router; tests call it directly, `serve` puts it on a socket.
-/// Access control runs first (before the body is read, as the TSB's security filter does),
-/// then the body-read and request time limits, then the routes.
+///
+/// Layers, outermost first: `observe` (journal, metrics, the request log line and injected
+/// faults; it reads a JSON body within the body-read timeout, to learn the key label), access
+/// control, the body-read and request time limits, then the routes. Observing outside access
+/// control puts refused credentials in the journal, where a client's key rollover shows.
 pub fn app(state: AppState) -> Router {
     let limit = state.max_body_bytes;
+    let control = if state.control_api {
+        emulator::control_router()
+    } else {
+        Router::new()
+    };
     let (documented, openapi) = openapi::documented();
     documented
         // The TSB serves the document at /v3/api-docs and Swagger UI under /swagger-ui/ and /.
@@ -80,12 +97,29 @@ pub fn app(state: AppState) -> Router {
             axum::routing::get(|| async { axum::response::Redirect::to("/swagger-ui/index.html") }),
         )
         .merge(emulator::router())
+        .merge(control)
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(state.clone(), limits::enforce))
         .layer(from_fn_with_state(state.clone(), auth::require))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
         .with_state(state)
+}
+
+/// Turns a `POST /v1/key` body into the device's request with exactly the endpoint's checks
+/// (fixtures use it, so a fixture is valid exactly when the same request would be).
+pub fn create_key_request(body: &serde_json::Value) -> Result<crate::hsm::CreateKey, ApiError> {
+    keys::create_request(body.to_string().as_bytes())
+}
+
+/// Turns a `POST /v1/key/import/plain` body into the device's request with exactly the
+/// endpoint's checks.
+pub fn import_key_request(body: &serde_json::Value) -> Result<crate::hsm::ImportKey, ApiError> {
+    transfer::import_request(body.to_string().as_bytes())
 }
 
 async fn unknown_route(method: Method, uri: Uri) -> ApiError {

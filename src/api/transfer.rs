@@ -69,6 +69,7 @@ impl TryFrom<ImportDto> for ImportKey {
             material,
             attributes,
             policy,
+            password: None,
         })
     }
 }
@@ -119,6 +120,11 @@ fn asymmetric_material(
             "Give a 'privateKey' (with 'publicKey' or 'certificate'), a 'publicKey' or a 'certificate'.",
         )),
     }
+}
+
+/// A `POST /v1/key/import/plain` body as the device request, with the endpoint's own checks.
+pub(super) fn import_request(body: &[u8]) -> Result<ImportKey, ApiError> {
+    super::json::parse::<ImportDto>(body)?.try_into()
 }
 
 #[utoipa::path(

@@ -11,6 +11,7 @@ mod certificates;
 mod cipher;
 mod entropy;
 mod error;
+mod fixtures;
 mod keycache;
 mod keys;
 mod pool;
@@ -22,6 +23,7 @@ pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSign
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
 pub use entropy::{Entropy, FIXED_CLOCK, OperationRng};
 pub use error::HsmError;
+pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use pool::RsaPool;
 pub use sign::{SignRequest, VerifyRequest};
@@ -99,6 +101,8 @@ struct Inner {
     pool: Option<Arc<RsaPool>>,
     entropy: Entropy,
     key_cache: keycache::KeyCache,
+    /// The fixture keys' records as loaded: what a reset puts back.
+    fixture_state: std::sync::Mutex<Vec<crate::keystore::KeyRecord>>,
 }
 
 impl Hsm {
@@ -139,6 +143,7 @@ impl Hsm {
                     pool,
                     entropy,
                     key_cache: keycache::KeyCache::new(keycache::CAPACITY),
+                    fixture_state: std::sync::Mutex::new(Vec::new()),
                 }),
             })
         })

@@ -1,8 +1,8 @@
 //! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
 
-use super::{Hsm, HsmError, SignedKeyInfo};
+use super::{Entropy, Hsm, HsmError, SignedKeyInfo};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, password, rsa, x509};
-use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp};
+use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes};
 use crate::keystore::{KeyOrigin, KeyRecord};
 
 /// The key material of an import, as the rules of reference 6.11 allow it.
@@ -39,6 +39,8 @@ pub struct ImportKey {
     pub attributes: KeyAttributes,
     /// The SKA policy as sent.
     pub policy: Option<serde_json::Value>,
+    /// A password for the key: the TSB's import takes none, fixtures may set one.
+    pub password: Option<Password>,
 }
 
 /// What `POST /v1/key/export/plain` hands out.
@@ -74,7 +76,7 @@ impl Hsm {
             ));
         }
         self.blocking(move |inner| {
-            let record = imported_record(&request, inner.entropy.now())?;
+            let record = imported_record(&request, &inner.entropy)?;
             let private = record.private_key.is_some();
             let mut replaced = false;
             let stored = inner
@@ -162,7 +164,7 @@ impl Hsm {
 }
 
 /// Checks the material against the declared algorithm and builds the record.
-fn imported_record(request: &ImportKey, now: Timestamp) -> Result<KeyRecord, HsmError> {
+fn imported_record(request: &ImportKey, entropy: &Entropy) -> Result<KeyRecord, HsmError> {
     if let Some((allowed, _)) = request.algorithm.secret_sizes() {
         let ImportMaterial::Secret(secret) = &request.material else {
             return Err(HsmError::InvalidInput(format!(
@@ -183,7 +185,7 @@ fn imported_record(request: &ImportKey, now: Timestamp) -> Result<KeyRecord, Hsm
             private_key: Some(secret.clone()),
             public_key: None,
             certificate: None,
-            ..new_imported(request, now)
+            ..new_imported(request, entropy)
         });
     }
     let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
@@ -227,12 +229,12 @@ fn imported_record(request: &ImportKey, now: Timestamp) -> Result<KeyRecord, Hsm
         private_key,
         public_key: Some(public_key),
         certificate,
-        ..new_imported(request, now)
+        ..new_imported(request, entropy)
     })
 }
 
 /// The record fields every import shares.
-fn new_imported(request: &ImportKey, now: Timestamp) -> KeyRecord {
+fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
     KeyRecord {
         label: request.label.as_str().to_owned(),
         algorithm: request.algorithm,
@@ -242,8 +244,11 @@ fn new_imported(request: &ImportKey, now: Timestamp) -> KeyRecord {
         public_key: None,
         attributes: request.attributes,
         policy: request.policy.clone(),
-        password: None,
-        created_at: now.0,
+        password: request
+            .password
+            .as_ref()
+            .map(|p| password::hash(p, &mut entropy.rng())),
+        created_at: entropy.now().0,
         origin: KeyOrigin::Imported,
         certificate: None,
     }

@@ -178,6 +178,32 @@ impl KeyStore {
         }
     }
 
+    /// Every key record, in label order.
+    pub fn records(&self) -> Result<Vec<KeyRecord>, KeyStoreError> {
+        self.keys
+            .iter()
+            .map(|entry| {
+                let (key, bytes) = entry?;
+                KeyRecord::decode(&String::from_utf8_lossy(&key), &bytes)
+            })
+            .collect()
+    }
+
+    /// Replaces every key by `records` in one atomic batch (sled applies a batch entirely or
+    /// not at all), then flushes. Other trees (attestation key, RSA pool) are untouched.
+    pub fn replace_all(&self, records: &[KeyRecord]) -> Result<(), KeyStoreError> {
+        let mut batch = sled::Batch::default();
+        for key in self.keys.iter().keys() {
+            batch.remove(key?);
+        }
+        for record in records {
+            batch.insert(record.label.as_bytes(), record.encode()?);
+        }
+        self.keys.apply_batch(batch)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
     /// Every key label, in byte order.
     pub fn labels(&self) -> Result<Vec<String>, KeyStoreError> {
         self.keys

@@ -184,7 +184,13 @@ async fn the_right_key_gets_the_real_answer() {
 #[tokio::test]
 async fn health_the_emulator_api_and_the_api_documents_need_no_key() {
     let app = app_with(policy_with_every_group()).await;
-    for path in ["/health", "/_emulator/attestation-key", "/v3/api-docs"] {
+    for path in [
+        "/health",
+        "/metrics",
+        "/_emulator/attestation-key",
+        "/_emulator/journal",
+        "/v3/api-docs",
+    ] {
         let reply = app.get(path).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
     }
@@ -242,6 +248,23 @@ async fn a_client_rolls_over_from_a_revoked_key_to_the_valid_one() {
     let (attempts, reply) = rolling_client_call(&app, &["km-revoked", "km-new"], "/v1/key").await;
     assert_eq!(attempts, 2);
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    // The journal shows the rollover: the refused key's 401/631, then the success.
+    let journal = app.get("/_emulator/journal").await.body;
+    let entries: Vec<_> = journal["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|entry| (entry["status"].clone(), entry["errorCode"].clone()))
+        .collect();
+    assert_eq!(
+        entries,
+        [(json!(401), json!(631)), (json!(200), json!(null))],
+        "{journal}"
+    );
+    assert!(
+        !journal.to_string().contains("km-"),
+        "keys stay out of the journal"
+    );
 }
 
 #[tokio::test]

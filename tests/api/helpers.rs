@@ -104,6 +104,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// As [`spawn_app`], with a custom body limit.
 pub async fn spawn_app_with_limit(max_body_bytes: usize) -> TestApp {
+    spawn_app_with_state(|state| AppState {
+        max_body_bytes,
+        ..state
+    })
+    .await
+    .0
+}
+
+/// As [`spawn_app`], with the state changed by `change` (e.g. `control_api: false`); also
+/// returns the device handle.
+pub async fn spawn_app_with_state(change: impl FnOnce(AppState) -> AppState) -> (TestApp, Hsm) {
     let store = KeyStore::in_memory().expect("in-memory store");
     let options = HsmOptions {
         rsa_supply: Some(Arc::new(FixtureSupply::new())),
@@ -111,11 +122,8 @@ pub async fn spawn_app_with_limit(max_body_bytes: usize) -> TestApp {
         ..HsmOptions::default()
     };
     let hsm = Hsm::open(store, options).await.expect("hsm opens");
-    let state = AppState {
-        max_body_bytes,
-        ..AppState::new(hsm)
-    };
-    TestApp { router: app(state) }
+    let state = change(AppState::new(hsm.clone()));
+    (TestApp { router: app(state) }, hsm)
 }
 
 /// As [`spawn_app`], with the state adjusted by `configure` (access policy, timeouts).

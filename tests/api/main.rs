@@ -6,13 +6,16 @@
 
 mod attestation;
 mod auth;
+mod capabilities;
 mod certificates;
 mod cipher;
+mod control;
 mod csr;
 mod deterministic;
 mod dsa_bls;
 mod ec;
 mod errors;
+mod fixtures;
 mod helpers;
 mod hostile;
 mod keycache;

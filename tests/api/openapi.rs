@@ -112,8 +112,19 @@ async fn the_access_matrix_covers_exactly_the_documented_tsb_operations() {
 #[test]
 fn resource_files_declare_routes_only_through_the_documenting_macro() {
     let api = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
-    for entry in std::fs::read_dir(&api).unwrap() {
-        let path = entry.unwrap().path();
+    let mut files = Vec::new();
+    let mut folders = vec![api];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
         let source = std::fs::read_to_string(&path).unwrap();
         let plain_routes = source.matches(".route(").count();

@@ -276,6 +276,16 @@ fn help_documents_every_option_and_its_environment_variable() {
         "TSB_EMULATOR_LOG",
         "--deterministic",
         "TSB_EMULATOR_DETERMINISTIC",
+        "--log-format",
+        "TSB_EMULATOR_LOG_FORMAT",
+        "--fixtures",
+        "TSB_EMULATOR_FIXTURES",
+        "--no-control-api",
+        "TSB_EMULATOR_NO_CONTROL_API",
+        "--journal-size",
+        "TSB_EMULATOR_JOURNAL_SIZE",
+        "--journal-bodies",
+        "TSB_EMULATOR_JOURNAL_BODIES",
     ] {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }
@@ -337,4 +347,232 @@ fn two_deterministic_runs_of_the_binary_answer_identically() {
     assert!(first.iter().all(|(status, _)| *status < 300), "{first:?}");
     assert_eq!(first, session("binary-seed"));
     assert_ne!(first[2], session("another-seed")[2]);
+}
+
+fn example_fixtures() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/example").to_owned()
+}
+
+/// Sends one request and reads until the server closes: the raw answer bytes.
+fn raw_exchange(
+    address: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> std::io::Result<Vec<u8>> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer)?;
+    Ok(answer)
+}
+
+#[test]
+fn a_drop_fault_closes_the_connection_without_an_answer_then_the_retry_succeeds() {
+    let server = Server::start(&["--in-memory", "--fixtures", &example_fixtures()]);
+    let (status, fault) = server.request(
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"action": "drop", "path": "/v1/synchronousSign", "keyName": "rsa-signer"})),
+    );
+    assert_eq!(status, 201, "{fault}");
+    let sign = json!({"signRequest": {"payload": "aGVsbG8=", "signKeyName": "rsa-signer",
+        "signatureAlgorithm": "SHA256_WITH_RSA", "signatureType": "DER"}});
+    // The first call gets no HTTP answer at all: the socket is closed (or reset).
+    let first = raw_exchange(
+        server.address,
+        "POST",
+        "/v1/synchronousSign",
+        &sign.to_string(),
+    );
+    match first {
+        Ok(bytes) => assert!(
+            bytes.is_empty(),
+            "got an answer: {}",
+            String::from_utf8_lossy(&bytes)
+        ),
+        Err(error) => assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset, "{error}"),
+    }
+    // The client's retry succeeds, and the journal shows both attempts.
+    let (status, body) = server.request("POST", "/v1/synchronousSign", Some(&sign));
+    assert_eq!(status, 200, "{body}");
+    let (_, journal) = server.request("GET", "/_emulator/journal", None);
+    let entries = journal["entries"].as_array().expect("entries");
+    let outcomes: Vec<(Value, Value)> = entries
+        .iter()
+        .map(|e| (e["status"].clone(), e["fault"].clone()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [(json!(0), json!("drop")), (json!(200), json!(null))]
+    );
+}
+
+#[test]
+fn fixtures_load_at_start_and_a_restart_keeps_them_without_duplicates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = data_dir_arg(dir.path());
+    let fixtures = example_fixtures();
+    let first = Server::start(&["--data-dir", &data, "--fixtures", &fixtures]);
+    let (_, labels) = first.request("GET", "/v1/key", None);
+    assert_eq!(
+        labels,
+        json!([
+            "aes-data",
+            "ec-generated",
+            "ec-signer",
+            "ed-signer",
+            "rsa-signer"
+        ])
+    );
+    let (_, before) = first.request("GET", "/v1/key/ec-generated/attributes", None);
+    first.sigterm();
+    assert!(first.wait());
+    let second = Server::start(&["--data-dir", &data, "--fixtures", &fixtures]);
+    let (_, after) = second.request("GET", "/v1/key/ec-generated/attributes", None);
+    assert_eq!(before["json"]["publicKey"], after["json"]["publicKey"]);
+}
+
+#[test]
+fn a_broken_manifest_stops_the_start_naming_file_key_and_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = dir.path().join("broken.yaml");
+    std::fs::write(
+        &manifest,
+        "version: 1\nkeys:\n  - label: k1\n    algorithm: AES\n    keySize: 100\n    attributes: {decrypt: true, sign: false, unwrap: false}\n    generate: true\n",
+    )
+    .expect("written");
+    let output = Command::new(BINARY)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--in-memory",
+            "--rsa-pool",
+            "0",
+            "--fixtures",
+        ])
+        .arg(&manifest)
+        .output()
+        .expect("binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("broken.yaml")
+            && stderr.contains("key 'k1'")
+            && stderr.contains("field 'keySize'")
+            && stderr.contains("key size 100"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fixtures_validate_accepts_the_example_and_names_the_problem_in_a_broken_one() {
+    let good = Command::new(BINARY)
+        .args(["fixtures", "validate", &example_fixtures()])
+        .output()
+        .expect("binary runs");
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(String::from_utf8_lossy(&good.stdout).contains("5 key(s)"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let manifest = dir.path().join("m.json");
+    std::fs::write(
+        &manifest,
+        json!({"version": 1, "keys": [{"label": "x", "algorithm": "RSA",
+            "attributes": {"decrypt": false, "sign": true, "unwrap": false},
+            "material": {"file": "missing.pem"}}]})
+        .to_string(),
+    )
+    .expect("written");
+    let bad = Command::new(BINARY)
+        .args(["fixtures", "validate"])
+        .arg(&manifest)
+        .output()
+        .expect("binary runs");
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("m.json")
+            && stderr.contains("key 'x'")
+            && stderr.contains("field 'material.file'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fixtures_export_writes_a_manifest_that_loads_back_to_the_same_keys() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = data_dir_arg(&dir.path().join("data"));
+    let server = Server::start(&["--data-dir", &data, "--fixtures", &example_fixtures()]);
+    let (_, original) = server.request("GET", "/_emulator/keys", None);
+    server.sigterm();
+    assert!(server.wait());
+    let out = dir.path().join("exported.yaml");
+    let export = Command::new(BINARY)
+        .args(["--data-dir", &data, "fixtures", "export", "--out"])
+        .arg(&out)
+        .output()
+        .expect("binary runs");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    assert!(String::from_utf8_lossy(&export.stderr).contains("'ec-signer' has a password"));
+    let reloaded = Server::start(&["--in-memory", "--fixtures", out.to_str().expect("utf-8")]);
+    let (_, copy) = reloaded.request("GET", "/_emulator/keys", None);
+    let summary = |keys: &Value| -> Vec<(Value, Value, Value)> {
+        keys["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| {
+                (
+                    k["label"].clone(),
+                    k["publicKey"].clone(),
+                    k["attributes"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(summary(&original), summary(&copy));
+}
+
+#[test]
+fn json_logs_have_one_line_per_request_without_secrets() {
+    let server = Server::start(&[
+        "--in-memory",
+        "--log-format",
+        "json",
+        "--fixtures",
+        &example_fixtures(),
+    ]);
+    let (status, _) = server.request(
+        "POST",
+        "/v1/key/attributes",
+        Some(&json!({"label": "ec-signer", "password": "fixture-password"})),
+    );
+    assert_eq!(status, 200);
+    let line = loop {
+        let line = server
+            .log
+            .recv_timeout(Duration::from_secs(30))
+            .expect("a log line");
+        if line.contains("/v1/key/attributes") {
+            break line;
+        }
+    };
+    let entry: Value = serde_json::from_str(&line).expect("a JSON log line");
+    assert_eq!(entry["fields"]["route"], "/v1/key/attributes");
+    assert_eq!(entry["fields"]["status"], 200);
+    assert_eq!(entry["fields"]["key_label"], "ec-signer");
+    assert!(!line.contains("fixture-password"));
 }

@@ -1,0 +1,354 @@
+//! One middleware around every route: the request journal, injected faults, Prometheus
+//! metrics and the one log line per request.
+//!
+//! The key label is read by the middleware itself: from the `{keyName}` path segment, or from
+//! the JSON body's key-naming fields (`label`, `signKeyName`, `keyToBeWrapped`, ...; one
+//! envelope level deep), so handlers stay unaware of it. The body is read once, up to the body
+//! limit, and handed on unchanged. Nothing of the body but the labels is kept (no payloads,
+//! passwords or key material) unless `--journal-bodies` asks for the body, and even then
+//! passwords and private or secret keys are redacted. The TSB error code comes from a response extension that
+//! [`ApiError`] sets.
+
+mod faults;
+mod metrics;
+
+pub use faults::{Fault, FaultError};
+
+use super::AppState;
+use super::error::{ApiError, TsbErrorCode};
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use faults::{FaultTable, dropped_connection, injected};
+use metrics::Metrics;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Requests the journal remembers unless configured otherwise.
+pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
+
+/// Body fields that name a key, in the order the first one found becomes the journal's label.
+const LABEL_FIELDS: &[&str] = &[
+    "label",
+    "signKeyName",
+    "encryptKeyName",
+    "decryptKeyName",
+    "keyToBeWrapped",
+    "wrapKeyName",
+    "unwrapKeyName",
+    "keyName",
+];
+
+/// One answered request, as `GET /_emulator/journal` shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JournalEntry {
+    /// Position since start (or the last clear), from 1.
+    pub seq: u64,
+    /// HTTP method.
+    pub method: String,
+    /// The path asked for (query string excluded).
+    pub path: String,
+    /// The route pattern that served it (`/v1/key/{keyName}`), null if none did.
+    pub route: Option<String>,
+    /// The HTTP status answered (0 when the connection was dropped by a fault).
+    pub status: u16,
+    /// The TSB `errorCode` of an error answer.
+    pub error_code: Option<u16>,
+    /// The key the request named, if any.
+    pub key_label: Option<String>,
+    /// Time to answer, in milliseconds.
+    pub duration_ms: u64,
+    /// The injected fault that hit it (`error`, `delay` or `drop`), if any.
+    pub fault: Option<&'static str>,
+    /// The JSON request body, only with `--journal-bodies`; passwords and private or secret
+    /// key material are replaced by `"***"` even then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<Value>,
+}
+
+#[derive(Default)]
+struct Journal {
+    next_seq: u64,
+    entries: VecDeque<JournalEntry>,
+}
+
+/// Journal, faults and metrics shared by all requests.
+pub struct Observer {
+    capacity: usize,
+    bodies: bool,
+    journal: Mutex<Journal>,
+    faults: FaultTable,
+    metrics: Metrics,
+}
+
+/// Locks a mutex; a poisoned one only means a panic elsewhere between two plain writes.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Observer {
+    /// An observer whose journal keeps the last `capacity` requests.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            bodies: false,
+            journal: Mutex::new(Journal::default()),
+            faults: FaultTable::default(),
+            metrics: Metrics::default(),
+        }
+    }
+
+    /// Also journal request bodies (redacted; see [`JournalEntry::request_body`]).
+    pub fn with_bodies(self, bodies: bool) -> Self {
+        Self { bodies, ..self }
+    }
+
+    /// Journal entries with `seq` above `since`, oldest first.
+    pub fn journal(&self, since: u64) -> Vec<JournalEntry> {
+        lock(&self.journal)
+            .entries
+            .iter()
+            .filter(|entry| entry.seq > since)
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets every journal entry (sequence numbers start again at 1).
+    pub fn clear_journal(&self) {
+        *lock(&self.journal) = Journal::default();
+    }
+
+    /// Adds a fault after checking it; returns it with its id.
+    pub fn add_fault(&self, fault: Fault) -> Result<Fault, ApiError> {
+        self.faults.add(fault)
+    }
+
+    /// The active faults.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.faults.list()
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
+    /// The Prometheus text exposition of the request counts and latencies.
+    pub fn metrics(&self) -> String {
+        self.metrics.render()
+    }
+
+    fn record(
+        &self,
+        call: &Call,
+        status: u16,
+        error_code: Option<u16>,
+        elapsed: Duration,
+        fault: Option<&'static str>,
+    ) {
+        let route = call.route.as_deref().unwrap_or("unmatched");
+        self.metrics.observe(&call.method, route, status, elapsed);
+        let duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        let route = call.route.as_deref().unwrap_or("-");
+        let label = call.label.as_deref().unwrap_or("-");
+        let code = error_code.map_or_else(|| "-".to_owned(), |c| c.to_string());
+        if call.is_internal() {
+            tracing::debug!(target: "tsb_emulator::request", method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, "request");
+            return;
+        }
+        tracing::info!(target: "tsb_emulator::request", method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, fault = fault.unwrap_or("-"), "request");
+        let mut journal = lock(&self.journal);
+        journal.next_seq += 1;
+        let entry = JournalEntry {
+            seq: journal.next_seq,
+            method: call.method.clone(),
+            path: call.path.clone(),
+            route: call.route.clone(),
+            status,
+            error_code,
+            key_label: call.label.clone(),
+            duration_ms,
+            fault,
+            request_body: call.body.clone(),
+        };
+        journal.entries.push_back(entry);
+        while journal.entries.len() > self.capacity {
+            journal.entries.pop_front();
+        }
+    }
+}
+
+/// What the middleware knows about a call.
+struct Call {
+    method: String,
+    path: String,
+    route: Option<String>,
+    label: Option<String>,
+    names: Vec<String>,
+    body: Option<Value>,
+}
+
+impl Call {
+    /// Emulator's own, health and metrics calls: counted, never journaled nor faulted.
+    fn is_internal(&self) -> bool {
+        self.path.starts_with("/_emulator/") || self.path == "/health" || self.path == "/metrics"
+    }
+
+    fn matches(&self, fault: &Fault) -> bool {
+        !self.is_internal()
+            && fault
+                .path
+                .as_ref()
+                .is_none_or(|p| *p == self.path || Some(p) == self.route.as_ref())
+            && fault
+                .method
+                .as_ref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(&self.method))
+            && fault
+                .key_name
+                .as_ref()
+                .is_none_or(|k| self.names.contains(k))
+    }
+}
+
+/// The middleware.
+pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let observer = &state.observer;
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut call = Call {
+        method: request.method().as_str().to_owned(),
+        path: request.uri().path().to_owned(),
+        route,
+        label: None,
+        names: Vec::new(),
+        body: None,
+    };
+    if let Some(route) = &call.route {
+        for (pattern, segment) in route.split('/').zip(call.path.split('/')) {
+            if pattern == "{keyName}" {
+                call.names.push(segment.to_owned());
+            }
+        }
+    }
+    let request = if is_json(&request) {
+        let (parts, body) = request.into_parts();
+        // Within the body-read timeout: a client trickling its body in must not hold this
+        // layer (which runs before the time limits) past it.
+        let bytes = match super::limits::read_body(&state, &call.path, body).await {
+            Ok(bytes) => bytes,
+            Err(response) => {
+                let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
+                observer.record(
+                    &call,
+                    response.status().as_u16(),
+                    code,
+                    started.elapsed(),
+                    None,
+                );
+                return response;
+            }
+        };
+        let cleaned = super::json::strip_trailing_commas(&bytes);
+        if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
+            call.names = body_names(&body, call.names);
+            if observer.bodies {
+                call.body = Some(redacted(Value::Object(body)));
+            }
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        request
+    };
+    call.label = call.names.first().cloned();
+    let fault = observer.faults.take(|fault| call.matches(fault));
+    let mut kind = None;
+    if let Some(fault) = &fault {
+        if let Some(ms) = fault.delay_ms {
+            kind = Some("delay");
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if fault.action.as_deref() == Some("drop") {
+            observer.record(&call, 0, None, started.elapsed(), Some("drop"));
+            return dropped_connection();
+        }
+        if let Some(error) = &fault.error {
+            let response = injected(error);
+            observer.record(
+                &call,
+                error.status,
+                Some(error.error_code),
+                started.elapsed(),
+                Some("error"),
+            );
+            return response;
+        }
+    }
+    let response = next.run(request).await;
+    let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
+    observer.record(
+        &call,
+        response.status().as_u16(),
+        code,
+        started.elapsed(),
+        kind,
+    );
+    response
+}
+
+fn is_json(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
+}
+
+/// The key names of a JSON body: top level, then one envelope level down.
+fn body_names(body: &serde_json::Map<String, Value>, mut names: Vec<String>) -> Vec<String> {
+    let nested = body.values().filter_map(Value::as_object);
+    for object in std::iter::once(body).chain(nested) {
+        for field in LABEL_FIELDS {
+            if let Some(Value::String(name)) = object.get(*field)
+                && !names.contains(name)
+            {
+                names.push(name.clone());
+            }
+        }
+    }
+    names
+}
+
+/// The body with every password and private or secret key replaced by `"***"`.
+fn redacted(value: Value) -> Value {
+    match value {
+        Value::Object(object) => Value::Object(
+            object
+                .into_iter()
+                .map(|(name, value)| {
+                    let lower = name.to_ascii_lowercase();
+                    let secret =
+                        lower.contains("password") || lower == "privatekey" || lower == "secretkey";
+                    if secret && !value.is_null() {
+                        (name, Value::String("***".into()))
+                    } else {
+                        (name, redacted(value))
+                    }
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redacted).collect()),
+        other => other,
+    }
+}
