@@ -29,6 +29,8 @@ enum Source {
     Seeded {
         stream: Box<Mutex<ChaCha20Rng>>,
         clock: Timestamp,
+        /// SHA-256 of the seed, to restart the session stream.
+        seed: [u8; 32],
     },
 }
 
@@ -42,14 +44,25 @@ impl Entropy {
 
     /// Everything derived from `seed`; the clock stands still at [`FIXED_CLOCK`].
     pub fn seeded(seed: &str) -> Self {
-        let mut digest = Sha256::new();
-        digest.update(b"tsb-emulator deterministic v1\0");
-        digest.update(seed.as_bytes());
+        let seed: [u8; 32] = Sha256::digest(seed.as_bytes()).into();
         Self {
             source: Source::Seeded {
-                stream: Box::new(Mutex::new(ChaCha20Rng::from_seed(digest.finalize().into()))),
+                stream: Box::new(Mutex::new(stream_for(b"start", &seed))),
                 clock: FIXED_CLOCK,
+                seed,
             },
+        }
+    }
+
+    /// Restarts the stream at the state every session starts from: called once the device is
+    /// set up (attestation key, fixtures) and on each reset, so a suite run after start-up and
+    /// the same suite run after `POST /_emulator/reset` get the same answers. No effect
+    /// without a seed.
+    pub fn begin_session(&self) {
+        if let Source::Seeded { stream, seed, .. } = &self.source {
+            *stream
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = stream_for(b"session", seed);
         }
     }
 
@@ -82,6 +95,16 @@ impl Entropy {
             Source::Seeded { clock, .. } => *clock,
         }
     }
+}
+
+/// The ChaCha20 stream of one phase (`start`: device set-up; `session`: requests).
+fn stream_for(phase: &[u8], seed: &[u8; 32]) -> ChaCha20Rng {
+    let mut digest = Sha256::new();
+    digest.update(b"tsb-emulator deterministic v1\0");
+    digest.update(phase);
+    digest.update(b"\0");
+    digest.update(seed);
+    ChaCha20Rng::from_seed(digest.finalize().into())
 }
 
 impl fmt::Debug for Entropy {
@@ -153,6 +176,18 @@ mod tests {
         assert_eq!(first, (draw(&b), draw(&b)));
         assert_ne!(first.0, first.1, "each operation gets its own stream");
         assert_ne!(draw(&Entropy::seeded("ci-43")), first.0);
+    }
+
+    #[test]
+    fn a_new_session_replays_the_same_draws() {
+        let entropy = Entropy::seeded("replay");
+        let setup = draw(&entropy);
+        entropy.begin_session();
+        let first = (draw(&entropy), draw(&entropy));
+        entropy.begin_session();
+        assert_eq!(first, (draw(&entropy), draw(&entropy)));
+        assert_ne!(setup, first.0);
+        Entropy::system().begin_session();
     }
 
     #[test]

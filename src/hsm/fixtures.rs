@@ -102,6 +102,7 @@ impl Hsm {
                 error,
             })?;
         *self.fixture_state() = snapshot;
+        self.inner.entropy.begin_session();
         Ok(report)
     }
 
@@ -111,6 +112,7 @@ impl Hsm {
         let records = self.fixture_state().clone();
         self.blocking(move |inner| {
             inner.store.replace_all(&records)?;
+            inner.entropy.begin_session();
             tracing::info!(keys = records.len(), "key store reset to the fixture state");
             Ok(records.len())
         })

@@ -135,6 +135,7 @@ impl Hsm {
                     None => Ok(rsa::generate(&mut entropy.rng(), AttestationKey::BITS)?),
                 },
             )?;
+            entropy.begin_session();
             Ok(Self {
                 inner: Arc::new(Inner {
                     store,

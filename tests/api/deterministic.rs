@@ -173,3 +173,15 @@ async fn deterministic_ciphertext_still_decrypts() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(reply.body["payload"], "cGF5bG9hZA==");
 }
+
+#[tokio::test]
+async fn a_reset_replays_the_session_with_the_same_answers() {
+    let app = deterministic_app("reset-replay").await;
+    let first = replies(&app).await;
+    let reset = app.post("/_emulator/reset", &json!({})).await;
+    assert!(reset.status.is_success(), "{}", reset.body);
+    let second = replies(&app).await;
+    for (index, (a, b)) in first.iter().zip(&second).enumerate() {
+        assert_eq!(a, b, "answer {index} differs after a reset");
+    }
+}
