@@ -14,6 +14,7 @@ pub mod hash;
 mod name;
 pub mod password;
 pub mod pem;
+pub mod pqc;
 pub mod rsa;
 pub mod signer;
 pub mod symmetric;

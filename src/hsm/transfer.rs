@@ -246,6 +246,7 @@ fn new_imported(request: &ImportKey) -> KeyRecord {
         created_at: Timestamp::now().0,
         origin: KeyOrigin::Imported,
         certificate: None,
+        next_signature_index: None,
     }
 }
 

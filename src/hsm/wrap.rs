@@ -247,5 +247,6 @@ fn unwrapped_record(request: &UnwrapRequest, algorithm: KeyAlgorithm) -> KeyReco
         created_at: Timestamp::now().0,
         origin: KeyOrigin::Imported,
         certificate: None,
+        next_signature_index: None,
     }
 }
