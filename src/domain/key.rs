@@ -138,6 +138,15 @@ impl KeyAlgorithm {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
+    /// Whether this is one of the post-quantum or hash-based algorithms (ML-DSA, SLH-DSA,
+    /// ML-KEM, LMS, XMSS).
+    pub fn is_post_quantum(self) -> bool {
+        matches!(
+            self,
+            Self::MlDsa(_) | Self::SlhDsa(_) | Self::MlKem(_) | Self::Lms | Self::Xmss(_)
+        )
+    }
+
     /// Whether keys of this algorithm are stateful (a signature index that must never be
     /// used twice).
     pub fn is_stateful(self) -> bool {

@@ -16,6 +16,7 @@ mod hostile;
 mod keys;
 mod openssl;
 mod pool;
+mod pqc;
 mod secret;
 mod server;
 mod service;

@@ -104,3 +104,30 @@ fn seed_array(seed: &[u8]) -> Result<ml_kem::Seed, CryptoError> {
     ml_kem::Seed::try_from(seed)
         .map_err(|_| CryptoError::InvalidKey("an ML-KEM seed is 64 bytes".to_owned()))
 }
+
+/// Wraps `key` to an ML-KEM public key (the emulator's format for the `ML-KEM-*` wrap
+/// methods; the TSB's is undocumented): the KEM ciphertext, then RFC 5649 AES-256 key wrap
+/// with padding of `key` under the 32-byte shared secret.
+pub fn wrap(
+    params: MlKemParams,
+    public: &[u8],
+    key: &[u8],
+    rng: &mut impl CryptoRng,
+) -> Result<Vec<u8>, CryptoError> {
+    let (mut out, shared) = encapsulate(params, public, rng)?;
+    out.extend(crate::crypto::cipher::aes_wrap(shared.expose(), key, true)?);
+    Ok(out)
+}
+
+/// Unwraps what [`wrap`] made; any mismatch (wrong key, altered bytes) is an error that
+/// says nothing more.
+pub fn unwrap(params: MlKemParams, seed: &[u8], wrapped: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let split = ciphertext_len(params);
+    if wrapped.len() <= split {
+        return Err(CryptoError::DecryptionFailed);
+    }
+    let (ciphertext, body) = wrapped.split_at(split);
+    let shared = decapsulate(params, seed, ciphertext)?;
+    crate::crypto::cipher::aes_unwrap(shared.expose(), body, true)
+        .map_err(|_| CryptoError::DecryptionFailed)
+}
