@@ -45,7 +45,7 @@ struct CreateKeyDto {
 }
 
 /// Algorithm names the TSB knows but this emulator does not create yet.
-const NOT_YET_SUPPORTED: &[&str] = &["ISS", "XMSS-SHA256_10_256", "XMSS-SHAKE256_10_256"];
+const NOT_YET_SUPPORTED: &[&str] = &["ISS"];
 
 /// Curves of reference 6.2 that no RustCrypto crate serves.
 const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
@@ -64,10 +64,14 @@ const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
 pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgorithm, ApiError> {
     const SUPPORTED_NAMES: &str = "supported: RSA, EC, ED, DSA, BLS, AES, ChaCha20, Camellia, \
         TDEA, HMACSHA256, ML-DSA-44/65/87, SLH-DSA-SHA2-*/SLH-DSA-SHAKE-* (12 sets), \
-        ML-KEM-512/768/1024, LMS";
+        ML-KEM-512/768/1024, LMS, XMSS-SHA256_10_256, XMSS-SHAKE256_10_256";
     if let Some(name) = name {
         // `HSS-LMS` is what key info reports for `LMS` keys; accept it back.
-        let name = if name.eq_ignore_ascii_case("HSS-LMS") { "LMS" } else { name };
+        let name = if name.eq_ignore_ascii_case("HSS-LMS") {
+            "LMS"
+        } else {
+            name
+        };
         if let Some(found) = KeyAlgorithm::ALL
             .into_iter()
             .filter(|a| !NOT_YET_SUPPORTED.contains(&a.name()))

@@ -2,7 +2,7 @@
 
 use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
-use crate::crypto::pqc::{lms, ml_dsa, ml_kem, slh_dsa};
+use crate::crypto::pqc::{lms, ml_dsa, ml_kem, slh_dsa, xmss};
 use crate::crypto::{bls, dsa, ec, ed25519, password, pem, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, SecretBytes, Timestamp,
@@ -213,12 +213,7 @@ fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>
         KeySpec::SlhDsa(params) => slh_dsa::generate(params, &mut rng)?,
         KeySpec::MlKem(params) => ml_kem::generate(params, &mut rng)?,
         KeySpec::Lms(height) => lms::generate(height, &mut rng)?,
-        KeySpec::Xmss(params) => {
-            return Err(HsmError::InvalidInput(format!(
-                "The algorithm '{}' is not supported by tsb-emulator yet.",
-                params.name()
-            )));
-        }
+        KeySpec::Xmss(params) => xmss::generate(params, &mut rng)?,
         KeySpec::Secret { algorithm, bits } => {
             return Ok((symmetric::generate(algorithm, bits, &mut rng), None));
         }

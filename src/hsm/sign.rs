@@ -1,7 +1,7 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
 use super::{Hsm, HsmError, Inner};
-use crate::crypto::pqc::{lms, ml_dsa, slh_dsa};
+use crate::crypto::pqc::{lms, ml_dsa, slh_dsa, xmss};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat, SignatureScheme,
@@ -118,17 +118,28 @@ impl Hsm {
                     let KeyAlgorithm::SlhDsa(params) = record.algorithm else {
                         return Err(wrong_record(&record));
                     };
-                    slh_dsa::sign(params, private, payload, &request.context, prehash, &mut rng)
+                    slh_dsa::sign(
+                        params,
+                        private,
+                        payload,
+                        &request.context,
+                        prehash,
+                        &mut rng,
+                    )
                 }
                 SignatureScheme::Lms => {
                     only_der(request.format, record.algorithm)?;
-                    let height = lms::height_of_private(private).ok_or_else(|| wrong_record(&record))?;
+                    let height =
+                        lms::height_of_private(private).ok_or_else(|| wrong_record(&record))?;
                     let index = reserve_index(inner, &request.label, height.capacity())?;
                     lms::sign(height, private, index, payload, &mut rng)
                 }
-                SignatureScheme::SchnorrBip340 | SignatureScheme::Xmss => {
-                    Err(not_yet(request.algorithm))
+                SignatureScheme::Xmss => {
+                    only_der(request.format, record.algorithm)?;
+                    let index = reserve_index(inner, &request.label, xmss::CAPACITY)?;
+                    xmss::sign(private, index, payload)
                 }
+                SignatureScheme::SchnorrBip340 => Err(not_yet(request.algorithm)),
             };
             signature.map_err(crypto_outcome)
         })
@@ -183,12 +194,23 @@ impl Hsm {
                     let KeyAlgorithm::SlhDsa(params) = record.algorithm else {
                         return Err(wrong_record(&record));
                     };
-                    slh_dsa::verify(params, public, payload, &request.context, prehash, signature)
+                    slh_dsa::verify(
+                        params,
+                        public,
+                        payload,
+                        &request.context,
+                        prehash,
+                        signature,
+                    )
                 }
                 SignatureScheme::Lms => lms::verify(public, payload, signature),
-                SignatureScheme::HmacSha256
-                | SignatureScheme::SchnorrBip340
-                | SignatureScheme::Xmss => {
+                SignatureScheme::Xmss => {
+                    let KeyAlgorithm::Xmss(params) = record.algorithm else {
+                        return Err(wrong_record(&record));
+                    };
+                    xmss::verify(params, public, payload, signature)
+                }
+                SignatureScheme::HmacSha256 | SignatureScheme::SchnorrBip340 => {
                     Err(not_yet(request.algorithm))
                 }
             };

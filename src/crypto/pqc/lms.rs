@@ -82,7 +82,9 @@ pub fn sign(
 pub fn verify(public: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, CryptoError> {
     let raw = raw_public(public, HSS_LMS_OID)?;
     let (Some(levels), Some(lms_public)) = (raw.get(..4), raw.get(4..)) else {
-        return Err(CryptoError::InvalidKey("truncated HSS public key".to_owned()));
+        return Err(CryptoError::InvalidKey(
+            "truncated HSS public key".to_owned(),
+        ));
     };
     if levels != 1u32.to_be_bytes() {
         return Err(CryptoError::Unsupported(

@@ -11,6 +11,7 @@ pub mod ml_kem;
 pub mod slh_dsa;
 #[cfg(test)]
 mod tests;
+pub mod xmss;
 
 use super::CryptoError;
 use crate::domain::PreHash;

@@ -6,7 +6,7 @@ use super::{CryptoError, check_context, prehashed, raw_public, spki};
 use crate::domain::{PreHash, SecretBytes, SlhDsaParams};
 use rand::CryptoRng;
 use slh_dsa::{
-ParameterSet, Sha2_128f, Sha2_128s, Sha2_192f, Sha2_192s, Sha2_256f, Sha2_256s, Shake128f,
+    ParameterSet, Sha2_128f, Sha2_128s, Sha2_192f, Sha2_192s, Sha2_256f, Sha2_256s, Shake128f,
     Shake128s, Shake192f, Shake192s, Shake256f, Shake256s, Signature, SigningKey, VerifyingKey,
 };
 
@@ -14,18 +14,54 @@ ParameterSet, Sha2_128f, Sha2_128s, Sha2_192f, Sha2_192s, Sha2_256f, Sha2_256s, 
 macro_rules! with_params {
     ($params:expr, $p:ident => $body:expr) => {
         match $params {
-            SlhDsaParams::Sha2_128s => { type $p = Sha2_128s; $body }
-            SlhDsaParams::Sha2_128f => { type $p = Sha2_128f; $body }
-            SlhDsaParams::Sha2_192s => { type $p = Sha2_192s; $body }
-            SlhDsaParams::Sha2_192f => { type $p = Sha2_192f; $body }
-            SlhDsaParams::Sha2_256s => { type $p = Sha2_256s; $body }
-            SlhDsaParams::Sha2_256f => { type $p = Sha2_256f; $body }
-            SlhDsaParams::Shake128s => { type $p = Shake128s; $body }
-            SlhDsaParams::Shake128f => { type $p = Shake128f; $body }
-            SlhDsaParams::Shake192s => { type $p = Shake192s; $body }
-            SlhDsaParams::Shake192f => { type $p = Shake192f; $body }
-            SlhDsaParams::Shake256s => { type $p = Shake256s; $body }
-            SlhDsaParams::Shake256f => { type $p = Shake256f; $body }
+            SlhDsaParams::Sha2_128s => {
+                type $p = Sha2_128s;
+                $body
+            }
+            SlhDsaParams::Sha2_128f => {
+                type $p = Sha2_128f;
+                $body
+            }
+            SlhDsaParams::Sha2_192s => {
+                type $p = Sha2_192s;
+                $body
+            }
+            SlhDsaParams::Sha2_192f => {
+                type $p = Sha2_192f;
+                $body
+            }
+            SlhDsaParams::Sha2_256s => {
+                type $p = Sha2_256s;
+                $body
+            }
+            SlhDsaParams::Sha2_256f => {
+                type $p = Sha2_256f;
+                $body
+            }
+            SlhDsaParams::Shake128s => {
+                type $p = Shake128s;
+                $body
+            }
+            SlhDsaParams::Shake128f => {
+                type $p = Shake128f;
+                $body
+            }
+            SlhDsaParams::Shake192s => {
+                type $p = Shake192s;
+                $body
+            }
+            SlhDsaParams::Shake192f => {
+                type $p = Shake192f;
+                $body
+            }
+            SlhDsaParams::Shake256s => {
+                type $p = Shake256s;
+                $body
+            }
+            SlhDsaParams::Shake256f => {
+                type $p = Shake256f;
+                $body
+            }
         }
     };
 }

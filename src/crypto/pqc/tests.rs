@@ -63,7 +63,11 @@ macro_rules! ml_dsa_cross_check {
             fips204::$module::PublicKey::try_from_bytes(raw.clone().try_into().unwrap()).unwrap();
         let message = b"signed by tsb-emulator";
         for context in [&b""[..], b"some context"] {
-            let data = ml_dsa::Message::Data { message, context, prehash: None };
+            let data = ml_dsa::Message::Data {
+                message,
+                context,
+                prehash: None,
+            };
             let signature = ml_dsa::sign($params, seed.expose(), data, &mut rng).unwrap();
             let signature: [u8; fips204::$module::SIG_LEN] = signature.try_into().unwrap();
             assert!(public.verify(message, &signature, context));
@@ -71,15 +75,26 @@ macro_rules! ml_dsa_cross_check {
             assert!(ml_dsa::verify($params, &spki, data, &signature).unwrap());
         }
         for hash in ALL_PREHASHES {
-            let data = ml_dsa::Message::Data { message, context: b"ctx", prehash: Some(hash) };
+            let data = ml_dsa::Message::Data {
+                message,
+                context: b"ctx",
+                prehash: Some(hash),
+            };
             let signature = ml_dsa::sign($params, seed.expose(), data, &mut rng).unwrap();
             let signature: [u8; fips204::$module::SIG_LEN] = signature.try_into().unwrap();
             let oid_and_digest = prehashed(hash, message);
             let (oid, digest) = oid_and_digest.split_at(11);
-            assert!(public.hash_verify(digest, &signature, b"ctx", oid), "{hash:?}");
+            assert!(
+                public.hash_verify(digest, &signature, b"ctx", oid),
+                "{hash:?}"
+            );
             assert!(ml_dsa::verify($params, &spki, data, &signature).unwrap());
             // A pure signature is no pre-hash signature and vice versa.
-            let pure = ml_dsa::Message::Data { message, context: b"ctx", prehash: None };
+            let pure = ml_dsa::Message::Data {
+                message,
+                context: b"ctx",
+                prehash: None,
+            };
             assert!(!ml_dsa::verify($params, &spki, pure, &signature).unwrap());
         }
         // External μ = SHAKE256(SHAKE256(pk, 64) || 0 || 0 || M, 64): a pure signature.
@@ -114,7 +129,11 @@ fn ml_dsa_rejects_a_long_context_and_a_wrong_mu_length() {
     let mut rng = rand::rng();
     let (seed, _) = ml_dsa::generate(MlDsaParams::MlDsa44, &mut rng).unwrap();
     let long = [0u8; 256];
-    let data = ml_dsa::Message::Data { message: b"m", context: &long, prehash: None };
+    let data = ml_dsa::Message::Data {
+        message: b"m",
+        context: &long,
+        prehash: None,
+    };
     assert!(ml_dsa::sign(MlDsaParams::MlDsa44, seed.expose(), data, &mut rng).is_err());
     let short = ml_dsa::Message::Mu(&[0u8; 32]);
     assert!(ml_dsa::sign(MlDsaParams::MlDsa44, seed.expose(), short, &mut rng).is_err());
@@ -134,9 +153,12 @@ macro_rules! ml_kem_cross_check {
         assert_eq!(ek.clone().into_bytes().to_vec(), raw);
         // We encapsulate, they decapsulate.
         let (ciphertext, ours) = ml_kem::encapsulate($params, &spki, &mut rng).unwrap();
-        let ct = fips203::$module::CipherText::try_from_bytes(ciphertext.try_into().unwrap())
-            .unwrap();
-        assert_eq!(dk.try_decaps(&ct).unwrap().into_bytes().to_vec(), ours.expose());
+        let ct =
+            fips203::$module::CipherText::try_from_bytes(ciphertext.try_into().unwrap()).unwrap();
+        assert_eq!(
+            dk.try_decaps(&ct).unwrap().into_bytes().to_vec(),
+            ours.expose()
+        );
         // They encapsulate, we decapsulate.
         let (theirs, ct) = ek.try_encaps().unwrap();
         let ours = ml_kem::decapsulate($params, seed.expose(), &ct.into_bytes()).unwrap();
@@ -160,12 +182,10 @@ fn ml_kem_refuses_a_ciphertext_of_the_wrong_length() {
 
 /// Checks an SLH-DSA key and its signatures with `fips205` (pure with and without context,
 /// and the pre-hash variants in `hashes`).
-#[macro_export]
-#[doc(hidden)]
 macro_rules! slh_dsa_cross_check {
     ($params:expr, $module:ident, $n:literal, $hashes:expr) => {{
+        use super::slh_dsa;
         use fips205::traits::{KeyGen, SerDes, Verifier};
-        use $crate::crypto::pqc::{prehashed, raw_public, slh_dsa};
         let mut rng = rand::rng();
         let (private, spki) = slh_dsa::generate($params, &mut rng).unwrap();
         let raw = raw_public(&spki, $params.oid()).unwrap();
@@ -175,8 +195,7 @@ macro_rules! slh_dsa_cross_check {
             fips205::$module::KG::keygen_from_seed::<$n>(&seed(0), &seed(1), &seed(2));
         assert_eq!(theirs.into_bytes().to_vec(), raw);
         let public =
-            fips205::$module::PublicKey::try_from_bytes(raw.clone().try_into().unwrap())
-                .unwrap();
+            fips205::$module::PublicKey::try_from_bytes(raw.clone().try_into().unwrap()).unwrap();
         let message = b"signed by tsb-emulator";
         let context = b"ctx";
         let signature = slh_dsa::sign($params, sk, message, context, None, &mut rng).unwrap();
@@ -185,31 +204,36 @@ macro_rules! slh_dsa_cross_check {
         assert!(!public.verify(message, &signature, b""));
         assert!(slh_dsa::verify($params, &spki, message, context, None, &signature).unwrap());
         for hash in $hashes {
-            let signature =
-                slh_dsa::sign($params, sk, message, b"", Some(hash), &mut rng).unwrap();
+            let signature = slh_dsa::sign($params, sk, message, b"", Some(hash), &mut rng).unwrap();
             let signature: [u8; fips205::$module::SIG_LEN] = signature.try_into().unwrap();
             let oid_and_digest = prehashed(hash, message);
             let (oid, digest) = oid_and_digest.split_at(11);
             assert!(public.hash_verify(digest, &signature, b"", oid), "{hash:?}");
-            assert!(
-                slh_dsa::verify($params, &spki, message, b"", Some(hash), &signature).unwrap()
-            );
+            assert!(slh_dsa::verify($params, &spki, message, b"", Some(hash), &signature).unwrap());
         }
     }};
 }
 
+// The 128-bit fast sets here (every pre-hash once); all twelve sets go through the API,
+// ten of them in the slow group (`tests/pqc_slow.rs`).
 #[test]
-fn slh_dsa_sha2_fast_sets_verify_with_fips205() {
-    slh_dsa_cross_check!(SlhDsaParams::Sha2_128f, slh_dsa_sha2_128f, 16, ALL_PREHASHES);
-    slh_dsa_cross_check!(SlhDsaParams::Sha2_192f, slh_dsa_sha2_192f, 24, [PreHash::Sha2_384]);
-    slh_dsa_cross_check!(SlhDsaParams::Sha2_256f, slh_dsa_sha2_256f, 32, [PreHash::Sha2_512]);
+fn slh_dsa_sha2_128f_verifies_with_fips205_with_every_prehash() {
+    slh_dsa_cross_check!(
+        SlhDsaParams::Sha2_128f,
+        slh_dsa_sha2_128f,
+        16,
+        ALL_PREHASHES
+    );
 }
 
 #[test]
-fn slh_dsa_shake_fast_sets_verify_with_fips205() {
-    slh_dsa_cross_check!(SlhDsaParams::Shake128f, slh_dsa_shake_128f, 16, [PreHash::Shake128]);
-    slh_dsa_cross_check!(SlhDsaParams::Shake192f, slh_dsa_shake_192f, 24, [PreHash::Sha3_384]);
-    slh_dsa_cross_check!(SlhDsaParams::Shake256f, slh_dsa_shake_256f, 32, [PreHash::Shake256]);
+fn slh_dsa_shake_128f_verifies_with_fips205() {
+    slh_dsa_cross_check!(
+        SlhDsaParams::Shake128f,
+        slh_dsa_shake_128f,
+        16,
+        [PreHash::Shake256]
+    );
 }
 
 #[test]
@@ -221,8 +245,14 @@ fn lms_signatures_verify_with_hbs_lms_and_indices_are_the_callers() {
         let raw = raw_public(&spki, crate::domain::HSS_LMS_OID).unwrap();
         for index in [0, 3, height.capacity() - 1] {
             let message = format!("message {index}");
-            let signature =
-                lms::sign(height, private.expose(), index, message.as_bytes(), &mut rng).unwrap();
+            let signature = lms::sign(
+                height,
+                private.expose(),
+                index,
+                message.as_bytes(),
+                &mut rng,
+            )
+            .unwrap();
             // HSS signature: Nspk = 0, then the LMS signature whose q is the index.
             assert_eq!(signature[..4], [0, 0, 0, 0]);
             assert_eq!(signature[4..8], u32::try_from(index).unwrap().to_be_bytes());
@@ -237,4 +267,60 @@ fn lms_signatures_verify_with_hbs_lms_and_indices_are_the_callers() {
         let past_the_end = height.capacity();
         assert!(lms::sign(height, private.expose(), past_the_end, b"m", &mut rng).is_err());
     }
+}
+
+/// Our XMSS signatures verify with the `xmss` crate (a port of the RFC 8391 reference code),
+/// and tampering is caught by both.
+macro_rules! xmss_cross_check {
+    ($params:expr, $theirs:ident) => {{
+        use super::xmss;
+        let mut rng = rand::rng();
+        let (private, spki) = xmss::generate($params, &mut rng).unwrap();
+        let raw = raw_public(&spki, $params.oid()).unwrap();
+        let key = ::xmss::VerifyingKey::<::xmss::$theirs>::try_from(raw.as_slice()).unwrap();
+        for index in [0u64, 1, 517, 1023] {
+            let message = format!("message {index}");
+            let signature = xmss::sign(private.expose(), index, message.as_bytes()).unwrap();
+            assert_eq!(signature.len(), xmss::SIGNATURE_LEN);
+            assert_eq!(signature[..4], u32::try_from(index).unwrap().to_be_bytes());
+            let detached =
+                ::xmss::DetachedSignature::<::xmss::$theirs>::try_from(signature.as_slice())
+                    .unwrap();
+            assert!(
+                key.verify_detached(&detached, message.as_bytes()).is_ok(),
+                "{index}"
+            );
+            assert!(key.verify_detached(&detached, b"other").is_err());
+            assert!(xmss::verify($params, &spki, message.as_bytes(), &signature).unwrap());
+            assert!(!xmss::verify($params, &spki, b"other", &signature).unwrap());
+            let mut tampered = signature.clone();
+            tampered[100] ^= 1;
+            assert!(!xmss::verify($params, &spki, message.as_bytes(), &tampered).unwrap());
+        }
+        assert!(xmss::sign(private.expose(), 1024, b"m").is_err());
+    }};
+}
+
+#[test]
+fn xmss_sha2_signatures_verify_with_the_xmss_crate() {
+    xmss_cross_check!(crate::domain::XmssParams::Sha2_10_256, XmssSha2_10_256);
+}
+
+// XMSS-SHAKE256_10_256 is cross-checked in the slow group (`tests/pqc_slow.rs`): its key
+// generation takes minutes in a debug build.
+
+/// The other direction: a key and signature made by the `xmss` crate verify here.
+#[test]
+fn xmss_crate_signatures_verify_here() {
+    use ::xmss::{KeyPair, XmssSha2_10_256};
+    let mut pair = KeyPair::<XmssSha2_10_256>::generate(&mut rand::rng()).unwrap();
+    let signature = pair
+        .signing_key()
+        .sign_detached(b"from the xmss crate")
+        .unwrap();
+    let public = pair.verifying_key().as_ref().to_vec();
+    let spki = super::spki(crate::domain::XmssParams::Sha2_10_256.oid(), &public).unwrap();
+    let params = crate::domain::XmssParams::Sha2_10_256;
+    let ok = super::xmss::verify(params, &spki, b"from the xmss crate", signature.as_ref());
+    assert!(ok.unwrap());
 }
