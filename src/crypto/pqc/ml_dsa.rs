@@ -1,7 +1,7 @@
 //! ML-DSA (FIPS 204) on the `ml-dsa` crate: keys stored as their 32-byte seed ξ, public keys
 //! as RFC 9881 SPKI, pure and HashML-DSA signatures with a context, and external-μ signing.
 
-use super::{CryptoError, check_context, prehashed, raw_public, shake, spki};
+use super::{CryptoError, check_context, prehashed, raw_public, shake256, spki};
 use crate::domain::{MlDsaParams, PreHash, SecretBytes};
 use ml_dsa::{Keypair, MlDsa44, MlDsa65, MlDsa87, Signature, SigningKey, VerifyingKey};
 use rand::CryptoRng;
@@ -132,11 +132,10 @@ fn hash_mu(
     hash: PreHash,
 ) -> Result<Vec<u8>, CryptoError> {
     let context_len = check_context(context)?;
-    let mut input = shake::<shake::Shake256>(public, 64);
-    input.extend([1, context_len]);
-    input.extend_from_slice(context);
-    input.extend(prehashed(hash, message));
-    Ok(shake::<shake::Shake256>(&input, MU_LEN))
+    let tr = shake256(&[public], 64);
+    let prefix = [1, context_len];
+    let prehashed = prehashed(hash, message);
+    Ok(shake256(&[&tr, &prefix, context, &prehashed], MU_LEN))
 }
 
 fn seed_array(seed: &[u8]) -> Result<ml_dsa::B32, CryptoError> {

@@ -17,7 +17,6 @@ use super::CryptoError;
 use crate::domain::PreHash;
 use der::{Decode, Encode};
 use sha2::Digest;
-use shake::{ExtendableOutput, Update, XofReader};
 use spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
 
 /// Longest context string FIPS 204/205 allow.
@@ -91,17 +90,23 @@ pub fn prehashed(hash: PreHash, message: &[u8]) -> Vec<u8> {
         PreHash::Sha3_256 => out.extend(sha3::Sha3_256::digest(message)),
         PreHash::Sha3_384 => out.extend(sha3::Sha3_384::digest(message)),
         PreHash::Sha3_512 => out.extend(sha3::Sha3_512::digest(message)),
-        PreHash::Shake128 => out.extend(shake::<shake::Shake128>(message, 32)),
-        PreHash::Shake256 => out.extend(shake::<shake::Shake256>(message, 64)),
+        PreHash::Shake128 => out.extend(shake128(message, 32)),
+        PreHash::Shake256 => out.extend(shake256(&[message], 64)),
     }
     out
 }
 
-/// `len` bytes of a SHAKE function's output over `data`.
-pub(crate) fn shake<X: Default + Update + ExtendableOutput>(data: &[u8], len: usize) -> Vec<u8> {
-    let mut xof = X::default();
-    xof.update(data);
+/// `len` bytes of SHAKE128 over `data`.
+fn shake128(data: &[u8], len: usize) -> Vec<u8> {
     let mut out = vec![0; len];
-    xof.finalize_xof().read(&mut out);
+    tsb_pqc_kernels::shake128(&[data], &mut out);
+    out
+}
+
+/// `len` bytes of SHAKE256 over the concatenated `parts` (instantiated in `tsb-pqc-kernels`
+/// so that debug builds run it optimised).
+pub(crate) fn shake256(parts: &[&[u8]], len: usize) -> Vec<u8> {
+    let mut out = vec![0; len];
+    tsb_pqc_kernels::shake256(parts, &mut out);
     out
 }

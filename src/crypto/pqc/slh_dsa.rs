@@ -1,69 +1,33 @@
-//! SLH-DSA (FIPS 205) on the `slh-dsa` crate: keys stored in FIPS 205's private-key encoding
-//! (SK.seed || SK.prf || PK.seed || PK.root), public keys as RFC 9909 SPKI, pure and
-//! HashSLH-DSA signatures with a context, hedged with fresh randomness.
+//! SLH-DSA (FIPS 205) on the `slh-dsa` crate (instantiated in `tsb-pqc-kernels`, see there
+//! why): keys stored in FIPS 205's private-key encoding (SK.seed || SK.prf || PK.seed ||
+//! PK.root), public keys as RFC 9909 SPKI, pure and HashSLH-DSA signatures with a context,
+//! hedged with fresh randomness.
 
 use super::{CryptoError, check_context, prehashed, raw_public, spki};
 use crate::domain::{PreHash, SecretBytes, SlhDsaParams};
 use rand::CryptoRng;
-use slh_dsa::{
-    ParameterSet, Sha2_128f, Sha2_128s, Sha2_192f, Sha2_192s, Sha2_256f, Sha2_256s, Shake128f,
-    Shake128s, Shake192f, Shake192s, Shake256f, Shake256s, Signature, SigningKey, VerifyingKey,
-};
+use tsb_pqc_kernels as kernels;
 
-/// Runs `$body` with `$p` bound to the `slh-dsa` parameter type of `$params`.
-macro_rules! with_params {
-    ($params:expr, $p:ident => $body:expr) => {
-        match $params {
-            SlhDsaParams::Sha2_128s => {
-                type $p = Sha2_128s;
-                $body
-            }
-            SlhDsaParams::Sha2_128f => {
-                type $p = Sha2_128f;
-                $body
-            }
-            SlhDsaParams::Sha2_192s => {
-                type $p = Sha2_192s;
-                $body
-            }
-            SlhDsaParams::Sha2_192f => {
-                type $p = Sha2_192f;
-                $body
-            }
-            SlhDsaParams::Sha2_256s => {
-                type $p = Sha2_256s;
-                $body
-            }
-            SlhDsaParams::Sha2_256f => {
-                type $p = Sha2_256f;
-                $body
-            }
-            SlhDsaParams::Shake128s => {
-                type $p = Shake128s;
-                $body
-            }
-            SlhDsaParams::Shake128f => {
-                type $p = Shake128f;
-                $body
-            }
-            SlhDsaParams::Shake192s => {
-                type $p = Shake192s;
-                $body
-            }
-            SlhDsaParams::Shake192f => {
-                type $p = Shake192f;
-                $body
-            }
-            SlhDsaParams::Shake256s => {
-                type $p = Shake256s;
-                $body
-            }
-            SlhDsaParams::Shake256f => {
-                type $p = Shake256f;
-                $body
-            }
-        }
-    };
+/// The security parameter n (seed and hash length in bytes).
+fn n(params: SlhDsaParams) -> usize {
+    match params {
+        SlhDsaParams::Sha2_128s
+        | SlhDsaParams::Sha2_128f
+        | SlhDsaParams::Shake128s
+        | SlhDsaParams::Shake128f => 16,
+        SlhDsaParams::Sha2_192s
+        | SlhDsaParams::Sha2_192f
+        | SlhDsaParams::Shake192s
+        | SlhDsaParams::Shake192f => 24,
+        SlhDsaParams::Sha2_256s
+        | SlhDsaParams::Sha2_256f
+        | SlhDsaParams::Shake256s
+        | SlhDsaParams::Shake256f => 32,
+    }
+}
+
+fn unknown(params: SlhDsaParams) -> CryptoError {
+    CryptoError::InvalidKey(format!("not an {} key", params.name()))
 }
 
 /// A fresh key: (FIPS 205 private-key encoding, DER SPKI).
@@ -71,19 +35,17 @@ pub fn generate(
     params: SlhDsaParams,
     rng: &mut impl CryptoRng,
 ) -> Result<(SecretBytes, Vec<u8>), CryptoError> {
-    with_params!(params, P => {
-        let key = SigningKey::<P>::new(rng);
-        let public = spki(params.oid(), &key.as_ref().to_vec())?;
-        Ok((SecretBytes::new(key.to_vec()), public))
-    })
-}
-
-/// The DER SPKI of a stored private key.
-pub fn public_of(params: SlhDsaParams, private: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    with_params!(params, P => {
-        let key = decode_private::<P>(private)?;
-        spki(params.oid(), &key.as_ref().to_vec())
-    })
+    let n = n(params);
+    let mut seeds = zeroize::Zeroizing::new(vec![0u8; 3 * n]);
+    rng.fill_bytes(&mut seeds);
+    let (private, public) = kernels::slh_dsa_keygen(
+        params.name(),
+        &seeds[..n],
+        &seeds[n..2 * n],
+        &seeds[2 * n..],
+    )
+    .ok_or_else(|| unknown(params))?;
+    Ok((SecretBytes::new(private), spki(params.oid(), &public)?))
 }
 
 /// Signs `message`: pure SLH-DSA, or HashSLH-DSA with `prehash`.
@@ -97,13 +59,10 @@ pub fn sign(
 ) -> Result<Vec<u8>, CryptoError> {
     let prefix = domain_prefix(context, prehash)?;
     let body = body(message, prehash);
-    with_params!(params, P => {
-        let key = decode_private::<P>(private)?;
-        let mut randomizer = zeroize::Zeroizing::new(vec![0u8; key.as_ref().to_vec().len() / 2]);
-        rng.fill_bytes(&mut randomizer);
-        let signature = key.slh_sign_internal(&[&prefix, &body], Some(&randomizer));
-        Ok(signature.to_vec())
-    })
+    let mut randomizer = vec![0u8; n(params)];
+    rng.fill_bytes(&mut randomizer);
+    kernels::slh_dsa_sign(params.name(), private, &[&prefix, &body], &randomizer)
+        .ok_or_else(|| unknown(params))
 }
 
 /// Verifies with the DER SPKI; a malformed or wrong signature is `Ok(false)`.
@@ -118,14 +77,8 @@ pub fn verify(
     let prefix = domain_prefix(context, prehash)?;
     let body = body(message, prehash);
     let raw = raw_public(public, params.oid())?;
-    with_params!(params, P => {
-        let key = VerifyingKey::<P>::try_from(raw.as_slice())
-            .map_err(|_| CryptoError::InvalidKey("wrong SLH-DSA public key length".to_owned()))?;
-        let Ok(signature) = Signature::<P>::try_from(signature) else {
-            return Ok(false);
-        };
-        Ok(key.slh_verify_internal(&[&prefix, &body], &signature).is_ok())
-    })
+    kernels::slh_dsa_verify(params.name(), &raw, &[&prefix, &body], signature)
+        .ok_or_else(|| unknown(params))
 }
 
 /// `0 || |ctx| || ctx` (pure) or `1 || |ctx| || ctx` (pre-hash), FIPS 205 algorithms 22/23.
@@ -141,9 +94,4 @@ fn body(message: &[u8], prehash: Option<PreHash>) -> Vec<u8> {
         None => message.to_vec(),
         Some(hash) => prehashed(hash, message),
     }
-}
-
-fn decode_private<P: ParameterSet>(private: &[u8]) -> Result<SigningKey<P>, CryptoError> {
-    SigningKey::<P>::try_from(private)
-        .map_err(|_| CryptoError::InvalidKey("not an SLH-DSA private key of this set".to_owned()))
 }

@@ -98,10 +98,8 @@ macro_rules! ml_dsa_cross_check {
             assert!(!ml_dsa::verify($params, &spki, pure, &signature).unwrap());
         }
         // External μ = SHAKE256(SHAKE256(pk, 64) || 0 || 0 || M, 64): a pure signature.
-        let mut input = super::shake::<shake::Shake256>(&raw, 64);
-        input.extend([0, 0]);
-        input.extend_from_slice(message);
-        let mu = super::shake::<shake::Shake256>(&input, 64);
+        let tr = super::shake256(&[&raw], 64);
+        let mu = super::shake256(&[&tr, &[0, 0], message], 64);
         let signature =
             ml_dsa::sign($params, seed.expose(), ml_dsa::Message::Mu(&mu), &mut rng).unwrap();
         let signature: [u8; fips204::$module::SIG_LEN] = signature.try_into().unwrap();

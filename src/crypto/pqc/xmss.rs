@@ -12,7 +12,6 @@ use super::{CryptoError, raw_public, spki};
 use crate::domain::{SecretBytes, XmssParams};
 use rand::CryptoRng;
 use sha2::Digest;
-use shake::{ExtendableOutput, Update, XofReader};
 
 /// Hash output and seed length.
 const N: usize = 32;
@@ -74,13 +73,9 @@ impl Hasher {
                 out.copy_from_slice(&hash.finalize());
             }
             XmssParams::Shake256_10_256 => {
-                let mut xof = shake::Shake256::default();
-                xof.update(&prefix);
-                xof.update(key);
-                for part in parts {
-                    xof.update(part);
-                }
-                xof.finalize_xof().read(&mut out);
+                let mut all: Vec<&[u8]> = vec![&prefix, key];
+                all.extend_from_slice(parts);
+                tsb_pqc_kernels::shake256(&all, &mut out);
             }
         }
         out
