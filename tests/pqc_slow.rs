@@ -186,3 +186,25 @@ async fn xmss_shake256_keys_sign_and_verify_with_the_xmss_crate() {
         .await;
     assert_eq!(reply.body["errorCode"], 607, "{}", reply.body);
 }
+
+/// The SHAKE SLH-DSA sets other than 128f: key generation from fixed seeds gives the public
+/// key `fips205` derives from the same seeds (the other sets are checked in the unit tests).
+#[test]
+fn slh_dsa_shake_key_generation_matches_fips205() {
+    use fips205::traits::{KeyGen, SerDes};
+    macro_rules! check {
+        ($name:literal, $module:ident, $n:literal) => {{
+            let seeds: [[u8; $n]; 3] = [[1; $n], [2; $n], [3; $n]];
+            let (_, ours) =
+                tsb_pqc_kernels::slh_dsa_keygen($name, &seeds[0], &seeds[1], &seeds[2]).unwrap();
+            let (theirs, _) =
+                fips205::$module::KG::keygen_from_seed::<$n>(&seeds[0], &seeds[1], &seeds[2]);
+            assert_eq!(theirs.into_bytes().to_vec(), ours, $name);
+        }};
+    }
+    check!("SLH-DSA-SHAKE-128s", slh_dsa_shake_128s, 16);
+    check!("SLH-DSA-SHAKE-192s", slh_dsa_shake_192s, 24);
+    check!("SLH-DSA-SHAKE-192f", slh_dsa_shake_192f, 24);
+    check!("SLH-DSA-SHAKE-256s", slh_dsa_shake_256s, 32);
+    check!("SLH-DSA-SHAKE-256f", slh_dsa_shake_256f, 32);
+}

@@ -322,3 +322,29 @@ fn xmss_crate_signatures_verify_here() {
     let ok = super::xmss::verify(params, &spki, b"from the xmss crate", signature.as_ref());
     assert!(ok.unwrap());
 }
+
+/// SLH-DSA key generation from fixed seeds gives the public key that `fips205` derives from
+/// the same seeds (a known answer from an independent implementation). The SHAKE sets
+/// other than 128f are in the slow group (`tests/pqc_slow.rs`).
+#[test]
+fn slh_dsa_key_generation_matches_fips205_for_the_sha2_sets_and_shake_128f() {
+    use fips205::traits::{KeyGen, SerDes};
+    macro_rules! check {
+        ($params:expr, $module:ident, $n:literal) => {{
+            let seeds: [[u8; $n]; 3] = [[1; $n], [2; $n], [3; $n]];
+            let (_, ours) =
+                tsb_pqc_kernels::slh_dsa_keygen($params.name(), &seeds[0], &seeds[1], &seeds[2])
+                    .unwrap();
+            let (theirs, _) =
+                fips205::$module::KG::keygen_from_seed::<$n>(&seeds[0], &seeds[1], &seeds[2]);
+            assert_eq!(theirs.into_bytes().to_vec(), ours, "{}", $params.name());
+        }};
+    }
+    check!(SlhDsaParams::Sha2_128s, slh_dsa_sha2_128s, 16);
+    check!(SlhDsaParams::Sha2_128f, slh_dsa_sha2_128f, 16);
+    check!(SlhDsaParams::Sha2_192s, slh_dsa_sha2_192s, 24);
+    check!(SlhDsaParams::Sha2_192f, slh_dsa_sha2_192f, 24);
+    check!(SlhDsaParams::Sha2_256s, slh_dsa_sha2_256s, 32);
+    check!(SlhDsaParams::Sha2_256f, slh_dsa_sha2_256f, 32);
+    check!(SlhDsaParams::Shake128f, slh_dsa_shake_128f, 16);
+}
