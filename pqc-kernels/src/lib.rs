@@ -10,8 +10,8 @@
 
 use shake::{ExtendableOutput, Update, XofReader};
 use slh_dsa::{
-Sha2_128f, Sha2_128s, Sha2_192f, Sha2_192s, Sha2_256f, Sha2_256s, Shake128f,
-    Shake128s, Shake192f, Shake192s, Shake256f, Shake256s, Signature, SigningKey, VerifyingKey,
+    Sha2_128f, Sha2_128s, Sha2_192f, Sha2_192s, Sha2_256f, Sha2_256s, Shake128f, Shake128s,
+    Shake192f, Shake192s, Shake256f, Shake256s, Signature, SigningKey, VerifyingKey,
 };
 
 /// Fills `out` with SHAKE128 of the concatenated `parts`.
@@ -32,18 +32,54 @@ pub fn shake256(parts: &[&[u8]], out: &mut [u8]) {
 macro_rules! with_set {
     ($set:expr, $p:ident => $body:expr) => {
         match $set {
-            "SLH-DSA-SHA2-128s" => { type $p = Sha2_128s; $body }
-            "SLH-DSA-SHA2-128f" => { type $p = Sha2_128f; $body }
-            "SLH-DSA-SHA2-192s" => { type $p = Sha2_192s; $body }
-            "SLH-DSA-SHA2-192f" => { type $p = Sha2_192f; $body }
-            "SLH-DSA-SHA2-256s" => { type $p = Sha2_256s; $body }
-            "SLH-DSA-SHA2-256f" => { type $p = Sha2_256f; $body }
-            "SLH-DSA-SHAKE-128s" => { type $p = Shake128s; $body }
-            "SLH-DSA-SHAKE-128f" => { type $p = Shake128f; $body }
-            "SLH-DSA-SHAKE-192s" => { type $p = Shake192s; $body }
-            "SLH-DSA-SHAKE-192f" => { type $p = Shake192f; $body }
-            "SLH-DSA-SHAKE-256s" => { type $p = Shake256s; $body }
-            "SLH-DSA-SHAKE-256f" => { type $p = Shake256f; $body }
+            "SLH-DSA-SHA2-128s" => {
+                type $p = Sha2_128s;
+                $body
+            }
+            "SLH-DSA-SHA2-128f" => {
+                type $p = Sha2_128f;
+                $body
+            }
+            "SLH-DSA-SHA2-192s" => {
+                type $p = Sha2_192s;
+                $body
+            }
+            "SLH-DSA-SHA2-192f" => {
+                type $p = Sha2_192f;
+                $body
+            }
+            "SLH-DSA-SHA2-256s" => {
+                type $p = Sha2_256s;
+                $body
+            }
+            "SLH-DSA-SHA2-256f" => {
+                type $p = Sha2_256f;
+                $body
+            }
+            "SLH-DSA-SHAKE-128s" => {
+                type $p = Shake128s;
+                $body
+            }
+            "SLH-DSA-SHAKE-128f" => {
+                type $p = Shake128f;
+                $body
+            }
+            "SLH-DSA-SHAKE-192s" => {
+                type $p = Shake192s;
+                $body
+            }
+            "SLH-DSA-SHAKE-192f" => {
+                type $p = Shake192f;
+                $body
+            }
+            "SLH-DSA-SHAKE-256s" => {
+                type $p = Shake256s;
+                $body
+            }
+            "SLH-DSA-SHAKE-256f" => {
+                type $p = Shake256f;
+                $body
+            }
             _ => None,
         }
     };
@@ -64,7 +100,12 @@ pub fn slh_dsa_keygen(
 
 /// FIPS 205 `slh_sign_internal` over the concatenated `parts` with an n-byte randomizer;
 /// `None` for a malformed key or randomizer.
-pub fn slh_dsa_sign(set: &str, private: &[u8], parts: &[&[u8]], randomizer: &[u8]) -> Option<Vec<u8>> {
+pub fn slh_dsa_sign(
+    set: &str,
+    private: &[u8],
+    parts: &[&[u8]],
+    randomizer: &[u8],
+) -> Option<Vec<u8>> {
     with_set!(set, P => {
         let key = SigningKey::<P>::try_from(private).ok()?;
         if randomizer.len() * 2 != key.as_ref().to_vec().len() {
