@@ -74,7 +74,6 @@ pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgo
         };
         if let Some(found) = KeyAlgorithm::ALL
             .into_iter()
-            .filter(|a| !NOT_YET_SUPPORTED.contains(&a.name()))
             .find(|a| a.name().eq_ignore_ascii_case(name))
         {
             return Ok(found);
@@ -94,7 +93,6 @@ pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgo
         .ok_or_else(|| ApiError::invalid("Either 'algorithm' or 'algorithmOid' must be given."))?;
     KeyAlgorithm::ALL
         .into_iter()
-        .filter(|a| !NOT_YET_SUPPORTED.contains(&a.name()))
         .find(|a| a.oid() == oid)
         .ok_or_else(|| {
             ApiError::invalid(format!(
