@@ -566,9 +566,23 @@ async fn an_lms_index_is_never_reused_after_the_store_is_reopened() {
         initial_attestation_key: Some(fixture_key("attestation-rsa-2048")),
         ..HsmOptions::default()
     };
+    // sled's background flusher may hold the directory lock a moment after the last handle
+    // is dropped: retry the open (no timing is asserted).
+    let open = || async {
+        for _ in 0..200 {
+            match KeyStore::open(dir.path()) {
+                Ok(store) => return store,
+                Err(tsb_emulator::keystore::KeyStoreError::Locked { .. }) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(other) => panic!("{other}"),
+            }
+        }
+        panic!("the store stayed locked");
+    };
     let mut seen = Vec::new();
     for round in 0..3 {
-        let app = spawn_app_with(KeyStore::open(dir.path()).unwrap(), options()).await;
+        let app = spawn_app_with(open().await, options()).await;
         if round == 0 {
             app.create_key(&pqc_key_request("lms", "LMS")).await;
         }
