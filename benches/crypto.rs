@@ -86,6 +86,7 @@ fn storage(c: &mut Criterion) {
         created_at: 0,
         origin: tsb_emulator::keystore::KeyOrigin::Generated,
         certificate: None,
+        next_signature_index: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let store = KeyStore::open(dir.path()).unwrap();

@@ -102,6 +102,7 @@ fn main() {
                                 algorithm: algorithm.parse().unwrap(),
                                 format: SignatureFormat::Der,
                                 payload: b"The quick brown fox jumps over the lazy dog".to_vec(),
+                                context: Vec::new(),
                             })
                             .await
                             .unwrap();

@@ -4,7 +4,7 @@ use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
 use super::wire::{self, AttributesDto};
-use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, KeySpec, Password, RsaBits};
+use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, KeySpec, LmsHeight, Password, RsaBits};
 use crate::hsm::{CreateKey, SignedKeyInfo};
 use axum::Json;
 use axum::extract::State;
@@ -43,18 +43,7 @@ struct CreateKeyDto {
 }
 
 /// Algorithm names the TSB knows but this emulator does not create yet.
-const NOT_YET_SUPPORTED: &[&str] = &[
-    "ISS",
-    "ML-DSA-44",
-    "ML-DSA-65",
-    "ML-DSA-87",
-    "ML-KEM-512",
-    "ML-KEM-768",
-    "ML-KEM-1024",
-    "LMS",
-    "XMSS-SHA256_10_256",
-    "XMSS-SHAKE256_10_256",
-];
+const NOT_YET_SUPPORTED: &[&str] = &["ISS"];
 
 /// Curves of reference 6.2 that no RustCrypto crate serves.
 const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
@@ -71,19 +60,25 @@ const UNSUPPORTED_CURVES: &[(&str, &str)] = &[
 
 /// The key algorithm named by `algorithm` (case-insensitive) or, failing that, `algorithmOid`.
 pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgorithm, ApiError> {
-    const SUPPORTED_NAMES: &str =
-        "supported: RSA, EC, ED, DSA, BLS, AES, ChaCha20, Camellia, TDEA, HMACSHA256";
+    const SUPPORTED_NAMES: &str = "supported: RSA, EC, ED, DSA, BLS, AES, ChaCha20, Camellia, \
+        TDEA, HMACSHA256, ML-DSA-44/65/87, SLH-DSA-SHA2-*/SLH-DSA-SHAKE-* (12 sets), \
+        ML-KEM-512/768/1024, LMS, XMSS-SHA256_10_256, XMSS-SHAKE256_10_256";
     if let Some(name) = name {
+        // `HSS-LMS` is what key info reports for `LMS` keys; accept it back.
+        let name = if name.eq_ignore_ascii_case("HSS-LMS") {
+            "LMS"
+        } else {
+            name
+        };
         if let Some(found) = KeyAlgorithm::ALL
             .into_iter()
-            .find(|a| a.tsb_name().eq_ignore_ascii_case(name))
+            .find(|a| a.name().eq_ignore_ascii_case(name))
         {
             return Ok(found);
         }
         let known = NOT_YET_SUPPORTED
             .iter()
-            .any(|known| known.eq_ignore_ascii_case(name))
-            || name.to_ascii_uppercase().starts_with("SLH-DSA-");
+            .any(|known| known.eq_ignore_ascii_case(name));
         return Err(ApiError::invalid(if known {
             format!(
                 "The algorithm '{name}' is not supported by tsb-emulator yet ({SUPPORTED_NAMES})."
@@ -179,6 +174,24 @@ impl TryFrom<CreateKeyDto> for CreateKey {
                 }
             },
             KeyAlgorithm::Bls => KeySpec::Bls,
+            KeyAlgorithm::MlDsa(params) => KeySpec::MlDsa(params),
+            KeyAlgorithm::SlhDsa(params) => KeySpec::SlhDsa(params),
+            KeyAlgorithm::MlKem(params) => KeySpec::MlKem(params),
+            KeyAlgorithm::Xmss(params) => KeySpec::Xmss(params),
+            // Emulator extension: `keySize` picks the LMS tree height (5, the TSB's
+            // documented key, or 10).
+            KeyAlgorithm::Lms => match dto.key_size {
+                None | Some(5) => KeySpec::Lms(LmsHeight::H5),
+                Some(10) => KeySpec::Lms(LmsHeight::H10),
+                Some(other) => {
+                    return Err(ApiError::new(
+                        ErrorCode::InputKeySize,
+                        format!(
+                            "The key size {other} is not supported for LMS keys (the tree height: 5 or 10)."
+                        ),
+                    ));
+                }
+            },
             secret @ (KeyAlgorithm::Aes
             | KeyAlgorithm::ChaCha20
             | KeyAlgorithm::Camellia
@@ -285,7 +298,7 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
                 curve_oid: info.curve.map(|curve| curve.oid().to_owned()),
                 derived_attributes: None,
                 key_size: info.key_size,
-                key_usage_count: 0,
+                key_usage_count: info.usage_count,
                 create_time: info.created_at.to_string(),
                 attest_time: signed.attested_at.to_string(),
                 public_key: info.public_key.map(|der| STANDARD.encode(der)),

@@ -43,6 +43,8 @@ struct SignDto {
     key_password: Option<Password>,
     signature_algorithm: Option<String>,
     signature_type: Option<String>,
+    /// ML-DSA/SLH-DSA context (base64), reference 7.6.
+    context: Option<String>,
 }
 
 impl TryFrom<SignDto> for SignRequest {
@@ -66,7 +68,16 @@ impl TryFrom<SignDto> for SignRequest {
                 Some(value) => wire::required_enum("signatureType", Some(value))?,
             },
             payload: wire::payload(dto.payload.as_deref(), dto.payload_type.as_deref())?,
+            context: context(dto.context.as_deref())?,
         })
+    }
+}
+
+/// The optional base64 `context`: absent, null and `""` all mean the empty context.
+fn context(value: Option<&str>) -> Result<Vec<u8>, ApiError> {
+    match value {
+        None | Some("") => Ok(Vec::new()),
+        Some(text) => wire::base64_field("context", Some(text)),
     }
 }
 
@@ -124,6 +135,7 @@ impl HmacDto {
             algorithm: SignatureAlgorithm::HmacSha256,
             format: SignatureFormat::Der,
             payload: wire::payload(self.payload.as_deref(), self.payload_type.as_deref())?,
+            context: Vec::new(),
         })
     }
 
@@ -134,6 +146,7 @@ impl HmacDto {
             algorithm: SignatureAlgorithm::HmacSha256,
             payload: wire::payload(self.payload.as_deref(), self.payload_type.as_deref())?,
             signature: wire::base64_field("signature", self.signature.as_deref())?,
+            context: Vec::new(),
         })
     }
 }
@@ -181,6 +194,9 @@ struct VerifyDto {
     payload: Option<String>,
     payload_type: Option<String>,
     signature: Option<String>,
+    /// The ML-DSA/SLH-DSA context the signature was made with (an emulator extension: the
+    /// TSB's verify DTO has no such field, reference 7.8).
+    context: Option<String>,
 }
 
 impl TryFrom<VerifyDto> for VerifyRequest {
@@ -196,6 +212,7 @@ impl TryFrom<VerifyDto> for VerifyRequest {
             )?,
             payload: wire::payload(dto.payload.as_deref(), dto.payload_type.as_deref())?,
             signature: wire::base64_field("signature", dto.signature.as_deref())?,
+            context: context(dto.context.as_deref())?,
         })
     }
 }

@@ -45,6 +45,11 @@ impl TryFrom<ImportDto> for ImportKey {
     fn try_from(dto: ImportDto) -> Result<Self, ApiError> {
         let label = wire::label("label", dto.label)?;
         let algorithm = algorithm(dto.algorithm.as_deref(), None)?;
+        if algorithm.is_post_quantum() {
+            return Err(ApiError::invalid(format!(
+                "Importing {algorithm} keys is not supported by tsb-emulator; create them with POST /v1/key."
+            )));
+        }
         let private_key = wire::key_material("privateKey", dto.private_key.as_deref())?;
         let public_key = wire::key_material("publicKey", dto.public_key.as_deref())?;
         let certificate = wire::key_material("certificate", dto.certificate.as_deref())?;

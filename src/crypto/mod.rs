@@ -15,6 +15,7 @@ pub mod jwt;
 mod name;
 pub mod password;
 pub mod pem;
+pub mod pqc;
 pub mod rsa;
 pub mod signer;
 pub mod symmetric;

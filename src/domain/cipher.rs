@@ -1,6 +1,6 @@
 //! Encryption vocabulary (reference 8.3, 9.3): cipher algorithms and wrap methods.
 
-use super::{HashAlgorithm, KeyAlgorithm};
+use super::{HashAlgorithm, KeyAlgorithm, MlKemParams};
 use std::str::FromStr;
 
 /// Declares a wire enum with `ALL`, `wire_name` and `FromStr`.
@@ -104,7 +104,7 @@ impl CipherAlgorithm {
 }
 
 wire_values! {
-    /// A `wrapMethod` value (reference 9.3; ML-KEM methods are not served).
+    /// A `wrapMethod` value (reference 9.3).
     WrapMethod {
         AesWrap = "AES_WRAP",
         AesWrapPad = "AES_WRAP_PAD",
@@ -120,14 +120,20 @@ wire_values! {
         AesWrapPadBls = "AES_WRAP_PAD_BLS",
         RsaWrapPad = "RSA_WRAP_PAD",
         RsaWrapOaep = "RSA_WRAP_OAEP",
+        MlKem512 = "ML-KEM-512",
+        MlKem768 = "ML-KEM-768",
+        MlKem1024 = "ML-KEM-1024",
     }
 }
 
 impl WrapMethod {
-    /// The wrapping key's algorithm (AES or RSA).
+    /// The wrapping key's algorithm (AES, RSA or an ML-KEM set).
     pub fn wrapping_key(self) -> KeyAlgorithm {
         match self {
             Self::RsaWrapPad | Self::RsaWrapOaep => KeyAlgorithm::Rsa,
+            Self::MlKem512 => KeyAlgorithm::MlKem(MlKemParams::MlKem512),
+            Self::MlKem768 => KeyAlgorithm::MlKem(MlKemParams::MlKem768),
+            Self::MlKem1024 => KeyAlgorithm::MlKem(MlKemParams::MlKem1024),
             _ => KeyAlgorithm::Aes,
         }
     }
@@ -153,7 +159,13 @@ impl WrapMethod {
             Self::AesWrapEd | Self::AesWrapPadEd => Some(KeyAlgorithm::Ed),
             Self::AesWrapRsa | Self::AesWrapPadRsa => Some(KeyAlgorithm::Rsa),
             Self::AesWrapBls | Self::AesWrapPadBls => Some(KeyAlgorithm::Bls),
-            Self::AesWrap | Self::AesWrapPad | Self::RsaWrapPad | Self::RsaWrapOaep => None,
+            Self::AesWrap
+            | Self::AesWrapPad
+            | Self::RsaWrapPad
+            | Self::RsaWrapOaep
+            | Self::MlKem512
+            | Self::MlKem768
+            | Self::MlKem1024 => None,
         }
     }
 }
@@ -165,7 +177,7 @@ mod tests {
     #[test]
     fn tables_are_complete_and_round_trip() {
         assert_eq!(CipherAlgorithm::ALL.len(), 22);
-        assert_eq!(WrapMethod::ALL.len(), 14);
+        assert_eq!(WrapMethod::ALL.len(), 17);
         for cipher in CipherAlgorithm::ALL {
             assert_eq!(cipher.wire_name().parse(), Ok(*cipher));
         }

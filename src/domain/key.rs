@@ -1,48 +1,66 @@
 //! What kind of key to create: algorithm and size.
 
 use super::Curve;
+use super::pqc::{HSS_LMS_OID, LmsHeight, MlDsaParams, MlKemParams, SlhDsaParams, XmssParams};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A key algorithm the emulator can hold. The wire names are the TSB's `algorithm` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A key algorithm the emulator can hold. Stored and parsed by [`KeyAlgorithm::name`], the
+/// TSB's `algorithm` value at creation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KeyAlgorithm {
     /// RSA (`"RSA"`, OID 1.2.840.113549.1.1.1).
-    #[serde(rename = "RSA")]
     Rsa,
     /// Elliptic-curve keys for ECDSA (`"EC"`, OID 1.2.840.10045.2.1).
-    #[serde(rename = "EC")]
     Ec,
     /// Edwards-curve keys for EdDSA, Ed25519 only (`"ED"`, OID 1.3.101.112).
-    #[serde(rename = "ED")]
     Ed,
     /// DSA keys (`"DSA"`, OID 1.2.840.10040.4.1).
-    #[serde(rename = "DSA")]
     Dsa,
     /// BLS12-381 keys for BLS signatures (`"BLS"`).
-    #[serde(rename = "BLS")]
     Bls,
     /// AES secret keys.
-    #[serde(rename = "AES")]
     Aes,
     /// ChaCha20 secret keys.
-    #[serde(rename = "ChaCha20")]
     ChaCha20,
     /// Camellia secret keys.
-    #[serde(rename = "Camellia")]
     Camellia,
     /// Three-key triple-DES secret keys.
-    #[serde(rename = "TDEA")]
     Tdea,
     /// HMAC-SHA-256 secret keys.
-    #[serde(rename = "HMACSHA256")]
     HmacSha256,
+    /// ML-DSA signature keys (FIPS 204).
+    MlDsa(MlDsaParams),
+    /// SLH-DSA signature keys (FIPS 205).
+    SlhDsa(SlhDsaParams),
+    /// ML-KEM key-encapsulation keys (FIPS 203).
+    MlKem(MlKemParams),
+    /// Stateful HSS/LMS signature keys (`"LMS"`, reported as `HSS-LMS`).
+    Lms,
+    /// Stateful XMSS signature keys (reported as `XMSS`).
+    Xmss(XmssParams),
 }
 
 impl KeyAlgorithm {
-    /// The TSB's name for the algorithm, as reported in key info.
+    /// The TSB's name for the algorithm, as reported in key info: the creation name, except
+    /// `HSS-LMS` for `LMS` keys and `XMSS` for both XMSS sets (what the official client
+    /// expects).
     pub fn tsb_name(self) -> &'static str {
         match self {
+            Self::Lms => "HSS-LMS",
+            Self::Xmss(_) => "XMSS",
+            other => other.name(),
+        }
+    }
+
+    /// The `algorithm` value that creates keys of this algorithm (unique; the stored form).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MlDsa(params) => params.name(),
+            Self::SlhDsa(params) => params.name(),
+            Self::MlKem(params) => params.name(),
+            Self::Lms => "LMS",
+            Self::Xmss(params) => params.name(),
             Self::Rsa => "RSA",
             Self::Ec => "EC",
             Self::Ed => "ED",
@@ -72,11 +90,16 @@ impl KeyAlgorithm {
             Self::Camellia => "1.2.392.200011.61.1.1.1",
             Self::Tdea => "1.2.840.113549.3.7",
             Self::HmacSha256 => "1.2.840.113549.2.9",
+            Self::MlDsa(params) => params.oid(),
+            Self::SlhDsa(params) => params.oid(),
+            Self::MlKem(params) => params.oid(),
+            Self::Lms => HSS_LMS_OID,
+            Self::Xmss(params) => params.oid(),
         }
     }
 
     /// Every algorithm the emulator holds.
-    pub const ALL: [KeyAlgorithm; 10] = [
+    pub const ALL: [KeyAlgorithm; 31] = [
         Self::Rsa,
         Self::Ec,
         Self::Ed,
@@ -87,7 +110,48 @@ impl KeyAlgorithm {
         Self::Camellia,
         Self::Tdea,
         Self::HmacSha256,
+        Self::MlDsa(MlDsaParams::MlDsa44),
+        Self::MlDsa(MlDsaParams::MlDsa65),
+        Self::MlDsa(MlDsaParams::MlDsa87),
+        Self::SlhDsa(SlhDsaParams::Sha2_128s),
+        Self::SlhDsa(SlhDsaParams::Sha2_128f),
+        Self::SlhDsa(SlhDsaParams::Sha2_192s),
+        Self::SlhDsa(SlhDsaParams::Sha2_192f),
+        Self::SlhDsa(SlhDsaParams::Sha2_256s),
+        Self::SlhDsa(SlhDsaParams::Sha2_256f),
+        Self::SlhDsa(SlhDsaParams::Shake128s),
+        Self::SlhDsa(SlhDsaParams::Shake128f),
+        Self::SlhDsa(SlhDsaParams::Shake192s),
+        Self::SlhDsa(SlhDsaParams::Shake192f),
+        Self::SlhDsa(SlhDsaParams::Shake256s),
+        Self::SlhDsa(SlhDsaParams::Shake256f),
+        Self::MlKem(MlKemParams::MlKem512),
+        Self::MlKem(MlKemParams::MlKem768),
+        Self::MlKem(MlKemParams::MlKem1024),
+        Self::Lms,
+        Self::Xmss(XmssParams::Sha2_10_256),
+        Self::Xmss(XmssParams::Shake256_10_256),
     ];
+
+    /// The algorithm created by the `algorithm` value `name` (exact spelling).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Whether this is one of the post-quantum or hash-based algorithms (ML-DSA, SLH-DSA,
+    /// ML-KEM, LMS, XMSS).
+    pub fn is_post_quantum(self) -> bool {
+        matches!(
+            self,
+            Self::MlDsa(_) | Self::SlhDsa(_) | Self::MlKem(_) | Self::Lms | Self::Xmss(_)
+        )
+    }
+
+    /// Whether keys of this algorithm are stateful (a signature index that must never be
+    /// used twice).
+    pub fn is_stateful(self) -> bool {
+        matches!(self, Self::Lms | Self::Xmss(_))
+    }
 
     /// For secret-key algorithms: the key sizes in bits allowed and the default one.
     pub fn secret_sizes(self) -> Option<(&'static [u32], u32)> {
@@ -97,13 +161,27 @@ impl KeyAlgorithm {
             // Three-key TDEA: 192 bits with parity (168 effective; `api` accepts that alias).
             Self::Tdea => Some((&[192], 192)),
             Self::HmacSha256 => Some((&[128, 160, 192, 224, 256, 384, 512], 256)),
-            Self::Rsa | Self::Ec | Self::Ed | Self::Dsa | Self::Bls => None,
+            _ => None,
         }
     }
 
     /// Whether this is a secret-key (symmetric) algorithm.
     pub fn is_symmetric(self) -> bool {
         self.secret_sizes().is_some()
+    }
+}
+
+impl Serialize for KeyAlgorithm {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyAlgorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Self::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown key algorithm '{name}'")))
     }
 }
 
@@ -159,6 +237,16 @@ pub enum KeySpec {
     Dsa(u32),
     /// A BLS12-381 key pair.
     Bls,
+    /// An ML-DSA key pair.
+    MlDsa(MlDsaParams),
+    /// An SLH-DSA key pair.
+    SlhDsa(SlhDsaParams),
+    /// An ML-KEM key pair.
+    MlKem(MlKemParams),
+    /// An HSS/LMS key pair (one level) with a tree of this height.
+    Lms(LmsHeight),
+    /// An XMSS key pair.
+    Xmss(XmssParams),
     /// A secret key of a symmetric algorithm (size validated against
     /// [`KeyAlgorithm::secret_sizes`]; TDEA is always 192 bits).
     Secret {
@@ -179,6 +267,11 @@ impl KeySpec {
             Self::Dsa(_) => KeyAlgorithm::Dsa,
             Self::Bls => KeyAlgorithm::Bls,
             Self::Secret { algorithm, .. } => algorithm,
+            Self::MlDsa(params) => KeyAlgorithm::MlDsa(params),
+            Self::SlhDsa(params) => KeyAlgorithm::SlhDsa(params),
+            Self::MlKem(params) => KeyAlgorithm::MlKem(params),
+            Self::Lms(_) => KeyAlgorithm::Lms,
+            Self::Xmss(params) => KeyAlgorithm::Xmss(params),
         }
     }
 
@@ -187,8 +280,8 @@ impl KeySpec {
         match self {
             Self::Rsa(bits) => Some(bits.bits()),
             Self::Dsa(bits) => Some(bits),
-            Self::Ec(_) | Self::Ed25519 | Self::Bls => None,
             Self::Secret { bits, .. } => Some(bits),
+            _ => None,
         }
     }
 
@@ -196,7 +289,7 @@ impl KeySpec {
     pub fn curve(self) -> Option<Curve> {
         match self {
             Self::Ec(curve) => Some(curve),
-            Self::Rsa(_) | Self::Ed25519 | Self::Dsa(_) | Self::Bls | Self::Secret { .. } => None,
+            _ => None,
         }
     }
 }

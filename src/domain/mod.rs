@@ -10,6 +10,7 @@ mod curve;
 mod key;
 mod label;
 mod password;
+mod pqc;
 mod secret;
 mod signature;
 mod time;
@@ -21,6 +22,9 @@ pub use curve::Curve;
 pub use key::{KeyAlgorithm, KeySpec, RsaBits};
 pub use label::{Label, LabelError};
 pub use password::{Password, PasswordHash};
+pub use pqc::{
+    HSS_LMS_OID, LmsHeight, MlDsaParams, MlKemParams, PreHash, SlhDsaParams, XmssParams,
+};
 pub use secret::SecretBytes;
 pub use signature::{HashAlgorithm, Hashing, SignatureAlgorithm, SignatureFormat, SignatureScheme};
 pub use time::Timestamp;

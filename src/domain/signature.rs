@@ -1,6 +1,7 @@
 //! Signature vocabulary (reference 7.3 to 7.5): algorithms, how the payload is hashed, and
 //! how the signature is encoded.
 
+use super::PreHash;
 use std::str::FromStr;
 
 /// A message hash the HSM can apply (or that a pre-hashed payload was made with).
@@ -86,6 +87,25 @@ pub enum SignatureScheme {
     Bls,
     /// HMAC-SHA-256 with a secret key.
     HmacSha256,
+    /// ML-DSA (FIPS 204): pure with `None`, HashML-DSA with a pre-hash the HSM applies to
+    /// the payload.
+    MlDsa(Option<PreHash>),
+    /// ML-DSA over an external μ: the payload is the 64-byte message representative
+    /// (`ML_DSA_M`, FIPS 204 section 6.2 "external mu").
+    MlDsaExternalMu,
+    /// SLH-DSA (FIPS 205): pure with `None`, HashSLH-DSA with a pre-hash.
+    SlhDsa(Option<PreHash>),
+    /// HSS/LMS (RFC 8554), stateful.
+    Lms,
+    /// XMSS (RFC 8391), stateful.
+    Xmss,
+}
+
+impl SignatureScheme {
+    /// Whether the scheme takes a `context` string (ML-DSA and SLH-DSA).
+    pub fn takes_context(self) -> bool {
+        matches!(self, Self::MlDsa(_) | Self::SlhDsa(_))
+    }
 }
 
 /// Declares the algorithm enum with its wire names and schemes.
@@ -181,6 +201,36 @@ signature_algorithms! {
     EdDsa = "EDDSA" => EdDsa,
     Bls = "BLS" => Bls,
     HmacSha256 = "HMACSHA256" => HmacSha256,
+    Dilithium = "DILITHIUM" => MlDsa(None),
+    MlDsa = "ML_DSA" => MlDsa(None),
+    MlDsaM = "ML_DSA_M" => MlDsaExternalMu,
+    Sha2_224WithMlDsa = "SHA2_224_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha2_224)),
+    Sha2_256WithMlDsa = "SHA2_256_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha2_256)),
+    Sha2_384WithMlDsa = "SHA2_384_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha2_384)),
+    Sha2_512WithMlDsa = "SHA2_512_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha2_512)),
+    Sha3_224WithMlDsa = "SHA3_224_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha3_224)),
+    Sha3_256WithMlDsa = "SHA3_256_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha3_256)),
+    Sha3_384WithMlDsa = "SHA3_384_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha3_384)),
+    Sha3_512WithMlDsa = "SHA3_512_WITH_ML_DSA" => MlDsa(Some(PreHash::Sha3_512)),
+    Shake128WithMlDsa = "SHAKE_128_WITH_ML_DSA" => MlDsa(Some(PreHash::Shake128)),
+    Shake256WithMlDsa = "SHAKE_256_WITH_ML_DSA" => MlDsa(Some(PreHash::Shake256)),
+    SphincsPlus = "SPHINCS_PLUS" => SlhDsa(None),
+    SlhDsa = "SLH_DSA" => SlhDsa(None),
+    Sha2_224WithSlhDsa = "SHA2_224_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha2_224)),
+    Sha2_256WithSlhDsa = "SHA2_256_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha2_256)),
+    Sha2_384WithSlhDsa = "SHA2_384_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha2_384)),
+    Sha2_512WithSlhDsa = "SHA2_512_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha2_512)),
+    Sha3_224WithSlhDsa = "SHA3_224_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha3_224)),
+    Sha3_256WithSlhDsa = "SHA3_256_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha3_256)),
+    Sha3_384WithSlhDsa = "SHA3_384_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha3_384)),
+    Sha3_512WithSlhDsa = "SHA3_512_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Sha3_512)),
+    Shake128WithSlhDsa = "SHAKE_128_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Shake128)),
+    Shake256WithSlhDsa = "SHAKE_256_WITH_SLH_DSA" => SlhDsa(Some(PreHash::Shake256)),
+    Lms = "LMS" => Lms,
+    HssLms = "HSS_LMS" => Lms,
+    XmssSha256_10_256 = "XMSS-SHA256_10_256" => Xmss,
+    XmssShake256_10_256 = "XMSS-SHAKE256_10_256" => Xmss,
+    Xmss = "XMSS" => Xmss,
 }
 
 /// How a signature is encoded on the wire (`signatureType`, reference 7.4).

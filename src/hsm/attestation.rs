@@ -173,7 +173,11 @@ pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
     element(&mut xml, "label", Some(info.label.as_str()));
     element(&mut xml, "create_time", Some(&info.created_at.to_string()));
     element(&mut xml, "attest_time", Some(&attested_at.to_string()));
-    element(&mut xml, "key_use_count", Some("0"));
+    element(
+        &mut xml,
+        "key_use_count",
+        Some(&info.usage_count.to_string()),
+    );
     element(&mut xml, "algorithm", Some(info.algorithm.tsb_name()));
     element(&mut xml, "algorithm_oid", Some(info.algorithm.oid()));
     element(&mut xml, "curve_oid", info.curve.map(|curve| curve.oid()));

@@ -109,8 +109,29 @@ impl Hsm {
     /// Deletes every key and puts the fixture keys back as they were after loading, in one
     /// atomic storage batch: either the reset happened entirely or the store is unchanged.
     pub async fn reset(&self) -> Result<usize, HsmError> {
-        let records = self.fixture_state().clone();
+        let mut records = self.fixture_state().clone();
         self.blocking(move |inner| {
+            // Stateful keys (LMS, XMSS) never go back to a used one-time index: a fixture key
+            // that still has its material keeps its current index. Signers reserve indices
+            // under the read side of this lock, so none slips in between.
+            let _no_reservations = inner
+                .stateful_guard
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for record in records.iter_mut() {
+                let Some(fixture_index) = record.next_signature_index else {
+                    continue;
+                };
+                let Ok(label) = Label::parse(&record.label) else {
+                    continue;
+                };
+                if let Some(current) = inner.store.get(&label)?
+                    && current.private_key == record.private_key
+                {
+                    let used = current.next_signature_index.unwrap_or(0);
+                    record.next_signature_index = Some(fixture_index.max(used));
+                }
+            }
             inner.store.replace_all(&records)?;
             inner.entropy.begin_session();
             tracing::info!(keys = records.len(), "key store reset to the fixture state");
@@ -153,6 +174,7 @@ fn stored_key(record: &KeyRecord) -> Option<StoredKey> {
             policy: record.policy.clone(),
             created_at: Timestamp(record.created_at),
             imported: record.origin == KeyOrigin::Imported,
+            usage_count: record.next_signature_index.unwrap_or(0),
         },
         has_private_key: record.private_key.is_some(),
         has_password: record.password.is_some(),

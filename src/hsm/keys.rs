@@ -2,6 +2,7 @@
 
 use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
+use crate::crypto::pqc::{lms, ml_dsa, ml_kem, slh_dsa, xmss};
 use crate::crypto::{bls, dsa, ec, ed25519, password, pem, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, SecretBytes, Timestamp,
@@ -44,6 +45,8 @@ pub struct KeyInfo {
     pub created_at: Timestamp,
     /// Generated here or imported.
     pub imported: bool,
+    /// `keyUsageCount`: for a stateful (LMS, XMSS) key, the one-time signatures used so far.
+    pub usage_count: u64,
 }
 
 /// Key info with its attestation: the full envelope of reference 6.6.
@@ -129,6 +132,7 @@ impl Hsm {
                 created_at: inner.entropy.now().0,
                 origin: KeyOrigin::Generated,
                 certificate: None,
+                next_signature_index: request.spec.algorithm().is_stateful().then_some(0),
             };
             match inner.store.insert_new(&record) {
                 Ok(()) => {}
@@ -209,6 +213,11 @@ fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>
         KeySpec::Ed25519 => ed25519::generate(&mut rng)?,
         KeySpec::Dsa(bits) => dsa::generate(bits, &mut rng)?,
         KeySpec::Bls => bls::generate(&mut rng)?,
+        KeySpec::MlDsa(params) => ml_dsa::generate(params, &mut rng)?,
+        KeySpec::SlhDsa(params) => slh_dsa::generate(params, &mut rng)?,
+        KeySpec::MlKem(params) => ml_kem::generate(params, &mut rng)?,
+        KeySpec::Lms(height) => lms::generate(height, &mut rng)?,
+        KeySpec::Xmss(params) => xmss::generate(params, &mut rng)?,
         KeySpec::Secret { algorithm, bits } => {
             return Ok((symmetric::generate(algorithm, bits, &mut rng), None));
         }
@@ -248,6 +257,7 @@ impl Inner {
             policy: record.policy.clone(),
             created_at: Timestamp(record.created_at),
             imported: record.origin == KeyOrigin::Imported,
+            usage_count: record.next_signature_index.unwrap_or(0),
         };
         let attested_at = self.entropy.now();
         let xml = attestation::xml(&info, attested_at);

@@ -101,6 +101,8 @@ struct Inner {
     pool: Option<Arc<RsaPool>>,
     entropy: Entropy,
     key_cache: keycache::KeyCache,
+    /// Held for reading while a stateful key's index is reserved, for writing by a reset.
+    stateful_guard: std::sync::RwLock<()>,
     /// The fixture keys' records as loaded: what a reset puts back.
     fixture_state: std::sync::Mutex<Vec<crate::keystore::KeyRecord>>,
 }
@@ -144,6 +146,7 @@ impl Hsm {
                     pool,
                     entropy,
                     key_cache: keycache::KeyCache::new(keycache::CAPACITY),
+                    stateful_guard: std::sync::RwLock::new(()),
                     fixture_state: std::sync::Mutex::new(Vec::new()),
                 }),
             })

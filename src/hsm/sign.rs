@@ -1,9 +1,11 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
-use super::{Hsm, HsmError};
+use super::{Hsm, HsmError, Inner};
+use crate::crypto::pqc::{lms, ml_dsa, slh_dsa, xmss};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, rsa, symmetric};
 use crate::domain::{
     Curve, KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat, SignatureScheme,
+    XmssParams,
 };
 use crate::keystore::KeyRecord;
 
@@ -20,6 +22,8 @@ pub struct SignRequest {
     pub format: SignatureFormat,
     /// The payload (already decoded from base64 or hex).
     pub payload: Vec<u8>,
+    /// The ML-DSA/SLH-DSA context string (`context`), empty when absent.
+    pub context: Vec<u8>,
 }
 
 /// A validated `verifySignatureRequest`.
@@ -35,6 +39,8 @@ pub struct VerifyRequest {
     pub payload: Vec<u8>,
     /// The signature to check.
     pub signature: Vec<u8>,
+    /// The ML-DSA/SLH-DSA context string the signature was made with, empty when absent.
+    pub context: Vec<u8>,
 }
 
 impl Hsm {
@@ -43,6 +49,7 @@ impl Hsm {
         self.blocking(move |inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
+            check_context(scheme, &request.context)?;
             if !record.attributes.sign {
                 return Err(HsmError::HsmRefused(format!(
                     "Error creating signature: the sign attribute of key '{}' is set to false.",
@@ -98,6 +105,46 @@ impl Hsm {
                     only_der(request.format, record.algorithm)?;
                     bls::sign(private, payload)
                 }
+                SignatureScheme::MlDsa(prehash) => {
+                    only_der(request.format, record.algorithm)?;
+                    let message = ml_dsa::Message::Data {
+                        message: payload,
+                        context: &request.context,
+                        prehash,
+                    };
+                    ml_dsa::sign(ml_dsa_params(&record)?, private, message, &mut rng)
+                }
+                SignatureScheme::MlDsaExternalMu => {
+                    only_der(request.format, record.algorithm)?;
+                    let message = ml_dsa::Message::Mu(payload);
+                    ml_dsa::sign(ml_dsa_params(&record)?, private, message, &mut rng)
+                }
+                SignatureScheme::SlhDsa(prehash) => {
+                    only_der(request.format, record.algorithm)?;
+                    let KeyAlgorithm::SlhDsa(params) = record.algorithm else {
+                        return Err(wrong_record(&record));
+                    };
+                    slh_dsa::sign(
+                        params,
+                        private,
+                        payload,
+                        &request.context,
+                        prehash,
+                        &mut rng,
+                    )
+                }
+                SignatureScheme::Lms => {
+                    only_der(request.format, record.algorithm)?;
+                    let height =
+                        lms::height_of_private(private).ok_or_else(|| wrong_record(&record))?;
+                    let index = reserve_index(inner, &request.label, height.capacity())?;
+                    lms::sign(height, private, index, payload, &mut rng)
+                }
+                SignatureScheme::Xmss => {
+                    only_der(request.format, record.algorithm)?;
+                    let index = reserve_index(inner, &request.label, xmss::CAPACITY)?;
+                    xmss::sign(private, index, payload)
+                }
                 SignatureScheme::SchnorrBip340 => Err(not_yet(request.algorithm)),
             };
             signature.map_err(crypto_outcome)
@@ -111,6 +158,7 @@ impl Hsm {
         self.blocking(move |inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
+            check_context(scheme, &request.context)?;
             let (payload, signature) = (request.payload.as_slice(), request.signature.as_slice());
             if scheme == SignatureScheme::HmacSha256 {
                 let secret = record
@@ -136,6 +184,38 @@ impl Hsm {
                 SignatureScheme::EdDsa => ed25519::verify(public, payload, signature),
                 SignatureScheme::Dsa(hashing) => dsa::verify(public, payload, hashing, signature),
                 SignatureScheme::Bls => bls::verify(public, payload, signature),
+                SignatureScheme::MlDsa(prehash) => {
+                    let message = ml_dsa::Message::Data {
+                        message: payload,
+                        context: &request.context,
+                        prehash,
+                    };
+                    ml_dsa::verify(ml_dsa_params(&record)?, public, message, signature)
+                }
+                SignatureScheme::MlDsaExternalMu => {
+                    let message = ml_dsa::Message::Mu(payload);
+                    ml_dsa::verify(ml_dsa_params(&record)?, public, message, signature)
+                }
+                SignatureScheme::SlhDsa(prehash) => {
+                    let KeyAlgorithm::SlhDsa(params) = record.algorithm else {
+                        return Err(wrong_record(&record));
+                    };
+                    slh_dsa::verify(
+                        params,
+                        public,
+                        payload,
+                        &request.context,
+                        prehash,
+                        signature,
+                    )
+                }
+                SignatureScheme::Lms => lms::verify(public, payload, signature),
+                SignatureScheme::Xmss => {
+                    let KeyAlgorithm::Xmss(params) = record.algorithm else {
+                        return Err(wrong_record(&record));
+                    };
+                    xmss::verify(params, public, payload, signature)
+                }
                 SignatureScheme::HmacSha256 | SignatureScheme::SchnorrBip340 => {
                     Err(not_yet(request.algorithm))
                 }
@@ -173,6 +253,19 @@ fn fitting_scheme(
         KeyAlgorithm::Dsa => matches!(scheme, SignatureScheme::Dsa(_)),
         KeyAlgorithm::Bls => scheme == SignatureScheme::Bls,
         KeyAlgorithm::HmacSha256 => scheme == SignatureScheme::HmacSha256,
+        KeyAlgorithm::MlDsa(_) => matches!(
+            scheme,
+            SignatureScheme::MlDsa(_) | SignatureScheme::MlDsaExternalMu
+        ),
+        KeyAlgorithm::SlhDsa(_) => matches!(scheme, SignatureScheme::SlhDsa(_)),
+        KeyAlgorithm::Lms => scheme == SignatureScheme::Lms,
+        // The generic name `XMSS` fits both sets; a set's own name only its keys.
+        KeyAlgorithm::Xmss(params) => match algorithm {
+            SignatureAlgorithm::XmssSha256_10_256 => params == XmssParams::Sha2_10_256,
+            SignatureAlgorithm::XmssShake256_10_256 => params == XmssParams::Shake256_10_256,
+            _ => scheme == SignatureScheme::Xmss,
+        },
+        KeyAlgorithm::MlKem(_) => false,
         KeyAlgorithm::Aes
         | KeyAlgorithm::ChaCha20
         | KeyAlgorithm::Camellia
@@ -190,6 +283,68 @@ fn fitting_scheme(
             record.label
         )))
     }
+}
+
+/// A `context` is only meaningful for ML-DSA and SLH-DSA (612 elsewhere, and when longer
+/// than FIPS 204/205 allow).
+fn check_context(scheme: SignatureScheme, context: &[u8]) -> Result<(), HsmError> {
+    if context.is_empty() {
+        return Ok(());
+    }
+    if !scheme.takes_context() {
+        return Err(HsmError::InvalidPayload(
+            "A context can only be given with ML-DSA and SLH-DSA signature algorithms.".to_owned(),
+        ));
+    }
+    crate::crypto::pqc::check_context(context)
+        .map(|_| ())
+        .map_err(crypto_outcome)
+}
+
+/// The parameter set of an ML-DSA key.
+fn ml_dsa_params(record: &KeyRecord) -> Result<crate::domain::MlDsaParams, HsmError> {
+    match record.algorithm {
+        KeyAlgorithm::MlDsa(params) => Ok(params),
+        _ => Err(wrong_record(record)),
+    }
+}
+
+/// A record whose stored material does not fit its algorithm (a corrupt store).
+fn wrong_record(record: &KeyRecord) -> HsmError {
+    HsmError::Internal(format!(
+        "the stored material of key '{}' does not fit its algorithm {}",
+        record.label, record.algorithm
+    ))
+}
+
+/// Reserves the next one-time signature index of a stateful key: the incremented index is
+/// compared-and-swapped into the store and flushed before the signature is computed, so a
+/// crash can skip an index but never reuse one, and concurrent signers get distinct ones.
+fn reserve_index(inner: &Inner, label: &Label, capacity: u64) -> Result<u64, HsmError> {
+    // A reset must not rewind an index between this reservation and its signature.
+    let _reservation = inner
+        .stateful_guard
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let outcome = inner.store.modify(label, |current| {
+        let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+        let next = record.next_signature_index.unwrap_or(0);
+        if next >= capacity {
+            return Err(HsmError::HsmRefused(format!(
+                "Error creating signature: the stateful key '{label}' has used all {capacity} of its one-time signatures."
+            )));
+        }
+        let mut updated = record.clone();
+        updated.next_signature_index = Some(next + 1);
+        Ok(Some(updated))
+    })?;
+    let record = outcome?.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
+    let reserved = record
+        .next_signature_index
+        .and_then(|next| next.checked_sub(1))
+        .ok_or_else(|| wrong_record(&record))?;
+    tracing::info!(label = %label, index = reserved, "one-time signature index reserved");
+    Ok(reserved)
 }
 
 /// The curve of an EC key (always stored with it).

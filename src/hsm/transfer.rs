@@ -116,6 +116,19 @@ impl Hsm {
                     "The key '{label}' can not be exported: only extractable, non-sensitive keys without a policy can."
                 )));
             }
+            if record.algorithm.is_stateful() {
+                // A copy of a stateful key outside the device could reuse one-time indices.
+                return Err(HsmError::OperationForbidden(format!(
+                    "The stateful {} key '{label}' can not be exported: a copy could reuse one-time signatures.",
+                    record.algorithm
+                )));
+            }
+            if record.algorithm.is_post_quantum() {
+                return Err(HsmError::OperationForbidden(format!(
+                    "Exporting {} keys is not supported by tsb-emulator.",
+                    record.algorithm
+                )));
+            }
             Ok(if record.algorithm.is_symmetric() {
                 ExportedKey {
                     private_key: None,
@@ -251,6 +264,7 @@ fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
         created_at: entropy.now().0,
         origin: KeyOrigin::Imported,
         certificate: None,
+        next_signature_index: None,
     }
 }
 

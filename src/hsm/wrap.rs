@@ -8,6 +8,7 @@
 
 use super::transfer::{decode_private, describe_public};
 use super::{Hsm, HsmError, SignedKeyInfo};
+use crate::crypto::pqc::ml_kem;
 use crate::crypto::rsa::{self, RsaPadding};
 use crate::crypto::{CryptoError, cipher};
 use crate::domain::{
@@ -114,6 +115,18 @@ impl Hsm {
                         &mut inner.entropy.rng(),
                     )
                 }
+                WrapMethod::MlKem512 | WrapMethod::MlKem768 | WrapMethod::MlKem1024 => {
+                    let public = wrapping
+                        .public_key
+                        .as_deref()
+                        .ok_or_else(HsmError::not_asymmetric)?;
+                    ml_kem::wrap(
+                        ml_kem_params(&wrapping)?,
+                        public,
+                        &plaintext,
+                        &mut inner.entropy.rng(),
+                    )
+                }
                 method => {
                     let kek = wrapping
                         .private_key
@@ -146,6 +159,9 @@ impl Hsm {
                 WrapMethod::RsaWrapPad | WrapMethod::RsaWrapOaep => {
                     let key = rsa::decode_private(secret.expose())?;
                     rsa::decrypt(&key, rsa_padding(request.method), &request.wrapped, &mut inner.entropy.rng())
+                }
+                WrapMethod::MlKem512 | WrapMethod::MlKem768 | WrapMethod::MlKem1024 => {
+                    ml_kem::unwrap(ml_kem_params(&unwrapping)?, secret.expose(), &request.wrapped)
                 }
                 method => cipher::aes_unwrap(secret.expose(), &request.wrapped, method.padded()),
             }
@@ -216,6 +232,16 @@ fn check_wrapping_key(key: &KeyRecord, method: WrapMethod) -> Result<(), HsmErro
     }
 }
 
+/// The parameter set of an ML-KEM wrapping key (checked to fit the method before).
+fn ml_kem_params(key: &KeyRecord) -> Result<crate::domain::MlKemParams, HsmError> {
+    match key.algorithm {
+        KeyAlgorithm::MlKem(params) => Ok(params),
+        other => Err(HsmError::Internal(format!(
+            "the ML-KEM wrap checked an {other} key"
+        ))),
+    }
+}
+
 fn rsa_padding(method: WrapMethod) -> RsaPadding {
     match method {
         WrapMethod::RsaWrapOaep => RsaPadding::Oaep(RSA_WRAP_OAEP_HASH),
@@ -247,5 +273,6 @@ fn unwrapped_record(request: &UnwrapRequest, algorithm: KeyAlgorithm, now: Times
         created_at: now.0,
         origin: KeyOrigin::Imported,
         certificate: None,
+        next_signature_index: None,
     }
 }

@@ -36,6 +36,10 @@ pub struct KeyRecord {
     /// A certificate stored with the key (DER), if any.
     #[serde(default, with = "bytes_b64")]
     pub certificate: Option<Vec<u8>>,
+    /// For a stateful (LMS, XMSS) key: the next one-time signature index. Reserved (and
+    /// flushed) before a signature is computed, so an index is never used twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_signature_index: Option<u64>,
 }
 
 /// Where a key's material came from (the attestation XML's `creation` attribute).

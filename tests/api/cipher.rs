@@ -539,12 +539,13 @@ async fn wrapped_keys_unwrap_into_working_copies() {
             607,
             "res.error.algorithm.not.supported.by.key",
         );
+    // ML-KEM methods need an ML-KEM key (`pqc::ml_kem_keys_wrap_and_unwrap…`).
     app.post("/v1/wrap", &wrap_request("data-key", "kek", "ML-KEM-768"))
         .await
         .assert_error(
             StatusCode::BAD_REQUEST,
-            600,
-            "res.error.input.validation.failed",
+            607,
+            "res.error.algorithm.not.supported.by.key",
         );
 }
 

@@ -23,6 +23,7 @@ mod keys;
 mod openapi;
 mod openssl;
 mod pool;
+mod pqc;
 mod secret;
 mod server;
 mod service;

@@ -576,3 +576,37 @@ fn json_logs_have_one_line_per_request_without_secrets() {
     assert_eq!(entry["fields"]["key_label"], "ec-signer");
     assert!(!line.contains("fixture-password"));
 }
+
+/// A stateful LMS key's index is on disk before each signature is answered: after `kill -9`
+/// and a restart the next signature continues after the last one, never reusing an index.
+#[test]
+fn an_lms_key_never_reuses_an_index_across_kill_9_and_restart() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = data_dir_arg(dir.path());
+    let sign = |server: &Server| {
+        let request = json!({"signRequest": {"payload": "AQID", "signKeyName": "lms",
+            "signatureAlgorithm": "LMS"}});
+        let (status, body) = server.request("POST", "/v1/synchronousSign", Some(&request));
+        assert_eq!(status, 200, "{body}");
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(body["signature"].as_str().expect("signature"))
+            .expect("base64");
+        // HSS: Nspk = 0, then the LMS signature starting with its index q.
+        u32::from_be_bytes(signature[4..8].try_into().expect("4 bytes"))
+    };
+    let mut server = Server::start(&["--data-dir", &data]);
+    let request = json!({"label": "lms", "algorithm": "LMS",
+        "attributes": {"decrypt": false, "sign": true, "unwrap": false}});
+    let (status, created) = server.request("POST", "/v1/key", Some(&request));
+    assert_eq!(status, 201, "{created}");
+    let mut indices: Vec<u32> = (0..3).map(|_| sign(&server)).collect();
+    server.child.kill().expect("SIGKILL sent");
+    drop(server);
+
+    let server = Server::start(&["--data-dir", &data]);
+    indices.extend((0..2).map(|_| sign(&server)));
+    assert_eq!(indices, [0, 1, 2, 3, 4]);
+    let (_, info) = server.request("GET", "/v1/key/lms/attributes", None);
+    assert_eq!(info["json"]["keyUsageCount"], 5);
+}
