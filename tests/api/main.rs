@@ -11,6 +11,7 @@ mod csr;
 mod dsa_bls;
 mod ec;
 mod errors;
+mod extraction;
 mod helpers;
 mod hostile;
 mod keys;
