@@ -7,6 +7,7 @@
 mod attestation;
 mod certificates;
 mod cipher;
+mod concurrency;
 mod csr;
 mod dsa_bls;
 mod ec;
