@@ -4,6 +4,7 @@
 use super::AppState;
 use super::error::ApiError;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -25,8 +26,17 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Liveness and readiness: the server answers once the store is open. Not a TSB path.
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "UP" }))
+/// `UP`, or 503 `DOWN` once the key store has stopped after a failed write (so a container
+/// orchestrator restarts the emulator).
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.hsm.is_healthy() {
+        (StatusCode::OK, Json(json!({ "status": "UP" })))
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "DOWN" })),
+        )
+    }
 }
 
 async fn version() -> Json<Value> {

@@ -78,8 +78,11 @@ async fn concurrent_sign_encrypt_decrypt_and_delete_on_one_key_never_fail_with_5
     app.create_key(&ec).await;
     app.create_key(&aes).await;
     let sealed = app
-        .post("/v1/encrypt", &json!({"encryptRequest": {"payload": STANDARD.encode(b"race"),
-            "encryptKeyName": "aes", "cipherAlgorithm": "AES_GCM"}}))
+        .post(
+            "/v1/encrypt",
+            &json!({"encryptRequest": {"payload": STANDARD.encode(b"race"),
+            "encryptKeyName": "aes", "cipherAlgorithm": "AES_GCM"}}),
+        )
         .await;
     assert_eq!(sealed.status, StatusCode::OK);
     for round in 0..5 {

@@ -10,6 +10,7 @@ mod cipher;
 mod concurrency;
 mod csr;
 mod dsa_bls;
+mod durability;
 mod ec;
 mod errors;
 mod extraction;

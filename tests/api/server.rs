@@ -9,24 +9,29 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_tsb-emulator");
+pub const BINARY: &str = env!("CARGO_BIN_EXE_tsb-emulator");
 
 /// A running `tsb-emulator` process, killed when dropped.
-struct Server {
-    child: Child,
-    address: SocketAddr,
-    log: mpsc::Receiver<String>,
+pub struct Server {
+    pub child: Child,
+    pub address: SocketAddr,
+    pub log: mpsc::Receiver<String>,
+    pub error_log: mpsc::Receiver<String>,
 }
 
 impl Server {
     /// Starts the binary with `args` (plus `--listen 127.0.0.1:0`) and waits for its
     /// "listening on" line.
-    fn start(args: &[&str]) -> Server {
+    pub fn start(args: &[&str]) -> Server {
         Self::start_with_env(args, &[])
     }
 
-    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut command = Command::new(BINARY);
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
+        Self::spawn(Command::new(BINARY), args, env)
+    }
+
+    /// Starts `command` (the binary, or a shell that execs it) with `args` as for `start`.
+    pub fn spawn(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Server {
         command
             .args(args)
             .stdout(Stdio::piped())
@@ -42,6 +47,16 @@ impl Server {
             command.env(name, value);
         }
         let mut child = command.spawn().expect("binary starts");
+        // Keep stderr drained (and readable by tests) without letting a full pipe block it.
+        let stderr = child.stderr.take().expect("piped");
+        let (error_sender, error_log) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if error_sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let (sender, log) = mpsc::channel();
         let stdout = child.stdout.take().expect("piped");
         std::thread::spawn(move || {
@@ -64,15 +79,16 @@ impl Server {
             child,
             address,
             log,
+            error_log,
         }
     }
 
     /// One HTTP/1.1 request; returns status and JSON body.
-    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         http(self.address, method, path, body)
     }
 
-    fn sigterm(&self) {
+    pub fn sigterm(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -81,7 +97,7 @@ impl Server {
     }
 
     /// Waits for the process to end; returns whether it exited successfully.
-    fn wait(mut self) -> bool {
+    pub fn wait(mut self) -> bool {
         let status = self.child.wait().expect("child waited");
         // Drain the log so a later assertion can read it.
         while self.log.try_recv().is_ok() {}
@@ -97,7 +113,7 @@ impl Drop for Server {
 }
 
 /// A minimal HTTP/1.1 client (`Connection: close`), so tests need no HTTP client crate.
-fn http(address: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+pub fn http(address: SocketAddr, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
     let mut stream = TcpStream::connect(address).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(120)))
@@ -133,7 +149,7 @@ fn key_request(label: &str, bits: u32) -> Value {
     })
 }
 
-fn data_dir_arg(dir: &Path) -> String {
+pub fn data_dir_arg(dir: &Path) -> String {
     dir.to_str().expect("utf-8 path").to_owned()
 }
 
