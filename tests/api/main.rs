@@ -19,6 +19,7 @@ mod hostile;
 mod keys;
 mod openssl;
 mod pool;
+mod properties;
 mod secret;
 mod server;
 mod service;
