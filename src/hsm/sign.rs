@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::keystore::KeyRecord;
 
 /// A validated `signRequest`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignRequest {
     /// The signing key.
     pub label: Label,
@@ -22,8 +22,24 @@ pub struct SignRequest {
     pub payload: Vec<u8>,
 }
 
+/// Payloads are the client's data: `Debug` shows their length only.
+impl std::fmt::Debug for SignRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignRequest")
+            .field("label", &self.label)
+            .field("password", &self.password)
+            .field("algorithm", &self.algorithm)
+            .field("format", &self.format)
+            .field(
+                "payload",
+                &format_args!("<{} bytes redacted>", self.payload.len()),
+            )
+            .finish()
+    }
+}
+
 /// A validated `verifySignatureRequest`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct VerifyRequest {
     /// The key whose public part verifies.
     pub label: Label,
@@ -35,6 +51,22 @@ pub struct VerifyRequest {
     pub payload: Vec<u8>,
     /// The signature to check.
     pub signature: Vec<u8>,
+}
+
+/// Payloads are the client's data: `Debug` shows their length only.
+impl std::fmt::Debug for VerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyRequest")
+            .field("label", &self.label)
+            .field("password", &self.password)
+            .field("algorithm", &self.algorithm)
+            .field(
+                "payload",
+                &format_args!("<{} bytes redacted>", self.payload.len()),
+            )
+            .field("signature", &self.signature)
+            .finish()
+    }
 }
 
 impl Hsm {

@@ -419,3 +419,44 @@ async fn key_info_errors_and_the_control_api_never_contain_private_material() {
         }
     }
 }
+
+#[test]
+fn debug_output_of_requests_and_secrets_shows_no_secret() {
+    use tsb_emulator::domain::{Label, Password, SecretBytes};
+    use tsb_emulator::hsm::{EncryptRequest, SignRequest};
+    let label = Label::parse("k").expect("label");
+    let password = Password::new("hunter2-password".into());
+    let secret = SecretBytes::new(b"private-key-bytes".to_vec());
+    let payload = b"secret-payload-bytes".to_vec();
+    let texts = [
+        format!("{password:?}"),
+        format!("{secret:?}"),
+        format!(
+            "{:?}",
+            EncryptRequest {
+                label: label.clone(),
+                password: password.clone(),
+                algorithm: "AES_GCM".parse().expect("cipher"),
+                payload: payload.clone(),
+                aad: None,
+                tag_bits: 0,
+            }
+        ),
+        format!(
+            "{:?}",
+            SignRequest {
+                label,
+                password,
+                algorithm: "SHA256_WITH_ECDSA".parse().expect("algorithm"),
+                format: Default::default(),
+                payload: payload.clone(),
+            }
+        ),
+    ];
+    for text in &texts {
+        for secret in ["hunter2", "private-key", "secret-payload", "115, 101, 99"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+    assert!(texts[2].contains("20 bytes redacted"), "{}", texts[2]);
+}
