@@ -6,6 +6,11 @@ use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Key material is written by sled, which creates files (snapshots, blobs) long after the
+    // store opens: only the umask makes them private (0600/0700) whatever the caller's umask.
+    // The process writes nothing else, so a process-wide 077 costs nothing.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
     let config = Config::parse();
     match &config.command {
         Some(Command::Health) => {

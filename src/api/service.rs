@@ -5,6 +5,7 @@ use super::AppState;
 use super::error::ApiError;
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -25,15 +26,27 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(health))
 }
 
-/// Liveness and readiness: the server answers once the store is open. Not a TSB path.
+/// Liveness and readiness, not a TSB path: `UP` once the store is open, 503 `DOWN` once the
+/// key store has stopped after a failed write (so a container orchestrator restarts the
+/// emulator).
 #[utoipa::path(
     get,
     path = "/health",
     tag = "Service",
-    responses((status = 200, description = "`{\"status\": \"UP\"}` once the key store is open.", body = Object))
+    responses(
+        (status = 200, description = "`{\"status\": \"UP\"}` once the key store is open.", body = Object),
+        (status = 503, description = "`{\"status\": \"DOWN\"}` once the key store has stopped after a failed write.", body = Object)
+    )
 )]
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "UP" }))
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.hsm.is_healthy() {
+        (StatusCode::OK, Json(json!({ "status": "UP" })))
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "DOWN" })),
+        )
+    }
 }
 
 #[utoipa::path(

@@ -12,7 +12,7 @@ use rand::Rng;
 pub const MAX_RANDOM_BYTES: usize = 65_536;
 
 /// A validated `encryptRequest`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EncryptRequest {
     /// The key.
     pub label: Label,
@@ -26,6 +26,23 @@ pub struct EncryptRequest {
     pub aad: Option<Vec<u8>>,
     /// GCM tag length in bits (0: 128).
     pub tag_bits: u32,
+}
+
+/// Payloads are the client's data: `Debug` shows their length only.
+impl std::fmt::Debug for EncryptRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptRequest")
+            .field("label", &self.label)
+            .field("password", &self.password)
+            .field("algorithm", &self.algorithm)
+            .field(
+                "payload",
+                &format_args!("<{} bytes redacted>", self.payload.len()),
+            )
+            .field("aad", &self.aad)
+            .field("tag_bits", &self.tag_bits)
+            .finish()
+    }
 }
 
 /// A validated `decryptRequest`.

@@ -170,12 +170,18 @@ impl Hsm {
     pub async fn statistics(&self) -> Result<Statistics, HsmError> {
         self.blocking(|inner| {
             Ok(Statistics {
-                key_count: inner.store.key_count(),
+                key_count: inner.store.key_count()?,
                 size_on_disk: inner.store.size_on_disk()?,
                 rsa_pool: inner.pool.as_ref().map(|pool| (pool.ready(), pool.depth())),
             })
         })
         .await
+    }
+
+    /// Whether the device still serves: false once a write to the key store failed (e.g.
+    /// a full disk), after which only a restart helps.
+    pub fn is_healthy(&self) -> bool {
+        self.inner.store.is_healthy()
     }
 
     /// Writes everything to disk; called on shutdown.

@@ -121,7 +121,8 @@ fn fill(shared: &Shared) {
                 return;
             };
             loop {
-                if state.stop {
+                // A stopped store (failed write) takes no more keys: stop generating.
+                if state.stop || !shared.store.is_healthy() {
                     return;
                 }
                 let short = state

@@ -10,7 +10,7 @@ use crate::domain::{
 use crate::keystore::KeyRecord;
 
 /// A validated `signRequest`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignRequest {
     /// The signing key.
     pub label: Label,
@@ -26,8 +26,25 @@ pub struct SignRequest {
     pub context: Vec<u8>,
 }
 
+/// Payloads are the client's data: `Debug` shows their length only.
+impl std::fmt::Debug for SignRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignRequest")
+            .field("label", &self.label)
+            .field("password", &self.password)
+            .field("algorithm", &self.algorithm)
+            .field("format", &self.format)
+            .field(
+                "payload",
+                &format_args!("<{} bytes redacted>", self.payload.len()),
+            )
+            .field("context", &format_args!("<{} bytes>", self.context.len()))
+            .finish()
+    }
+}
+
 /// A validated `verifySignatureRequest`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct VerifyRequest {
     /// The key whose public part verifies.
     pub label: Label,
@@ -41,6 +58,23 @@ pub struct VerifyRequest {
     pub signature: Vec<u8>,
     /// The ML-DSA/SLH-DSA context string the signature was made with, empty when absent.
     pub context: Vec<u8>,
+}
+
+/// Payloads are the client's data: `Debug` shows their length only.
+impl std::fmt::Debug for VerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyRequest")
+            .field("label", &self.label)
+            .field("password", &self.password)
+            .field("algorithm", &self.algorithm)
+            .field(
+                "payload",
+                &format_args!("<{} bytes redacted>", self.payload.len()),
+            )
+            .field("signature", &self.signature)
+            .field("context", &format_args!("<{} bytes>", self.context.len()))
+            .finish()
+    }
 }
 
 impl Hsm {

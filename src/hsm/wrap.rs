@@ -12,7 +12,8 @@ use crate::crypto::pqc::ml_kem;
 use crate::crypto::rsa::{self, RsaPadding};
 use crate::crypto::{CryptoError, cipher};
 use crate::domain::{
-    HashAlgorithm, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp, WrapMethod,
+    Curve, HashAlgorithm, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp,
+    WrapMethod,
 };
 use crate::keystore::{KeyOrigin, KeyRecord};
 
@@ -78,6 +79,7 @@ impl Hsm {
                     request.key_to_be_wrapped
                 )));
             }
+            check_trusted_for_sensitive(&wrapping, &wrapped, &request)?;
             let expected = request.method.private_key_type();
             let fits = match expected {
                 Some(algorithm) => wrapped.algorithm == algorithm,
@@ -152,6 +154,13 @@ impl Hsm {
             if !unwrapping.attributes.unwrap {
                 return Err(HsmError::HsmRefused(
                     "Error unwrapping key: the unwrap attribute of the key is set to false.".to_owned(),
+                ));
+            }
+            if !request.attributes.sensitive {
+                // The blob says nothing about the key it came from: a sensitive key wrapped and
+                // unwrapped as non-sensitive could then be exported in plain (Clulow's attack).
+                return Err(HsmError::AttributesForbid(
+                    "An unwrapped key is always sensitive: 'sensitive' can not be false.".to_owned(),
                 ));
             }
             let secret = unwrapping.private_key.as_ref().ok_or_else(HsmError::not_asymmetric)?;
@@ -239,6 +248,86 @@ fn ml_kem_params(key: &KeyRecord) -> Result<crate::domain::MlKemParams, HsmError
         other => Err(HsmError::Internal(format!(
             "the ML-KEM wrap checked an {other} key"
         ))),
+    }
+}
+
+/// The PKCS#11 key-extraction defences for wrapping a **sensitive** key (a non-sensitive
+/// extractable key can be exported in plain anyway): the wrapping key must not be able to
+/// decrypt (else `/v1/synchronousDecrypt` turns the blob into plaintext: the wrap/decrypt
+/// attack; with AES, ECB decryption computes RFC 3394 unwrapping), must have been generated
+/// here (an imported key's value may be known to the caller), and must be as strong as the
+/// key it protects or at least 128 bits (no wrapping an AES-128 key under RSA-2048).
+fn check_trusted_for_sensitive(
+    wrapping: &KeyRecord,
+    wrapped: &KeyRecord,
+    request: &WrapRequest,
+) -> Result<(), HsmError> {
+    if !wrapped.attributes.sensitive {
+        return Ok(());
+    }
+    let refuse = |why: &str| {
+        Err(HsmError::AttributesForbid(format!(
+            "The sensitive key '{}' can not be wrapped under '{}': {why}.",
+            request.key_to_be_wrapped, request.wrap_key
+        )))
+    };
+    // ML-KEM keys have no decrypt operation (`/v1/synchronousDecrypt` has no ML-KEM cipher),
+    // so their `decrypt` attribute opens no way round the wrap.
+    if wrapping.attributes.decrypt && !matches!(wrapping.algorithm, KeyAlgorithm::MlKem(_)) {
+        return refuse("a wrapping key that can decrypt could reveal it");
+    }
+    if wrapping.origin != KeyOrigin::Generated {
+        return refuse("the wrapping key was imported, its value may be known");
+    }
+    // 128 bits is enough for any key (an RSA-4096 key may wrap an AES-256 key, as the TSB
+    // documentation's own samples do); below that the wrapping key must match the key.
+    let (protects, needs) = (strength_bits(wrapping), strength_bits(wrapped).min(128));
+    if protects < needs {
+        return refuse(&format!(
+            "the wrapping key's {protects}-bit strength is below the key's {needs} bits"
+        ));
+    }
+    Ok(())
+}
+
+/// Security strength in bits (NIST SP 800-57 part 1, table 2), capped at 256.
+fn strength_bits(key: &KeyRecord) -> u32 {
+    let bits = key.key_size.unwrap_or(0);
+    match key.algorithm {
+        KeyAlgorithm::Aes | KeyAlgorithm::Camellia | KeyAlgorithm::HmacSha256 => bits.min(256),
+        KeyAlgorithm::ChaCha20 => 256,
+        KeyAlgorithm::Tdea => 112,
+        KeyAlgorithm::Rsa | KeyAlgorithm::Dsa => match bits {
+            0..2048 => 80,
+            2048..3072 => 112,
+            3072..7680 => 128,
+            7680..15360 => 192,
+            _ => 256,
+        },
+        KeyAlgorithm::Ec => key.curve.map_or(128, |curve| match curve {
+            Curve::P384 | Curve::BrainpoolP384r1 => 192,
+            Curve::P521 => 256,
+            _ => 128,
+        }),
+        KeyAlgorithm::Ed | KeyAlgorithm::Bls => 128,
+        // NIST PQC categories 1, 3 and 5 (FIPS 203/204/205); the hash-based keys use
+        // 256-bit hashes.
+        KeyAlgorithm::MlKem(params) => match params.name() {
+            "ML-KEM-512" => 128,
+            "ML-KEM-768" => 192,
+            _ => 256,
+        },
+        KeyAlgorithm::MlDsa(params) => match params.name() {
+            "ML-DSA-44" => 128,
+            "ML-DSA-65" => 192,
+            _ => 256,
+        },
+        KeyAlgorithm::SlhDsa(params) => match params.name() {
+            name if name.contains("-128") => 128,
+            name if name.contains("-192") => 192,
+            _ => 256,
+        },
+        KeyAlgorithm::Lms | KeyAlgorithm::Xmss(_) => 256,
     }
 }
 

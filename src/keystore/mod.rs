@@ -12,6 +12,8 @@ pub use record::{KeyOrigin, KeyRecord};
 
 use crate::domain::{Label, SecretBytes};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Tree holding one [`KeyRecord`] per label.
 const KEYS_TREE: &str = "keys";
@@ -45,11 +47,23 @@ pub enum KeyStoreError {
     /// sled failed (I/O, corruption).
     #[error("storage failure: {0}")]
     Storage(#[from] sled::Error),
+    /// An earlier write failed (e.g. the disk is full) and the store refuses service until
+    /// the process restarts: after a failed write sled's in-memory tree can no longer be
+    /// trusted (it was seen to answer "absent" for stored keys), while what it acknowledged
+    /// is safe on disk.
+    #[error(
+        "the key store stopped after a failed write (disk full?); restart the emulator: every acknowledged key is on disk"
+    )]
+    Failed,
 }
 
 /// A cheap-to-clone handle on the store.
 #[derive(Clone)]
 pub struct KeyStore {
+    /// The data directory (`None` for an in-memory store).
+    dir: Option<PathBuf>,
+    /// Set by the first failed write; from then on every call fails with `Failed`.
+    failed: Arc<AtomicBool>,
     db: sled::Db,
     keys: sled::Tree,
     meta: sled::Tree,
@@ -67,7 +81,12 @@ impl std::fmt::Debug for KeyStore {
 impl KeyStore {
     /// Opens (or creates) the store in `dir`. Fails with [`KeyStoreError::Locked`] when
     /// another process has it open.
+    ///
+    /// The folder is made private (0700) and every file in it 0600, whatever the umask and
+    /// whatever an older version left; files sled creates later follow the process umask,
+    /// which the binary sets to 077 (see `main.rs`).
     pub fn open(dir: &Path) -> Result<Self, KeyStoreError> {
+        create_private_dir(dir)?;
         let db = sled::Config::new().path(dir).open().map_err(|e| match e {
             sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => {
                 KeyStoreError::Locked {
@@ -76,23 +95,50 @@ impl KeyStore {
             }
             other => KeyStoreError::Storage(other),
         })?;
-        Self::from_db(db)
+        restrict_permissions(dir)?;
+        Self::from_db(db, Some(dir.to_path_buf()))
     }
 
     /// A throwaway store that lives in memory (and a temporary file) until dropped.
     pub fn in_memory() -> Result<Self, KeyStoreError> {
-        Self::from_db(sled::Config::new().temporary(true).open()?)
+        Self::from_db(sled::Config::new().temporary(true).open()?, None)
     }
 
-    fn from_db(db: sled::Db) -> Result<Self, KeyStoreError> {
+    fn from_db(db: sled::Db, dir: Option<PathBuf>) -> Result<Self, KeyStoreError> {
         let keys = db.open_tree(KEYS_TREE)?;
         let meta = db.open_tree(META_TREE)?;
         let pool = db.open_tree(POOL_TREE)?;
         Ok(Self {
+            dir,
+            failed: Arc::new(AtomicBool::new(false)),
             db,
             keys,
             meta,
             pool,
+        })
+    }
+
+    /// Whether the store still serves (no write has failed).
+    pub fn is_healthy(&self) -> bool {
+        !self.failed.load(Ordering::SeqCst)
+    }
+
+    /// Fails with [`KeyStoreError::Failed`] once a write has failed.
+    fn check(&self) -> Result<(), KeyStoreError> {
+        if self.is_healthy() {
+            Ok(())
+        } else {
+            Err(KeyStoreError::Failed)
+        }
+    }
+
+    /// Runs a write; a storage failure stops the store (see [`KeyStoreError::Failed`]).
+    fn write<T>(&self, write: impl FnOnce() -> Result<T, sled::Error>) -> Result<T, KeyStoreError> {
+        self.check()?;
+        write().map_err(|e| {
+            self.failed.store(true, Ordering::SeqCst);
+            tracing::error!("key store write failed, refusing service until restarted: {e}");
+            KeyStoreError::Storage(e)
         })
     }
 
@@ -112,6 +158,7 @@ impl KeyStore {
 
     /// Reads the key stored under `label`.
     pub fn get(&self, label: &Label) -> Result<Option<KeyRecord>, KeyStoreError> {
+        self.check()?;
         self.keys
             .get(label.as_str())?
             .map(|bytes| KeyRecord::decode(label.as_str(), &bytes))
@@ -147,6 +194,7 @@ impl KeyStore {
     ) -> Result<Result<Option<KeyRecord>, E>, KeyStoreError> {
         let key = label.as_str();
         loop {
+            self.check()?;
             let current_bytes = self.keys.get(key)?;
             let current = current_bytes
                 .as_ref()
@@ -160,19 +208,20 @@ impl KeyStore {
                 return Ok(Ok(None));
             }
             let next_bytes = next.as_ref().map(KeyRecord::encode).transpose()?;
-            let swapped =
+            let swapped = self.write(|| {
                 self.keys
-                    .compare_and_swap(key, current_bytes.as_deref(), next_bytes.as_deref())?;
+                    .compare_and_swap(key, current_bytes.as_deref(), next_bytes.as_deref())
+            })?;
             if swapped.is_err() {
                 continue;
             }
-            if let Err(e) = self.db.flush() {
+            if let Err(e) = self.write(|| self.db.flush()) {
                 let _ = self.keys.compare_and_swap(
                     key,
                     next_bytes.as_deref(),
                     current_bytes.as_deref(),
                 );
-                return Err(e.into());
+                return Err(e);
             }
             return Ok(Ok(next));
         }
@@ -206,6 +255,7 @@ impl KeyStore {
 
     /// Every key label, in byte order.
     pub fn labels(&self) -> Result<Vec<String>, KeyStoreError> {
+        self.check()?;
         self.keys
             .iter()
             .keys()
@@ -214,17 +264,42 @@ impl KeyStore {
     }
 
     /// The number of keys stored.
-    pub fn key_count(&self) -> usize {
-        self.keys.len()
+    ///
+    /// Refused once the store has stopped: iterating sled's tree after a failed write was
+    /// seen to never return.
+    pub fn key_count(&self) -> Result<usize, KeyStoreError> {
+        self.check()?;
+        Ok(self.keys.len())
     }
 
     /// Bytes the store occupies on disk.
+    ///
+    /// Sums the files of the data directory rather than asking sled: after a failed write
+    /// (disk full) sled's own figure blocks forever.
     pub fn size_on_disk(&self) -> Result<u64, KeyStoreError> {
-        Ok(self.db.size_on_disk()?)
+        let Some(dir) = &self.dir else {
+            return Ok(self.db.size_on_disk()?);
+        };
+        let io = |e: std::io::Error| KeyStoreError::Storage(sled::Error::Io(e));
+        let mut total = 0;
+        let mut pending = vec![dir.clone()];
+        while let Some(folder) = pending.pop() {
+            for entry in std::fs::read_dir(&folder).map_err(io)? {
+                let entry = entry.map_err(io)?;
+                let metadata = entry.metadata().map_err(io)?;
+                if metadata.is_dir() {
+                    pending.push(entry.path());
+                } else {
+                    total += metadata.len();
+                }
+            }
+        }
+        Ok(total)
     }
 
     /// Reads one of the emulator's own objects.
     pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, KeyStoreError> {
+        self.check()?;
         Ok(self.meta.get(name)?.map(|bytes| bytes.to_vec()))
     }
 
@@ -235,26 +310,24 @@ impl KeyStore {
         name: &str,
         value: &[u8],
     ) -> Result<Vec<u8>, KeyStoreError> {
-        let stored = match self
-            .meta
-            .compare_and_swap(name, None::<&[u8]>, Some(value))?
-        {
-            Ok(()) => value.to_vec(),
-            Err(clash) => clash
-                .current
-                .map(|v| v.to_vec())
-                .unwrap_or_else(|| value.to_vec()),
-        };
-        self.db.flush()?;
+        let stored =
+            match self.write(|| self.meta.compare_and_swap(name, None::<&[u8]>, Some(value)))? {
+                Ok(()) => value.to_vec(),
+                Err(clash) => clash
+                    .current
+                    .map(|v| v.to_vec())
+                    .unwrap_or_else(|| value.to_vec()),
+            };
+        self.write(|| self.db.flush())?;
         Ok(stored)
     }
 
     /// Adds a pre-generated RSA key (PKCS#8 DER) of `bits` to the pool; durable when it returns.
     pub fn pool_push(&self, bits: u32, pkcs8: &SecretBytes) -> Result<(), KeyStoreError> {
         let mut id = bits.to_be_bytes().to_vec();
-        id.extend(self.db.generate_id()?.to_be_bytes());
-        self.pool.insert(id, pkcs8.expose())?;
-        self.db.flush()?;
+        id.extend(self.write(|| self.db.generate_id())?.to_be_bytes());
+        self.write(|| self.pool.insert(id, pkcs8.expose()))?;
+        self.write(|| self.db.flush())?;
         Ok(())
     }
 
@@ -262,11 +335,11 @@ impl KeyStore {
     /// key is handed out once even to concurrent callers; the caller's next flushed write
     /// makes the removal durable.
     pub fn pool_take(&self, bits: u32) -> Result<Option<SecretBytes>, KeyStoreError> {
+        self.check()?;
         for entry in self.pool.scan_prefix(bits.to_be_bytes()) {
             let (id, pkcs8) = entry?;
             if self
-                .pool
-                .compare_and_swap(&id, Some(&pkcs8), None::<&[u8]>)?
+                .write(|| self.pool.compare_and_swap(&id, Some(&pkcs8), None::<&[u8]>))?
                 .is_ok()
             {
                 return Ok(Some(SecretBytes::new(pkcs8.to_vec())));
@@ -277,12 +350,53 @@ impl KeyStore {
 
     /// How many pooled keys of `bits` are ready.
     pub fn pool_len(&self, bits: u32) -> usize {
+        if !self.is_healthy() {
+            return 0;
+        }
         self.pool.scan_prefix(bits.to_be_bytes()).count()
     }
 
     /// Writes everything to disk (on shutdown; every write already flushes itself).
     pub fn flush(&self) -> Result<(), KeyStoreError> {
-        self.db.flush()?;
+        self.write(|| self.db.flush())?;
         Ok(())
     }
+}
+
+/// Creates `dir` (and missing parents) with mode 0700 on Unix.
+fn create_private_dir(dir: &Path) -> Result<(), KeyStoreError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| KeyStoreError::Storage(sled::Error::Io(e)))
+}
+
+/// Sets the store folder, its subfolders (0700) and files (0600) private on Unix.
+fn restrict_permissions(dir: &Path) -> Result<(), KeyStoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |e: std::io::Error| KeyStoreError::Storage(sled::Error::Io(e));
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(folder) = pending.pop() {
+            std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o700))
+                .map_err(io)?;
+            for entry in std::fs::read_dir(&folder).map_err(io)? {
+                let entry = entry.map_err(io)?;
+                let kind = entry.file_type().map_err(io)?;
+                if kind.is_dir() {
+                    pending.push(entry.path());
+                } else if kind.is_file() {
+                    std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600))
+                        .map_err(io)?;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }

@@ -415,17 +415,25 @@ fn wrap_request(wrapped: &str, wrapping: &str, method: &str) -> Value {
     json!({"wrapKeyRequest": {"keyToBeWrapped": wrapped, "wrapKeyName": wrapping, "wrapMethod": method}})
 }
 
+/// A key-encryption key: it wraps and unwraps, but cannot decrypt (which would let a caller
+/// decrypt a wrapped sensitive key: see `extraction::the_wrap_decrypt_attack…`).
+async fn kek(app: &TestApp, label: &str, bits: u32) {
+    app.create_key(&json!({"label": label, "algorithm": "AES", "keySize": bits,
+        "attributes": {"decrypt": false, "sign": false, "unwrap": true, "wrap": true}}))
+        .await;
+}
+
 fn unwrap_request(wrapped: &[u8], label: &str, unwrapping: &str, method: &str) -> Value {
     json!({"unwrapKeyRequest": {"wrappedKey": STANDARD.encode(wrapped), "label": label,
-        "attributes": {"encrypt": true, "decrypt": true, "sign": true, "unwrap": false, "extractable": true, "sensitive": false},
+        "attributes": {"encrypt": true, "decrypt": true, "sign": true, "unwrap": false, "extractable": true},
         "unwrapKeyName": unwrapping, "wrapMethod": method, "policy": null}})
 }
 
 #[tokio::test]
 async fn wrapped_keys_unwrap_into_working_copies() {
     let app = spawn_app().await;
-    secret_key(&app, "kek", "AES", 256).await;
-    let secret = secret_key(&app, "data-key", "AES", 128).await;
+    kek(&app, "kek", 256).await;
+    secret_key(&app, "data-key", "AES", 128).await;
     let mut rsa = seed_key_request("rsa-kek", 2048);
     rsa["attributes"]["unwrap"] = json!(true);
     rsa["attributes"]["wrap"] = json!(true);
@@ -455,11 +463,28 @@ async fn wrapped_keys_unwrap_into_working_copies() {
             reply.body
         );
         assert_eq!(reply.body["json"]["algorithm"], "AES");
-        let copy = b64(&app
-            .post("/v1/key/export/plain", &json!({"label": label}))
-            .await
-            .body["secretKey"]);
-        assert_eq!(copy, secret, "{method}");
+        assert_eq!(reply.body["json"]["attributes"]["sensitive"], true);
+        // The copy is the same key: what it encrypts, the original decrypts.
+        let sealed = app
+            .post(
+                "/v1/encrypt",
+                &encrypt_request(&label, "AES_GCM", PLAINTEXT),
+            )
+            .await;
+        assert_eq!(sealed.status, StatusCode::OK, "{}", sealed.body);
+        let opened = app
+            .post(
+                "/v1/synchronousDecrypt",
+                &decrypt_request(
+                    "data-key",
+                    "AES_GCM",
+                    &b64(&sealed.body["encryptedPayload"]),
+                    Some(&b64(&sealed.body["initializationVector"])),
+                ),
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::OK, "{method}: {}", opened.body);
+        assert_eq!(b64(&opened.body["payload"]), PLAINTEXT, "{method}");
     }
     // A private key: wrapped with AES_WRAP_PAD_EC, the copy signs verifiably for the original.
     app.create_key(
@@ -552,7 +577,7 @@ async fn wrapped_keys_unwrap_into_working_copies() {
 #[tokio::test]
 async fn every_private_key_wrap_method_round_trips() {
     let app = spawn_app().await;
-    secret_key(&app, "kek", "AES", 192).await;
+    kek(&app, "kek", 192).await;
     let attributes = json!({"decrypt": false, "sign": true, "unwrap": false, "extractable": true});
     let keys = [
         ("rsa", json!({"algorithm": "RSA", "keySize": 2048}), "RSA"),

@@ -204,3 +204,78 @@ async fn no_input_to_any_endpoint_causes_a_server_error() {
     assert_eq!(info.status, StatusCode::OK, "{}", info.body);
     assert_eq!(info.body["json"]["algorithm"], "RSA");
 }
+
+/// Labels no key may have: empty, over 255 bytes, control characters, NUL, `/`, `\`, `.`,
+/// `..`, and Unicode direction overrides. (`%2F` is a legal label: it is never decoded.)
+const BAD_LABELS: &[&str] = &[
+    "",
+    "a/b",
+    "../etc/passwd",
+    "..",
+    ".",
+    "a\\b",
+    "nul\u{0}byte",
+    "tab\there",
+    "line\nbreak",
+    "esc\u{1b}[31m",
+    "bidi\u{202e}gpj.exe",
+    "isolate\u{2066}x",
+    "mark\u{200f}x",
+];
+
+#[tokio::test]
+async fn every_bad_label_in_every_label_field_is_refused_and_creates_nothing() {
+    let app = spawn_app().await;
+    let long = "x".repeat(256);
+    let labels: Vec<&str> = BAD_LABELS.iter().copied().chain([long.as_str()]).collect();
+    for label in &labels {
+        // Creation and import with an otherwise valid body: exactly 400/610.
+        for (path, body) in [
+            (
+                "/v1/key",
+                json!({"label": label, "algorithm": "AES", "keySize": 128,
+                "attributes": {"decrypt": true, "sign": false, "unwrap": false}}),
+            ),
+            (
+                "/v1/key/import/plain",
+                json!({"label": label, "algorithm": "AES", "secretKey": "AAAAAAAAAAAAAAAAAAAAAA==",
+                "attributes": {"decrypt": true, "sign": false, "unwrap": false}}),
+            ),
+        ] {
+            app.post(path, &body).await.assert_error(
+                StatusCode::BAD_REQUEST,
+                610,
+                "res.error.invalid.key.name",
+            );
+        }
+        // Every other label-carrying field: a 4xx TSB error, never a server error.
+        for (path, envelope, field) in [
+            ("/v1/key/attributes", None, "label"),
+            ("/v1/key/export/plain", None, "label"),
+            ("/v1/key/deleteKey", None, "label"),
+            ("/v1/synchronousSign", Some("signRequest"), "signKeyName"),
+            ("/v1/encrypt", Some("encryptRequest"), "encryptKeyName"),
+            ("/v1/wrap", Some("wrapKeyRequest"), "keyToBeWrapped"),
+            ("/v1/wrap", Some("wrapKeyRequest"), "wrapKeyName"),
+            ("/v1/synchronousUnwrap", Some("unwrapKeyRequest"), "label"),
+        ] {
+            let mut inner = json!({"payload": "AAAA", "signatureAlgorithm": "SHA256_WITH_ECDSA",
+                "cipherAlgorithm": "AES_GCM", "wrapMethod": "AES_WRAP", "wrappedKey": "AAAA",
+                "keyToBeWrapped": "x", "wrapKeyName": "x", "unwrapKeyName": "x",
+                "attributes": {"decrypt": true, "sign": false, "unwrap": false}});
+            inner[field] = json!(label);
+            let body = match envelope {
+                Some(name) => json!({ name: inner }),
+                None => inner,
+            };
+            let reply = app.post(path, &body).await;
+            assert!(
+                reply.status.is_client_error() && reply.body["errorCode"].is_number(),
+                "{path} {field}={label:?}: {} {}",
+                reply.status,
+                reply.body
+            );
+        }
+    }
+    assert!(app.labels().await.is_empty(), "nothing was created");
+}

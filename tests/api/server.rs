@@ -9,13 +9,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-const BINARY: &str = env!("CARGO_BIN_EXE_tsb-emulator");
+pub const BINARY: &str = env!("CARGO_BIN_EXE_tsb-emulator");
 
 /// A running `tsb-emulator` process, killed when dropped.
 pub struct Server {
     pub child: Child,
     pub address: SocketAddr,
     pub log: mpsc::Receiver<String>,
+    pub error_log: mpsc::Receiver<String>,
 }
 
 impl Server {
@@ -26,7 +27,11 @@ impl Server {
     }
 
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut command = Command::new(BINARY);
+        Self::spawn(Command::new(BINARY), args, env)
+    }
+
+    /// Starts `command` (the binary, or a shell that execs it) with `args` as for `start`.
+    pub fn spawn(mut command: Command, args: &[&str], env: &[(&str, &str)]) -> Server {
         command
             .args(args)
             .stdout(Stdio::piped())
@@ -42,6 +47,16 @@ impl Server {
             command.env(name, value);
         }
         let mut child = command.spawn().expect("binary starts");
+        // Keep stderr drained (and readable by tests) without letting a full pipe block it.
+        let stderr = child.stderr.take().expect("piped");
+        let (error_sender, error_log) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if error_sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let (sender, log) = mpsc::channel();
         let stdout = child.stdout.take().expect("piped");
         std::thread::spawn(move || {
@@ -68,6 +83,7 @@ impl Server {
             child,
             address,
             log,
+            error_log,
         }
     }
 
@@ -137,7 +153,7 @@ fn key_request(label: &str, bits: u32) -> Value {
     })
 }
 
-fn data_dir_arg(dir: &Path) -> String {
+pub fn data_dir_arg(dir: &Path) -> String {
     dir.to_str().expect("utf-8 path").to_owned()
 }
 

@@ -1,0 +1,6 @@
+//! Fuzzes a DER/PEM importer directly: it must return an error, never panic.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = tsb_emulator::crypto::x509::public_key_of(data);
+});
