@@ -11,9 +11,10 @@ mod record;
 pub use record::{KeyOrigin, KeyRecord};
 
 use crate::domain::{Label, SecretBytes};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Tree holding one [`KeyRecord`] per label.
 const KEYS_TREE: &str = "keys";
@@ -47,12 +48,12 @@ pub enum KeyStoreError {
     /// sled failed (I/O, corruption).
     #[error("storage failure: {0}")]
     Storage(#[from] sled::Error),
-    /// An earlier write failed (e.g. the disk is full) and the store refuses service until
+    /// An earlier write failed (e.g. the disk is full) and the store refuses writes until
     /// the process restarts: after a failed write sled's in-memory tree can no longer be
     /// trusted (it was seen to answer "absent" for stored keys), while what it acknowledged
-    /// is safe on disk.
+    /// is safe on disk. Reads go on, from the acknowledged state kept in memory.
     #[error(
-        "the key store stopped after a failed write (disk full?); restart the emulator: every acknowledged key is on disk"
+        "the key store is read-only after a failed write (disk full?); restart the emulator to write again: every acknowledged key is on disk"
     )]
     Failed,
 }
@@ -62,8 +63,12 @@ pub enum KeyStoreError {
 pub struct KeyStore {
     /// The data directory (`None` for an in-memory store).
     dir: Option<PathBuf>,
-    /// Set by the first failed write; from then on every call fails with `Failed`.
+    /// Set by the first failed write; from then on writes fail with `Failed` and reads are
+    /// answered from `acknowledged`.
     failed: Arc<AtomicBool>,
+    /// Every key record as last acknowledged (label -> encoded record), kept in step with
+    /// each successful write: what reads fall back to once sled cannot be trusted.
+    acknowledged: Arc<RwLock<BTreeMap<String, Vec<u8>>>>,
     db: sled::Db,
     keys: sled::Tree,
     meta: sled::Tree,
@@ -108,9 +113,15 @@ impl KeyStore {
         let keys = db.open_tree(KEYS_TREE)?;
         let meta = db.open_tree(META_TREE)?;
         let pool = db.open_tree(POOL_TREE)?;
+        let mut acknowledged = BTreeMap::new();
+        for entry in keys.iter() {
+            let (key, bytes) = entry?;
+            acknowledged.insert(String::from_utf8_lossy(&key).into_owned(), bytes.to_vec());
+        }
         Ok(Self {
             dir,
             failed: Arc::new(AtomicBool::new(false)),
+            acknowledged: Arc::new(RwLock::new(acknowledged)),
             db,
             keys,
             meta,
@@ -121,6 +132,28 @@ impl KeyStore {
     /// Whether the store still serves (no write has failed).
     pub fn is_healthy(&self) -> bool {
         !self.failed.load(Ordering::SeqCst)
+    }
+
+    /// The acknowledged records, for reads once the store is read-only.
+    fn acknowledged(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Vec<u8>>> {
+        // Updates replace whole entries, so a panic elsewhere cannot leave one half-written.
+        self.acknowledged
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records that `key` is durably stored as sled now has it (after a flushed write). Read
+    /// under the lock, so concurrent writers of one label leave the latest value.
+    fn acknowledge(&self, key: &str) -> Result<(), KeyStoreError> {
+        let mut acknowledged = self
+            .acknowledged
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        match self.keys.get(key)? {
+            Some(bytes) => acknowledged.insert(key.to_owned(), bytes.to_vec()),
+            None => acknowledged.remove(key),
+        };
+        Ok(())
     }
 
     /// Fails with [`KeyStoreError::Failed`] once a write has failed.
@@ -158,7 +191,13 @@ impl KeyStore {
 
     /// Reads the key stored under `label`.
     pub fn get(&self, label: &Label) -> Result<Option<KeyRecord>, KeyStoreError> {
-        self.check()?;
+        if !self.is_healthy() {
+            return self
+                .acknowledged()
+                .get(label.as_str())
+                .map(|bytes| KeyRecord::decode(label.as_str(), bytes))
+                .transpose();
+        }
         self.keys
             .get(label.as_str())?
             .map(|bytes| KeyRecord::decode(label.as_str(), &bytes))
@@ -223,12 +262,20 @@ impl KeyStore {
                 );
                 return Err(e);
             }
+            self.acknowledge(key)?;
             return Ok(Ok(next));
         }
     }
 
     /// Every key record, in label order.
     pub fn records(&self) -> Result<Vec<KeyRecord>, KeyStoreError> {
+        if !self.is_healthy() {
+            return self
+                .acknowledged()
+                .iter()
+                .map(|(key, bytes)| KeyRecord::decode(key, bytes))
+                .collect();
+        }
         self.keys
             .iter()
             .map(|entry| {
@@ -241,21 +288,31 @@ impl KeyStore {
     /// Replaces every key by `records` in one atomic batch (sled applies a batch entirely or
     /// not at all), then flushes. Other trees (attestation key, RSA pool) are untouched.
     pub fn replace_all(&self, records: &[KeyRecord]) -> Result<(), KeyStoreError> {
+        self.check()?;
         let mut batch = sled::Batch::default();
         for key in self.keys.iter().keys() {
             batch.remove(key?);
         }
+        let mut replacement = BTreeMap::new();
         for record in records {
-            batch.insert(record.label.as_bytes(), record.encode()?);
+            let bytes = record.encode()?;
+            batch.insert(record.label.as_bytes(), bytes.clone());
+            replacement.insert(record.label.clone(), bytes);
         }
-        self.keys.apply_batch(batch)?;
-        self.db.flush()?;
+        self.write(|| self.keys.apply_batch(batch))?;
+        self.write(|| self.db.flush().map(|_| ()))?;
+        *self
+            .acknowledged
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = replacement;
         Ok(())
     }
 
     /// Every key label, in byte order.
     pub fn labels(&self) -> Result<Vec<String>, KeyStoreError> {
-        self.check()?;
+        if !self.is_healthy() {
+            return Ok(self.acknowledged().keys().cloned().collect());
+        }
         self.keys
             .iter()
             .keys()
@@ -265,10 +322,12 @@ impl KeyStore {
 
     /// The number of keys stored.
     ///
-    /// Refused once the store has stopped: iterating sled's tree after a failed write was
-    /// seen to never return.
+    /// From the acknowledged records once the store is read-only: iterating sled's tree after
+    /// a failed write was seen to never return.
     pub fn key_count(&self) -> Result<usize, KeyStoreError> {
-        self.check()?;
+        if !self.is_healthy() {
+            return Ok(self.acknowledged().len());
+        }
         Ok(self.keys.len())
     }
 
