@@ -8,8 +8,8 @@
 
 use super::{CreateKey, Hsm, HsmError, ImportKey, KeyInfo, transfer};
 use crate::crypto::CryptoError;
-use crate::domain::{KeyAlgorithm, Label, Timestamp};
-use crate::keystore::{KeyOrigin, KeyRecord};
+use crate::domain::{KeyAlgorithm, Label};
+use crate::keystore::KeyRecord;
 
 /// One fixture key, as a device operation.
 #[derive(Debug, Clone)]
@@ -164,18 +164,7 @@ impl Hsm {
 
 fn stored_key(record: &KeyRecord) -> Option<StoredKey> {
     Some(StoredKey {
-        info: KeyInfo {
-            label: Label::parse(&record.label).ok()?,
-            algorithm: record.algorithm,
-            key_size: record.key_size,
-            curve: record.curve,
-            public_key: record.public_key.clone(),
-            attributes: record.attributes,
-            policy: record.policy.clone(),
-            created_at: Timestamp(record.created_at),
-            imported: record.origin == KeyOrigin::Imported,
-            usage_count: record.next_signature_index.unwrap_or(0),
-        },
+        info: KeyInfo::of(Label::parse(&record.label).ok()?, record),
         has_private_key: record.private_key.is_some(),
         has_password: record.password.is_some(),
         has_certificate: record.certificate.is_some(),

@@ -225,6 +225,24 @@ fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>
     Ok((private, Some(public)))
 }
 
+impl KeyInfo {
+    /// What the TSB reports about the key stored as `record` under `label`.
+    pub(super) fn of(label: Label, record: &KeyRecord) -> Self {
+        Self {
+            label,
+            algorithm: record.algorithm,
+            key_size: record.key_size,
+            curve: record.curve,
+            public_key: record.public_key.clone(),
+            attributes: record.attributes,
+            policy: record.policy.clone(),
+            created_at: Timestamp(record.created_at),
+            imported: record.origin == KeyOrigin::Imported,
+            usage_count: record.next_signature_index.unwrap_or(0),
+        }
+    }
+}
+
 impl Inner {
     /// The record of `label` if it exists and `password` unlocks it.
     pub(super) fn unlocked(
@@ -247,18 +265,7 @@ impl Inner {
         label: Label,
         record: &KeyRecord,
     ) -> Result<SignedKeyInfo, HsmError> {
-        let info = KeyInfo {
-            label,
-            algorithm: record.algorithm,
-            key_size: record.key_size,
-            curve: record.curve,
-            public_key: record.public_key.clone(),
-            attributes: record.attributes,
-            policy: record.policy.clone(),
-            created_at: Timestamp(record.created_at),
-            imported: record.origin == KeyOrigin::Imported,
-            usage_count: record.next_signature_index.unwrap_or(0),
-        };
+        let info = KeyInfo::of(label, record);
         let attested_at = self.entropy.now();
         let xml = attestation::xml(&info, attested_at);
         let xml_signature = self.attestation.sign(&xml, &mut self.entropy.rng())?;

@@ -25,6 +25,7 @@ mod keycache;
 mod keys;
 mod openapi;
 mod openssl;
+mod packaging;
 mod pool;
 mod pqc;
 mod properties;
