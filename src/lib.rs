@@ -15,8 +15,8 @@
 //! - [`keystore`]: versioned key records in sled, create-if-absent, flushed writes.
 //! - [`crypto`]: key generation, signatures, CSRs, PEM.
 //! - [`access`]: who may call which path (API-key groups, bearer tokens); pure decisions.
-//! - [`server`]: the accept loop: TLS and mTLS, connection limit, header-read timeout,
-//!   graceful shutdown.
+//! - [`api::server`]: the accept loop that puts the router on a socket: TLS and mTLS,
+//!   connection limit, header-read timeout, graceful shutdown (HTTP, so under `api`).
 //! - [`config`]: command-line flags and their environment fallbacks.
 //! - [`health`]: the `health` subcommand's probe.
 //! - [`fixtures`]: fixture manifests (keys loaded at start), above `api`: a fixture becomes
@@ -31,10 +31,10 @@ pub mod fixtures;
 pub mod health;
 pub mod hsm;
 pub mod keystore;
-pub mod server;
 
 pub use api::{AppState, app};
 
+use api::server;
 use hsm::{Hsm, HsmOptions};
 use keystore::KeyStore;
 use std::future::Future;

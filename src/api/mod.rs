@@ -17,6 +17,7 @@ mod keys;
 pub mod limits;
 pub mod observe;
 mod openapi;
+pub mod server;
 mod service;
 mod sign;
 mod transfer;
