@@ -19,6 +19,7 @@
 //!   connection limit, header-read timeout, graceful shutdown (HTTP, so under `api`).
 //! - [`config`]: command-line flags and their environment fallbacks.
 //! - [`health`]: the `health` subcommand's probe.
+//! - [`logging`]: the batched log sink (one background writer, no write per request line).
 //! - [`fixtures`]: fixture manifests (keys loaded at start), above `api`: a fixture becomes
 //!   the same request the API would make.
 
@@ -31,6 +32,7 @@ pub mod fixtures;
 pub mod health;
 pub mod hsm;
 pub mod keystore;
+pub mod logging;
 
 pub use api::{AppState, app};
 

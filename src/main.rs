@@ -3,6 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
+use tsb_emulator::logging::{BatchedStdout, TextFormat};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -33,11 +34,22 @@ async fn main() -> ExitCode {
         .or_else(|| std::env::var("RUST_LOG").ok())
         .and_then(|filter| tracing_subscriber::EnvFilter::try_new(filter).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    // Lines go out in batches from a background thread; `_flush` writes the rest at exit.
+    let (sink, _flush) = match BatchedStdout::start() {
+        Ok(started) => started,
+        Err(error) => {
+            eprintln!("tsb-emulator: could not start the log writer: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(sink);
     match config.log_format {
         LogFormat::Json => logs.json().with_current_span(false).init(),
         LogFormat::Text => logs
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .event_format(TextFormat::default())
             .init(),
     }
     match tsb_emulator::run(config, shutdown_signal()).await {

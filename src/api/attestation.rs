@@ -1,7 +1,7 @@
 //! Attestation: the attestation key's certificate chain and the per-key attestation bundle
 //! (reference 6.15).
 
-use super::AppState;
+use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::wire;
@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The attestation routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(chain))
         .routes(routes!(bundle))
@@ -38,7 +38,7 @@ struct ChainResponse {
     tag = "Attestation",
     responses((status = 200, description = "The attestation key's certificate chain.", body = ChainResponse))
 )]
-async fn chain(State(state): State<AppState>) -> Json<ChainResponse> {
+async fn chain(State(state): State<SharedState>) -> Json<ChainResponse> {
     Json(ChainResponse {
         attestation_certificate_chain: state
             .hsm
@@ -84,7 +84,7 @@ together, not that a real HSM made them.
     responses((status = 200, description = "A zip bundle: key attestation XML, signature and certificate chain."))
 )]
 async fn bundle(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<impl IntoResponse, ApiError> {
     let label = wire::label("label", dto.label)?;

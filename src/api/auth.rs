@@ -1,24 +1,23 @@
-//! The access-control layer: asks the [`AccessPolicy`](crate::access::AccessPolicy) about every
-//! request before anything else reads it, and answers refusals in the TSB's error shape with
+//! The access-control step: asks the [`AccessPolicy`](crate::access::AccessPolicy) about every
+//! request before the route runs, and answers refusals in the TSB's error shape with
 //! HTTP 401 (reference 3.4). Keys and tokens are never logged.
 
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use crate::access::AccessDenied;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The header API keys travel in.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// Lets the request through if the policy allows it, otherwise answers 401.
-pub async fn require(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The 401 answer to send if the policy refuses the request, `None` if it lets it through.
+pub(super) fn refusal_for(state: &AppState, request: &Request) -> Option<Response> {
     let policy = &state.access;
     if !policy.api_keys_enabled() && !policy.bearer_enabled() {
-        return next.run(request).await;
+        return None;
     }
     let headers = request.headers();
     let api_key = headers.get(API_KEY_HEADER).map(HeaderValue::as_bytes);
@@ -30,18 +29,16 @@ pub async fn require(State(state): State<AppState>, request: Request, next: Next
         .duration_since(UNIX_EPOCH)
         .map(|elapsed| elapsed.as_secs())
         .unwrap_or(0);
-    match policy.check(request.uri().path(), api_key, bearer, now) {
-        Ok(()) => next.run(request).await,
-        Err(denied) => {
-            tracing::info!(
-                method = %request.method(),
-                path = request.uri().path(),
-                refusal = ?kind(&denied),
-                "request refused by access control"
-            );
-            refusal(denied)
-        }
-    }
+    let denied = policy
+        .check(request.uri().path(), api_key, bearer, now)
+        .err()?;
+    tracing::info!(
+        method = %request.method(),
+        path = request.uri().path(),
+        refusal = ?kind(&denied),
+        "request refused by access control"
+    );
+    Some(refusal(denied))
 }
 
 /// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).

@@ -7,7 +7,7 @@
 //! an algorithm updates this list. Endpoint statuses are one table; a test probes every row
 //! through the router, so a row cannot claim what the router does not do.
 
-use super::AppState;
+use super::SharedState;
 use crate::domain::{
     CipherAlgorithm, KeyAlgorithm, SignatureAlgorithm, SignatureScheme, WrapMethod,
 };
@@ -445,7 +445,7 @@ pub fn manifest() -> Value {
 }
 
 /// `GET /_emulator/capabilities`.
-pub async fn handler(State(_): State<AppState>) -> Json<Value> {
+pub async fn handler(State(_): State<SharedState>) -> Json<Value> {
     Json(manifest())
 }
 

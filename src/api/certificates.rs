@@ -1,7 +1,7 @@
 //! `/v1/certificate/...` routes (reference 11): CSRs, self-signed certificates, and the
 //! certificate stored with a key.
 
-use super::AppState;
+use super::SharedState;
 use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
 use super::wire;
@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The certificate routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(request))
         .routes(routes!(download))
@@ -170,7 +170,7 @@ struct CsrResponse {
     responses((status = 200, description = "A PKCS#10 CSR in PEM.", body = CsrResponse))
 )]
 async fn request(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<CsrDto>,
 ) -> Result<Json<CsrResponse>, ApiError> {
     let request: CsrRequest = dto.try_into()?;
@@ -191,7 +191,7 @@ async fn request(
     responses((status = 200, description = "The CSR as a file."))
 )]
 async fn download(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<CsrDto>,
 ) -> Result<impl IntoResponse, ApiError> {
     let request: CsrRequest = dto.try_into()?;
@@ -276,7 +276,7 @@ struct CertificateResponse {
     responses((status = 200, description = "A self-signed certificate, stored on the key.", body = CertificateResponse))
 )]
 async fn self_sign(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<SelfSignDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
     let request: SelfSignRequest = dto.try_into()?;
@@ -350,7 +350,7 @@ impl TryFrom<IssueDto> for IssueRequest {
     responses((status = 200, description = "A certificate issued from the CSR.", body = CertificateResponse))
 )]
 async fn issue(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<IssueDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
     let request: IssueRequest = dto.try_into()?;
@@ -374,7 +374,7 @@ struct ImportCertificateDto {
     responses((status = 200, description = "The certificate is attached to the key.", body = CertificateResponse))
 )]
 async fn import(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<ImportCertificateDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
     let label = wire::label("label", dto.label)?;
@@ -415,7 +415,7 @@ struct StoredCertificateResponse {
     responses((status = 200, description = "The key's certificate.", body = StoredCertificateResponse))
 )]
 async fn read(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<Json<StoredCertificateResponse>, ApiError> {
     let der = state.hsm.certificate(label.clone()).await?;
@@ -434,7 +434,7 @@ async fn read(
     responses((status = 200, description = "The certificate is removed."))
 )]
 async fn remove(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<StatusCode, ApiError> {
     state.hsm.delete_certificate(label).await?;

@@ -1,6 +1,6 @@
 //! `/v1/encrypt`, `/v1/synchronousDecrypt` and `/v1/generateRandom/{length}` (reference 8, 12).
 
-use super::AppState;
+use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::wire;
@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The encryption routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(encrypt))
         .routes(routes!(decrypt))
@@ -91,7 +91,7 @@ struct EncryptResponse {
     responses((status = 200, description = "The ciphertext (and IV, tag).", body = EncryptResponse))
 )]
 async fn encrypt(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<EncryptEnvelope>,
 ) -> Result<Json<EncryptResponse>, ApiError> {
     let dto = envelope
@@ -159,7 +159,7 @@ struct DecryptResponse {
     responses((status = 200, description = "The plaintext.", body = DecryptResponse))
 )]
 async fn decrypt(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<DecryptEnvelope>,
 ) -> Result<Json<DecryptResponse>, ApiError> {
     let dto = envelope
@@ -184,7 +184,7 @@ struct RandomResponse {
     responses((status = 200, description = "Random bytes from the HSM.", body = RandomResponse))
 )]
 async fn random(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     length: Result<Path<String>, PathRejection>,
 ) -> Result<Json<RandomResponse>, ApiError> {
     let Path(length) = length.map_err(|e| ApiError::invalid(format!("Invalid length: {e}")))?;

@@ -4,7 +4,7 @@
 //! the capabilities are read-only facts and always answer. None of them takes the TSB's
 //! authentication.
 
-use super::AppState;
+use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::observe::Fault;
@@ -18,7 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 /// The emulator's own routes that always answer.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<SharedState> {
     Router::new()
         .route("/_emulator/attestation-key", get(attestation_key))
         .route("/_emulator/capabilities", get(super::capabilities::handler))
@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The control API (`--no-control-api` leaves it out).
-pub fn control_router() -> Router<AppState> {
+pub fn control_router() -> Router<SharedState> {
     Router::new()
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/keys", get(keys))
@@ -38,7 +38,7 @@ pub fn control_router() -> Router<AppState> {
 }
 
 /// The public half of the attestation key, so clients can verify `xmlSignature`.
-async fn attestation_key(State(state): State<AppState>) -> Json<Value> {
+async fn attestation_key(State(state): State<SharedState>) -> Json<Value> {
     let (name, public_key) = state.hsm.attestation_public_key();
     Json(json!({
         "attestationKeyName": name,
@@ -50,7 +50,7 @@ async fn attestation_key(State(state): State<AppState>) -> Json<Value> {
 
 /// Deletes every key and puts the fixture keys back; also clears the journal and the faults,
 /// so a test starts from the state the emulator started in.
-async fn reset(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn reset(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
     let keys = state.hsm.reset().await?;
     state.observer.clear_journal();
     state.observer.clear_faults();
@@ -58,7 +58,7 @@ async fn reset(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
 }
 
 /// Every stored key with its metadata (never material or passwords).
-async fn keys(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn keys(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
     let keys: Vec<Value> = state
         .hsm
         .stored_keys()
@@ -86,7 +86,7 @@ async fn keys(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
 }
 
 /// The journal; `?since=N` gives only the entries after sequence number N.
-async fn journal(State(state): State<AppState>, uri: Uri) -> Json<Value> {
+async fn journal(State(state): State<SharedState>, uri: Uri) -> Json<Value> {
     let since = uri
         .query()
         .unwrap_or_default()
@@ -97,29 +97,29 @@ async fn journal(State(state): State<AppState>, uri: Uri) -> Json<Value> {
     Json(json!({ "entries": state.observer.journal(since) }))
 }
 
-async fn clear_journal(State(state): State<AppState>) -> StatusCode {
+async fn clear_journal(State(state): State<SharedState>) -> StatusCode {
     state.observer.clear_journal();
     StatusCode::NO_CONTENT
 }
 
-async fn faults(State(state): State<AppState>) -> Json<Value> {
+async fn faults(State(state): State<SharedState>) -> Json<Value> {
     Json(json!({ "faults": state.observer.faults() }))
 }
 
 async fn add_fault(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(fault): TsbJson<Fault>,
 ) -> Result<(StatusCode, Json<Fault>), ApiError> {
     Ok((StatusCode::CREATED, Json(state.observer.add_fault(fault)?)))
 }
 
-async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+async fn clear_faults(State(state): State<SharedState>) -> StatusCode {
     state.observer.clear_faults();
     StatusCode::NO_CONTENT
 }
 
 /// Prometheus text exposition.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

@@ -1,6 +1,6 @@
 //! `/v1/key` routes: create, list, describe and delete keys (reference 6.5 to 6.9).
 
-use super::AppState;
+use super::SharedState;
 use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
 use super::wire::{self, AttributesDto};
@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The key-management routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(attributes))
@@ -338,7 +338,7 @@ pub(super) fn create_request(body: &[u8]) -> Result<CreateKey, ApiError> {
     responses((status = 201, description = "The key is created; its key info.", body = KeyInfoResponse))
 )]
 async fn create(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<CreateKeyDto>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
     let info = state.hsm.create_key(dto.try_into()?).await?;
@@ -351,7 +351,7 @@ async fn create(
     tag = "Keys",
     responses((status = 200, description = "The labels of all keys.", body = Vec<String>))
 )]
-async fn list(State(state): State<AppState>) -> Result<Json<Vec<String>>, ApiError> {
+async fn list(State(state): State<SharedState>) -> Result<Json<Vec<String>>, ApiError> {
     Ok(Json(state.hsm.list_keys().await?))
 }
 
@@ -372,7 +372,7 @@ struct LabelPasswordDto {
     responses((status = 200, description = "The key info.", body = KeyInfoResponse))
 )]
 async fn attributes(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<Json<KeyInfoResponse>, ApiError> {
     let label = wire::label("label", dto.label)?;
@@ -387,7 +387,7 @@ async fn attributes(
     responses((status = 200, description = "The key info.", body = KeyInfoResponse))
 )]
 async fn attributes_by_path(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<Json<KeyInfoResponse>, ApiError> {
     Ok(Json(state.hsm.key_info(label, None).await?.into()))
@@ -402,7 +402,7 @@ async fn attributes_by_path(
     responses((status = 200, description = "The key info (alias of `/v1/key/{keyName}/attributes`).", body = KeyInfoResponse))
 )]
 async fn attributes_by_alias(
-    state: State<AppState>,
+    state: State<SharedState>,
     label: KeyNamePath,
 ) -> Result<Json<KeyInfoResponse>, ApiError> {
     attributes_by_path(state, label).await
@@ -416,7 +416,7 @@ async fn attributes_by_alias(
     responses((status = 200, description = "The key is deleted."))
 )]
 async fn delete_by_body(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<StatusCode, ApiError> {
     let label = wire::label("label", dto.label)?;
@@ -432,7 +432,7 @@ async fn delete_by_body(
     responses((status = 200, description = "The key is deleted."))
 )]
 async fn delete_by_path(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<StatusCode, ApiError> {
     state.hsm.delete_key(label, None).await?;

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -21,9 +21,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Reads the body within the body-read timeout (and the body limit), then runs the request
 /// within the request timeout.
-pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(super) async fn run_within_limits(state: &AppState, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match read_body(&state, parts.uri.path(), body).await {
+    let body = match read_body(state, parts.uri.path(), body).await {
         Ok(bytes) => bytes,
         Err(refusal) => return refusal,
     };

@@ -80,7 +80,7 @@ impl utoipa::Modify for TsbConventions {
 
 /// The routes documented in the OpenAPI document (everything but the API documents and the
 /// emulator's own `/_emulator/` routes).
-fn documented_routes() -> OpenApiRouter<super::AppState> {
+fn documented_routes() -> OpenApiRouter<super::SharedState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(super::keys::router())
         .merge(super::attestation::router())
@@ -93,7 +93,7 @@ fn documented_routes() -> OpenApiRouter<super::AppState> {
 }
 
 /// The documented routes as a router and the OpenAPI document describing them.
-pub(super) fn documented() -> (axum::Router<super::AppState>, utoipa::openapi::OpenApi) {
+pub(super) fn documented() -> (axum::Router<super::SharedState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = documented_routes().split_for_parts();
     // After the merge: a modifier on `ApiDoc` would run before the paths are there.
     utoipa::Modify::modify(&TsbConventions, &mut openapi);

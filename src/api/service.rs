@@ -1,7 +1,7 @@
 //! Service endpoints (reference 12): version, licence flags and keystore statistics. They
 //! are cheap and double as health checks.
 
-use super::AppState;
+use super::SharedState;
 use super::error::ApiError;
 use axum::Json;
 use axum::extract::State;
@@ -18,7 +18,7 @@ pub const EMULATED_TSB_VERSION: &str = "2.2.0";
 const LICENSE_FLAGS: &[&str] = &["REST_API"];
 
 /// The service routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(version))
         .routes(routes!(license))
@@ -38,7 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 503, description = "`{\"status\": \"DOWN\"}` once the key store has stopped after a failed write.", body = Object)
     )
 )]
-async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+async fn health(State(state): State<SharedState>) -> (StatusCode, Json<Value>) {
     if state.hsm.is_healthy() {
         (StatusCode::OK, Json(json!({ "status": "UP" })))
     } else {
@@ -75,7 +75,7 @@ async fn license() -> Json<Value> {
     tag = "Service",
     responses((status = 200, description = "Key store statistics.", body = Object))
 )]
-async fn statistics(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn statistics(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
     let stats = state.hsm.statistics().await?;
     let pool = match &stats.rsa_pool {
         Some((ready, depth)) => {

@@ -1,7 +1,7 @@
 //! `/v1/synchronousSign`, `/v1/verify` and `/v1/synchronousHmac` (reference 7.1, 7.8, 7.9):
 //! enveloped requests.
 
-use super::AppState;
+use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::wire;
@@ -16,7 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The signature routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(sign))
         .routes(routes!(verify))
@@ -94,7 +94,7 @@ struct SignResponse {
     responses((status = 200, description = "The signature.", body = SignResponse))
 )]
 async fn sign(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<SignEnvelope>,
 ) -> Result<Json<SignResponse>, ApiError> {
     let dto = envelope
@@ -171,7 +171,7 @@ struct HmacResponse {
     responses((status = 200, description = "The HMAC.", body = HmacResponse))
 )]
 async fn hmac(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<HmacEnvelope>,
 ) -> Result<Json<HmacResponse>, ApiError> {
     let dto = envelope
@@ -231,7 +231,7 @@ struct VerifyResponse {
     responses((status = 200, description = "Whether the signature is valid.", body = VerifyResponse))
 )]
 async fn verify(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<VerifyEnvelope>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let request = match (

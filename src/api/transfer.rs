@@ -1,7 +1,7 @@
 //! `/v1/key/import/plain`, `/v1/key/export/plain` and `/v1/key/changePassword`
 //! (reference 6.10 to 6.12).
 
-use super::AppState;
+use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::keys::{KeyInfoResponse, algorithm};
@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The key-transfer routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(import))
         .routes(routes!(export))
@@ -140,7 +140,7 @@ pub(super) fn import_request(body: &[u8]) -> Result<ImportKey, ApiError> {
     responses((status = 201, description = "The key is imported; its key info.", body = KeyInfoResponse), (status = 200, description = "A certificate replaced the key's one; its key info.", body = KeyInfoResponse))
 )]
 async fn import(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<ImportDto>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
     let (outcome, info) = state.hsm.import_key(dto.try_into()?).await?;
@@ -176,7 +176,7 @@ struct ExportResponse {
     responses((status = 200, description = "The key material.", body = ExportResponse))
 )]
 async fn export(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<Json<ExportResponse>, ApiError> {
     let label = wire::label("label", dto.label)?;
@@ -209,7 +209,7 @@ struct ChangePasswordDto {
     responses((status = 200, description = "The password is changed."))
 )]
 async fn change_password(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(dto): TsbJson<ChangePasswordDto>,
 ) -> Result<StatusCode, ApiError> {
     let label = wire::label("label", dto.label)?;

@@ -1,6 +1,6 @@
 //! `/v1/wrap` and `/v1/synchronousUnwrap` (reference 9).
 
-use super::AppState;
+use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::keys::{KeyInfoResponse, algorithm};
@@ -17,7 +17,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The key-transport routes.
-pub fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<SharedState> {
     OpenApiRouter::new()
         .routes(routes!(wrap))
         .routes(routes!(unwrap))
@@ -57,7 +57,7 @@ struct WrapResponse {
     responses((status = 200, description = "The wrapped key.", body = WrapResponse))
 )]
 async fn wrap(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<WrapEnvelope>,
 ) -> Result<Json<WrapResponse>, ApiError> {
     let dto = envelope
@@ -131,7 +131,7 @@ impl TryFrom<UnwrapDto> for UnwrapRequest {
     responses((status = 201, description = "The unwrapped key is created; its key info.", body = KeyInfoResponse))
 )]
 async fn unwrap(
-    State(state): State<AppState>,
+    State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<UnwrapEnvelope>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
     let dto = envelope

@@ -14,7 +14,7 @@ mod metrics;
 
 pub use faults::{Fault, FaultError};
 
-use super::AppState;
+use super::SharedState;
 use super::error::{ApiError, TsbErrorCode};
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -161,10 +161,10 @@ impl Observer {
         let label = call.label.as_deref().unwrap_or("-");
         let code = error_code.map_or_else(|| "-".to_owned(), |c| c.to_string());
         if call.is_internal() {
-            tracing::debug!(target: "tsb_emulator::request", method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, "request");
+            tracing::debug!(target: crate::logging::REQUEST_TARGET, method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, "request");
             return;
         }
-        tracing::info!(target: "tsb_emulator::request", method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, fault = fault.unwrap_or("-"), "request");
+        tracing::info!(target: crate::logging::REQUEST_TARGET, method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, fault = fault.unwrap_or("-"), "request");
         let mut journal = lock(&self.journal);
         journal.next_seq += 1;
         let entry = JournalEntry {
@@ -219,8 +219,9 @@ impl Call {
     }
 }
 
-/// The middleware.
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The one middleware: observes the call, injects a matching fault, asks access control, then
+/// runs the route within the time limits.
+pub async fn observe(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let observer = &state.observer;
     let route = request
@@ -295,7 +296,10 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
             return response;
         }
     }
-    let response = next.run(request).await;
+    let response = match super::auth::refusal_for(&state, &request) {
+        None => super::limits::run_within_limits(&state, request, next).await,
+        Some(refusal) => refusal,
+    };
     let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
     observer.record(
         &call,
