@@ -7,8 +7,6 @@
 
 use super::error::{ApiError, ErrorCode};
 use crate::domain::Label;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -21,7 +19,7 @@ pub struct TsbJson<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for TsbJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
         if !is_json(&request) {
             return Err(ApiError::with_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -29,9 +27,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for TsbJson<T> {
                 "Invalid request. The Content-Type must be application/json.",
             ));
         }
-        let bytes = Bytes::from_request(request, state)
+        // The `observe` middleware has read the body within the size and time limits
+        // already; this only takes the buffered bytes.
+        let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
-            .map_err(body_rejection)?;
+            .map_err(|error| {
+                ApiError::invalid(format!(
+                    "Invalid request. The body could not be read: {error}"
+                ))
+            })?;
         parse(&bytes).map(TsbJson)
     }
 }
@@ -51,25 +55,6 @@ fn is_json(request: &Request) -> bool {
         .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
-}
-
-/// 413: the body is larger than the limit.
-pub(crate) fn too_large() -> ApiError {
-    ApiError::with_status(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::InputValidationFailed,
-        "Invalid request. The request body is larger than the emulator accepts.",
-    )
-}
-
-fn body_rejection(rejection: BytesRejection) -> ApiError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        too_large()
-    } else {
-        ApiError::invalid(format!(
-            "Invalid request. The body could not be read: {rejection}"
-        ))
-    }
 }
 
 /// Parses a body: trailing commas removed, errors naming the offending field.

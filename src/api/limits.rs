@@ -1,13 +1,12 @@
-//! Time limits on a request, answered in the TSB's error shape: the body must arrive within the
-//! body-read timeout (408/600) and the whole request must be answered within the request
-//! timeout (503/1). Header reading is bounded earlier, by the connection (`server`).
+//! Limits on a request, answered in the TSB's error shape: the body must arrive within the
+//! body-read timeout (408/600) and the size limit (413/600), and the whole request must be
+//! answered within the request timeout (503/1). Header reading is bounded earlier, by the
+//! connection (`server`). The `observe` middleware applies them.
 
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use std::time::Duration;
@@ -19,17 +18,13 @@ pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// generation without the key pool takes seconds).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Reads the body within the body-read timeout (and the body limit), then runs the request
-/// within the request timeout.
-pub(super) async fn run_within_limits(state: &AppState, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let body = match read_body(state, parts.uri.path(), body).await {
-        Ok(bytes) => bytes,
-        Err(refusal) => return refusal,
-    };
-    let request = Request::from_parts(parts, Body::from(body));
-    let path = request.uri().path().to_owned();
-    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+/// Runs `route` (the rest of the request, its body already read) within the request timeout.
+pub(super) async fn within_request_timeout(
+    state: &AppState,
+    path: &str,
+    route: impl Future<Output = Response>,
+) -> Response {
+    match tokio::time::timeout(state.request_timeout, route).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(path, "request not answered within the request timeout");
@@ -47,13 +42,16 @@ pub(super) async fn run_within_limits(state: &AppState, request: Request, next: 
 }
 
 /// Reads a whole body within the body-read timeout and the body limit; a refusal is the
-/// answer to send (413, 400 or 408 in the TSB's shape). Reading an already buffered body
-/// takes no time, so every layer that needs the body may call it.
+/// answer to send (413, 400 or 408 in the TSB's shape).
 pub(super) async fn read_body(
     state: &AppState,
     path: &str,
     body: Body,
 ) -> Result<axum::body::Bytes, Response> {
+    if http_body::Body::size_hint(&body).exact() == Some(0) {
+        // No body (a GET): nothing to wait for.
+        return Ok(axum::body::Bytes::new());
+    }
     let reading = Limited::new(body, state.max_body_bytes).collect();
     match tokio::time::timeout(state.body_read_timeout, reading).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),

@@ -31,7 +31,6 @@ pub use service::EMULATED_TSB_VERSION;
 use crate::access::AccessPolicy;
 use crate::hsm::Hsm;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use error::{ApiError, ErrorCode};
@@ -91,7 +90,6 @@ impl AppState {
 /// key rollover shows.
 pub fn app(state: AppState) -> Router {
     let state: SharedState = Arc::new(state);
-    let limit = state.max_body_bytes;
     let control = if state.control_api {
         emulator::control_router()
     } else {
@@ -109,7 +107,6 @@ pub fn app(state: AppState) -> Router {
         .merge(control)
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
-        .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
 }

@@ -76,6 +76,16 @@ async fn a_body_over_the_limit_is_a_tsb_shaped_413() {
 }
 
 #[tokio::test]
+async fn a_limit_above_axums_default_of_2_mib_is_honoured() {
+    // The limit is enforced once, where the body is read; no extractor applies a lower one.
+    let app = spawn_app_with_limit(3 * 1024 * 1024).await;
+    let mut request = seed_key_request("big-but-allowed", 2048);
+    request["padding"] = "x".repeat(2_500_000).into();
+    let reply = app.post("/v1/key", &request).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+}
+
+#[tokio::test]
 async fn malformed_json_is_400_600_and_names_what_is_wrong() {
     let app = spawn_app().await;
     let cases = [

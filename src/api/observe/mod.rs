@@ -11,6 +11,7 @@
 
 mod faults;
 mod metrics;
+mod names;
 
 pub use faults::{Fault, FaultError};
 
@@ -18,7 +19,8 @@ use super::SharedState;
 use super::error::{ApiError, TsbErrorCode};
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::request::Parts;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use faults::{FaultTable, dropped_connection, injected};
@@ -31,18 +33,6 @@ use std::time::{Duration, Instant};
 
 /// Requests the journal remembers unless configured otherwise.
 pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
-
-/// Body fields that name a key, in the order the first one found becomes the journal's label.
-const LABEL_FIELDS: &[&str] = &[
-    "label",
-    "signKeyName",
-    "encryptKeyName",
-    "decryptKeyName",
-    "keyToBeWrapped",
-    "wrapKeyName",
-    "unwrapKeyName",
-    "keyName",
-];
 
 /// One answered request, as `GET /_emulator/journal` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -148,36 +138,42 @@ impl Observer {
 
     fn record(
         &self,
-        call: &Call,
+        call: Call,
         status: u16,
         error_code: Option<u16>,
         elapsed: Duration,
         fault: Option<&'static str>,
     ) {
-        let route = call.route.as_deref().unwrap_or("unmatched");
-        self.metrics.observe(&call.method, route, status, elapsed);
+        let route = call.route.as_ref().map(MatchedPath::as_str);
+        self.metrics.observe(
+            call.method.as_str(),
+            route.unwrap_or("unmatched"),
+            status,
+            elapsed,
+        );
         let duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        let route = call.route.as_deref().unwrap_or("-");
-        let label = call.label.as_deref().unwrap_or("-");
-        let code = error_code.map_or_else(|| "-".to_owned(), |c| c.to_string());
+        let label = call.label();
+        let code = ErrorCodeField(error_code);
         if call.is_internal() {
-            tracing::debug!(target: crate::logging::REQUEST_TARGET, method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, "request");
+            tracing::debug!(target: crate::logging::REQUEST_TARGET, method = %call.method, route = route.unwrap_or("-"), status, error_code = %code, key_label = label.unwrap_or("-"), duration_ms, "request");
             return;
         }
-        tracing::info!(target: crate::logging::REQUEST_TARGET, method = %call.method, route, status, error_code = %code, key_label = label, duration_ms, fault = fault.unwrap_or("-"), "request");
+        tracing::info!(target: crate::logging::REQUEST_TARGET, method = %call.method, route = route.unwrap_or("-"), status, error_code = %code, key_label = label.unwrap_or("-"), duration_ms, fault = fault.unwrap_or("-"), "request");
+        let route = route.map(str::to_owned);
+        let key_label = call.names.into_iter().next();
         let mut journal = lock(&self.journal);
         journal.next_seq += 1;
         let entry = JournalEntry {
             seq: journal.next_seq,
-            method: call.method.clone(),
-            path: call.path.clone(),
-            route: call.route.clone(),
+            method: call.method.to_string(),
+            path: call.path,
+            route,
             status,
             error_code,
-            key_label: call.label.clone(),
+            key_label,
             duration_ms,
             fault,
-            request_body: call.body.clone(),
+            request_body: call.body,
         };
         journal.entries.push_back(entry);
         while journal.entries.len() > self.capacity {
@@ -186,17 +182,53 @@ impl Observer {
     }
 }
 
+/// The `error_code` of the log line: the code, or `-`.
+struct ErrorCodeField(Option<u16>);
+
+impl std::fmt::Display for ErrorCodeField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(code) => write!(f, "{code}"),
+            None => f.write_str("-"),
+        }
+    }
+}
+
 /// What the middleware knows about a call.
 struct Call {
-    method: String,
+    method: Method,
     path: String,
-    route: Option<String>,
-    label: Option<String>,
+    route: Option<MatchedPath>,
+    /// The key names the call mentions; the first is its journal label.
     names: Vec<String>,
     body: Option<Value>,
 }
 
 impl Call {
+    fn new(parts: &Parts) -> Self {
+        let route = parts.extensions.get::<MatchedPath>().cloned();
+        let path = parts.uri.path().to_owned();
+        let mut names = Vec::new();
+        if let Some(route) = &route {
+            for (pattern, segment) in route.as_str().split('/').zip(path.split('/')) {
+                if pattern == "{keyName}" {
+                    names.push(segment.to_owned());
+                }
+            }
+        }
+        Self {
+            method: parts.method.clone(),
+            path,
+            route,
+            names,
+            body: None,
+        }
+    }
+
+    fn label(&self) -> Option<&str> {
+        self.names.first().map(String::as_str)
+    }
+
     /// Emulator's own, health and metrics calls: counted, never journaled nor faulted.
     fn is_internal(&self) -> bool {
         self.path.starts_with("/_emulator/") || self.path == "/health" || self.path == "/metrics"
@@ -204,14 +236,13 @@ impl Call {
 
     fn matches(&self, fault: &Fault) -> bool {
         !self.is_internal()
-            && fault
-                .path
-                .as_ref()
-                .is_none_or(|p| *p == self.path || Some(p) == self.route.as_ref())
+            && fault.path.as_ref().is_none_or(|p| {
+                *p == self.path || Some(p.as_str()) == self.route.as_ref().map(MatchedPath::as_str)
+            })
             && fault
                 .method
                 .as_ref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(&self.method))
+                .is_none_or(|m| m.eq_ignore_ascii_case(self.method.as_str()))
             && fault
                 .key_name
                 .as_ref()
@@ -221,58 +252,33 @@ impl Call {
 
 /// The one middleware: observes the call, injects a matching fault, asks access control, then
 /// runs the route within the time limits.
+///
+/// The body is read first (within the body-read timeout and the size limit), so the key
+/// names of a JSON body are known to faults and the journal; the route gets it buffered.
 pub async fn observe(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let observer = &state.observer;
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
-    let mut call = Call {
-        method: request.method().as_str().to_owned(),
-        path: request.uri().path().to_owned(),
-        route,
-        label: None,
-        names: Vec::new(),
-        body: None,
-    };
-    if let Some(route) = &call.route {
-        for (pattern, segment) in route.split('/').zip(call.path.split('/')) {
-            if pattern == "{keyName}" {
-                call.names.push(segment.to_owned());
-            }
+    let (parts, body) = request.into_parts();
+    let mut call = Call::new(&parts);
+    let bytes = match super::limits::read_body(&state, &call.path, body).await {
+        Ok(bytes) => bytes,
+        Err(response) => {
+            let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
+            let status = response.status().as_u16();
+            observer.record(call, status, code, started.elapsed(), None);
+            return response;
         }
-    }
-    let request = if is_json(&request) {
-        let (parts, body) = request.into_parts();
-        // Within the body-read timeout: a client trickling its body in must not hold this
-        // layer (which runs before the time limits) past it.
-        let bytes = match super::limits::read_body(&state, &call.path, body).await {
-            Ok(bytes) => bytes,
-            Err(response) => {
-                let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
-                observer.record(
-                    &call,
-                    response.status().as_u16(),
-                    code,
-                    started.elapsed(),
-                    None,
-                );
-                return response;
-            }
-        };
-        let cleaned = super::json::strip_trailing_commas(&bytes);
-        if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
-            call.names = body_names(&body, call.names);
-            if observer.bodies {
+    };
+    if !bytes.is_empty() && is_json(&parts) {
+        if observer.bodies {
+            let cleaned = super::json::strip_trailing_commas(&bytes);
+            if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
                 call.body = Some(redacted(Value::Object(body)));
             }
         }
-        Request::from_parts(parts, Body::from(bytes))
-    } else {
-        request
-    };
-    call.label = call.names.first().cloned();
+        names::scan(&bytes, &mut call.names);
+    }
+    let request = Request::from_parts(parts, Body::from(bytes));
     let fault = observer.faults.take(|fault| call.matches(fault));
     let mut kind = None;
     if let Some(fault) = &fault {
@@ -281,57 +287,38 @@ pub async fn observe(State(state): State<SharedState>, request: Request, next: N
             tokio::time::sleep(Duration::from_millis(ms)).await;
         }
         if fault.action.as_deref() == Some("drop") {
-            observer.record(&call, 0, None, started.elapsed(), Some("drop"));
+            observer.record(call, 0, None, started.elapsed(), Some("drop"));
             return dropped_connection();
         }
         if let Some(error) = &fault.error {
             let response = injected(error);
+            let elapsed = started.elapsed();
             observer.record(
-                &call,
+                call,
                 error.status,
                 Some(error.error_code),
-                started.elapsed(),
+                elapsed,
                 Some("error"),
             );
             return response;
         }
     }
     let response = match super::auth::refusal_for(&state, &request) {
-        None => super::limits::run_within_limits(&state, request, next).await,
+        None => super::limits::within_request_timeout(&state, &call.path, next.run(request)).await,
         Some(refusal) => refusal,
     };
     let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
-    observer.record(
-        &call,
-        response.status().as_u16(),
-        code,
-        started.elapsed(),
-        kind,
-    );
+    let status = response.status().as_u16();
+    observer.record(call, status, code, started.elapsed(), kind);
     response
 }
 
-fn is_json(request: &Request) -> bool {
-    request
-        .headers()
+fn is_json(parts: &Parts) -> bool {
+    parts
+        .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
-}
-
-/// The key names of a JSON body: top level, then one envelope level down.
-fn body_names(body: &serde_json::Map<String, Value>, mut names: Vec<String>) -> Vec<String> {
-    let nested = body.values().filter_map(Value::as_object);
-    for object in std::iter::once(body).chain(nested) {
-        for field in LABEL_FIELDS {
-            if let Some(Value::String(name)) = object.get(*field)
-                && !names.contains(name)
-            {
-                names.push(name.clone());
-            }
-        }
-    }
-    names
 }
 
 /// The body with every password and private or secret key replaced by `"***"`.
