@@ -208,3 +208,46 @@ fn slh_dsa_shake_key_generation_matches_fips205() {
     check!("SLH-DSA-SHAKE-256s", slh_dsa_shake_256s, 32);
     check!("SLH-DSA-SHAKE-256f", slh_dsa_shake_256f, 32);
 }
+
+/// Signatures with quick schemes run on their own core-sized pool, SLH-DSA on tokio's
+/// blocking pool: four slow SLH-DSA signatures in flight (more than the quick pool has
+/// threads) must not queue an Ed25519 signature behind them.
+#[tokio::test]
+async fn a_quick_signature_is_not_queued_behind_slow_slh_dsa_signatures() {
+    let app = spawn_app().await;
+    let attributes = json!({"decrypt": false, "sign": true, "unwrap": false});
+    app.create_key(&json!({"label": "slow", "algorithm": "SLH-DSA-SHA2-128s",
+        "attributes": attributes}))
+        .await;
+    app.create_key(
+        &json!({"label": "quick", "algorithm": "ED", "curveOid": "1.3.101.112",
+        "attributes": attributes}),
+    )
+    .await;
+    let slow: Vec<_> = (0..4)
+        .map(|_| {
+            let app = helpers::TestApp {
+                router: app.router.clone(),
+            };
+            tokio::spawn(async move {
+                let request = sign_request("slow", "SLH_DSA", MESSAGE, "DER");
+                app.post("/v1/synchronousSign", &request).await.status
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let quick = app
+        .post(
+            "/v1/synchronousSign",
+            &sign_request("quick", "EDDSA", MESSAGE, "DER"),
+        )
+        .await;
+    assert_eq!(quick.status, axum::http::StatusCode::OK, "{}", quick.body);
+    assert!(
+        slow.iter().all(|signing| !signing.is_finished()),
+        "the Ed25519 signature waited for an SLH-DSA one"
+    );
+    for signing in slow {
+        assert_eq!(signing.await.expect("task"), axum::http::StatusCode::OK);
+    }
+}

@@ -102,6 +102,13 @@ pub enum SignatureScheme {
 }
 
 impl SignatureScheme {
+    /// Whether signing and verifying take a short, bounded time and touch nothing but memory:
+    /// all but SLH-DSA (up to seconds per signature) and the stateful schemes (a signature
+    /// writes the key's next index to disk first).
+    pub fn is_quick(self) -> bool {
+        !matches!(self, Self::SlhDsa(_) | Self::Lms | Self::Xmss)
+    }
+
     /// Whether the scheme takes a `context` string (ML-DSA and SLH-DSA).
     pub fn takes_context(self) -> bool {
         matches!(self, Self::MlDsa(_) | Self::SlhDsa(_))

@@ -3,7 +3,8 @@
 //! `Hsm` is a cheap-to-clone handle. Every operation runs its storage and cryptography on
 //! tokio's blocking pool (`spawn_blocking`): RSA key generation takes about a second and sled
 //! flushes with fsync, and neither may stall the async workers that serve other
-//! connections. No axum types here; `api` calls in with domain types and gets domain types
+//! connections. Quick signatures and verifications run on a second, core-sized pool instead
+//! (see [`quick_pool`]). No axum types here; `api` calls in with domain types and gets domain types
 //! back.
 
 mod attestation;
@@ -197,6 +198,46 @@ impl Hsm {
         let inner = Arc::clone(&self.inner);
         run_blocking(move || operation(&inner)).await
     }
+
+    /// Runs a short, bounded `operation` (see [`quick_pool`]) on the pool for quick work.
+    async fn quick<T: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&Inner) -> Result<T, HsmError> + Send + 'static,
+    ) -> Result<T, HsmError> {
+        let Some(pool) = quick_pool() else {
+            return self.blocking(operation).await;
+        };
+        let inner = Arc::clone(&self.inner);
+        pool.spawn_blocking(move || operation(&inner))
+            .await
+            .map_err(|e| HsmError::Internal(format!("blocking task failed: {e}")))?
+    }
+}
+
+/// The pool for quick device work: signatures and verifications that take microseconds to a
+/// few milliseconds and touch only memory ([`SignatureScheme::is_quick`]). It has as many
+/// threads as the machine has cores (at least two), so a burst of signatures is drained by
+/// threads that are already awake; tokio's blocking pool wakes or starts one thread per
+/// request, and on two cores those context switches cost more than an Ed25519 signature
+/// (issue 8: Ed25519 over HTTP +36%, P-256 +20%). Everything that can run long (key
+/// generation, CSRs, SLH-DSA, stateful signatures that write to disk) stays on tokio's
+/// blocking pool, where the OS time-slices it with cheap requests (docs/decisions.md).
+///
+/// One pool per process, never dropped (a runtime may not be dropped on an async worker);
+/// `None` if its threads could not be set up, and then the work goes to tokio's pool.
+///
+/// [`SignatureScheme::is_quick`]: crate::domain::SignatureScheme::is_quick
+fn quick_pool() -> Option<&'static tokio::runtime::Runtime> {
+    static POOL: std::sync::OnceLock<Option<tokio::runtime::Runtime>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        tokio::runtime::Builder::new_current_thread()
+            .max_blocking_threads(threads)
+            .thread_name("tsb-quick")
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 async fn run_blocking<T: Send + 'static>(

@@ -80,7 +80,8 @@ impl std::fmt::Debug for VerifyRequest {
 impl Hsm {
     /// Signs the payload; the key must have `sign` and fit the algorithm.
     pub async fn sign(&self, request: SignRequest) -> Result<Vec<u8>, HsmError> {
-        self.blocking(move |inner| {
+        let quick = request.algorithm.scheme().is_quick();
+        let operation = move |inner: &Inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
@@ -182,14 +183,19 @@ impl Hsm {
                 SignatureScheme::SchnorrBip340 => Err(not_yet(request.algorithm)),
             };
             signature.map_err(crypto_outcome)
-        })
-        .await
+        };
+        if quick {
+            self.quick(operation).await
+        } else {
+            self.blocking(operation).await
+        }
     }
 
     /// Verifies a signature (with the public part of an asymmetric key, or the secret of an
     /// HMAC key): `Ok(false)` for a wrong signature.
     pub async fn verify(&self, request: VerifyRequest) -> Result<bool, HsmError> {
-        self.blocking(move |inner| {
+        let quick = request.algorithm.scheme().is_quick();
+        let operation = move |inner: &Inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
@@ -255,8 +261,12 @@ impl Hsm {
                 }
             };
             valid.map_err(crypto_outcome)
-        })
-        .await
+        };
+        if quick {
+            self.quick(operation).await
+        } else {
+            self.blocking(operation).await
+        }
     }
 }
 
