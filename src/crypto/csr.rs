@@ -1,7 +1,7 @@
 //! PKCS#10 certificate signing requests with the TSB's structure (reference section 11.2).
 //!
 //! The layout copies a CSR made by a real TSB (`shared/seed/real-tsb-csr.pem`): version 1,
-//! the subject of [`super::name`], and one extensionRequest attribute holding extended key
+//! the subject of `crypto::name`, and one extensionRequest attribute holding extended key
 //! usage (critical), key usage (critical) and a subject key identifier, in that order.
 
 use super::signer::X509Signer;

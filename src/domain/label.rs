@@ -22,7 +22,7 @@ pub enum LabelError {
     /// The label is empty (or absent).
     #[error("the key name must not be empty")]
     Empty,
-    /// The label exceeds [`MAX_LABEL_BYTES`].
+    /// The label exceeds `MAX_LABEL_BYTES` (255).
     #[error("the key name is longer than {MAX_LABEL_BYTES} bytes")]
     TooLong,
     /// The label contains a character the emulator refuses.

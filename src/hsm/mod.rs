@@ -4,7 +4,7 @@
 //! tokio's blocking pool (`spawn_blocking`): RSA key generation takes about a second and sled
 //! flushes with fsync, and neither may stall the async workers that serve other
 //! connections. Quick signatures and verifications run on a second, core-sized pool instead
-//! (see [`quick_pool`]). No axum types here; `api` calls in with domain types and gets domain types
+//! (`quick_pool`). No axum types here; `api` calls in with domain types and gets domain types
 //! back.
 
 mod attestation;
