@@ -92,9 +92,10 @@ OPENSSL_P99=$(python3 -c "import json; t=sorted(json.load(open('$WORK/openssl.js
 # and the ratio would measure wrk as much as the server. BENCH_PIN=0 shares all cores.
 LAST=$(( $(nproc) - 1 ))
 if [ "${BENCH_PIN:-1}" = 1 ] && [ "$LAST" -ge 1 ] && command -v taskset >/dev/null; then
-  ON_SERVER_CORE=(taskset -c "$LAST"); ON_LOAD_CORES=(taskset -c "0-$((LAST - 1))")
+  LOAD_CORES=$([ "$LAST" -eq 1 ] && echo 0 || echo "0-$((LAST - 1))")
+  ON_SERVER_CORE=(taskset -c "$LAST"); ON_LOAD_CORES=(taskset -c "$LOAD_CORES")
   WRK_THREADS=$LAST; SPEED_MULTI=1
-  PLACEMENT="server and baselines pinned to core $LAST, wrk to cores 0-$((LAST - 1))"
+  PLACEMENT="server and baselines pinned to core $LAST, wrk to core(s) $LOAD_CORES"
 else
   ON_SERVER_CORE=(); ON_LOAD_CORES=(); WRK_THREADS=2; SPEED_MULTI=$(nproc)
   PLACEMENT="server, baselines and wrk share all $(nproc) cores"
