@@ -66,12 +66,33 @@ fn lock(shared: &Shared) -> MutexGuard<'_, State> {
 /// Writes `bytes` out; a closed or full output drops them (logging must never take the
 /// server down).
 fn write_out(shared: &Shared, bytes: &[u8]) {
+    write_locked(&mut lock_out(shared), bytes);
+}
+
+fn lock_out(shared: &Shared) -> MutexGuard<'_, Box<dyn Write + Send>> {
+    shared.out.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write_locked(out: &mut Box<dyn Write + Send>, bytes: &[u8]) {
     if bytes.is_empty() {
         return;
     }
-    let mut out = shared.out.lock().unwrap_or_else(PoisonError::into_inner);
     let _ = out.write_all(bytes);
     let _ = out.flush();
+}
+
+/// Takes the buffered lines and writes them out, holding the output for both steps (lock
+/// order: output, then buffer), so batches leave in the order their lines were logged.
+fn write_buffered(shared: &Shared, spare: &mut Vec<u8>) -> bool {
+    let mut out = lock_out(shared);
+    let stopping = {
+        let mut state = lock(shared);
+        std::mem::swap(spare, &mut state.buffer);
+        state.stopping
+    };
+    write_locked(&mut out, spare);
+    spare.clear();
+    stopping
 }
 
 impl BatchedStdout {
@@ -114,18 +135,13 @@ fn write_batches(shared: &Shared) {
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
-        if !state.stopping {
-            // Let the batch fill: one write for every line of the window.
-            drop(state);
-            std::thread::sleep(BATCH_WINDOW);
-            state = lock(shared);
-        }
-        std::mem::swap(&mut batch, &mut state.buffer);
         let stopping = state.stopping;
         drop(state);
-        write_out(shared, &batch);
-        batch.clear();
-        if stopping && lock(shared).buffer.is_empty() {
+        if !stopping {
+            // Let the batch fill: one write for every line of the window.
+            std::thread::sleep(BATCH_WINDOW);
+        }
+        if write_buffered(shared, &mut batch) && lock(shared).buffer.is_empty() {
             return;
         }
     }
@@ -148,10 +164,12 @@ impl Write for LineWriter<'_> {
         }
         let was_empty = state.buffer.is_empty();
         state.buffer.extend_from_slice(bytes);
-        if state.buffer.len() >= MAX_BUFFERED {
-            let full = std::mem::take(&mut state.buffer);
-            // Written under the lock: other loggers wait, which is the back-pressure.
-            write_out(self.shared, &full);
+        let full = state.buffer.len() >= MAX_BUFFERED;
+        drop(state);
+        if full {
+            // The writer is behind: write the buffer here; loggers queue on the output, which
+            // is the back-pressure.
+            write_buffered(self.shared, &mut Vec::new());
         } else if was_empty {
             self.shared.ready.notify_one();
         }
@@ -181,8 +199,7 @@ impl Drop for FlushGuard {
             let _ = writer.join();
         }
         // Anything logged after the writer left.
-        let rest = std::mem::take(&mut lock(&self.shared).buffer);
-        write_out(&self.shared, &rest);
+        write_buffered(&self.shared, &mut Vec::new());
     }
 }
 
@@ -350,12 +367,15 @@ mod tests {
     use super::*;
     use tracing_subscriber::fmt::MakeWriter;
 
-    /// An output the test can read back.
+    /// An output the test can read back; a slow one takes a millisecond per write.
     #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
+    struct Captured(Arc<Mutex<Vec<u8>>>, bool);
 
     impl Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if self.1 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
             self.0.lock().expect("capture").extend_from_slice(bytes);
             Ok(bytes.len())
         }
@@ -392,13 +412,23 @@ mod tests {
     fn the_guard_writes_everything_out_and_later_lines_go_straight_through() {
         let out = Captured::default();
         let (sink, guard) = BatchedStdout::start_with(Box::new(out.clone())).expect("thread");
-        let threads: Vec<_> = (0..4)
+        log_from_threads(&sink, 4, 1000, 0);
+        drop(guard);
+        check_per_thread_order(&out.text(), 4, 1000);
+        writeln!(sink.make_writer(), "after").expect("write");
+        assert!(out.text().ends_with("after\n"));
+    }
+
+    /// `threads` threads log `lines` lines each, `"{thread} {n} {padding}"`.
+    fn log_from_threads(sink: &BatchedStdout, threads: usize, lines: usize, padding: usize) {
+        let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let sink = sink.clone();
                 std::thread::spawn(move || {
-                    for n in 0..1000 {
+                    let pad = "x".repeat(padding);
+                    for n in 0..lines {
                         // tracing writes each formatted line with one `write_all`.
-                        let line = format!("{t} {n}\n");
+                        let line = format!("{t} {n} {pad}\n");
                         sink.make_writer()
                             .write_all(line.as_bytes())
                             .expect("write");
@@ -406,26 +436,34 @@ mod tests {
                 })
             })
             .collect();
-        for thread in threads {
-            thread.join().expect("logger");
+        for handle in handles {
+            handle.join().expect("logger");
         }
-        drop(guard);
-        assert_eq!(
-            out.text().lines().count(),
-            4000,
-            "nothing lost at the flush"
-        );
-        for t in 0..4 {
-            let mine: Vec<usize> = out
-                .text()
+    }
+
+    fn check_per_thread_order(text: &str, threads: usize, lines: usize) {
+        assert_eq!(text.lines().count(), threads * lines, "nothing lost");
+        for t in 0..threads {
+            let mine: Vec<usize> = text
                 .lines()
                 .filter_map(|line| line.strip_prefix(&format!("{t} ")))
+                .map(|rest| rest.split(' ').next().unwrap_or_default())
                 .map(|n| n.parse().expect("number"))
                 .collect();
-            assert_eq!(mine, (0..1000).collect::<Vec<_>>(), "thread {t}'s order");
+            assert_eq!(mine, (0..lines).collect::<Vec<_>>(), "thread {t}'s order");
         }
-        writeln!(sink.make_writer(), "after").expect("write");
-        assert!(out.text().ends_with("after\n"));
+    }
+
+    #[test]
+    fn lines_stay_in_order_when_loggers_write_past_a_full_buffer() {
+        // A slow output makes loggers and the writer queue for it, where batches could
+        // overtake each other.
+        let out = Captured(Arc::default(), true);
+        let (sink, guard) = BatchedStdout::start_with(Box::new(out.clone())).expect("thread");
+        // 4 x 300 lines of 16 KiB: the buffer passes MAX_BUFFERED about twenty times.
+        log_from_threads(&sink, 4, 300, 16 * 1024);
+        drop(guard);
+        check_per_thread_order(&out.text(), 4, 300);
     }
 
     #[test]
