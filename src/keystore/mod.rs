@@ -11,10 +11,13 @@ mod record;
 pub use record::{KeyOrigin, KeyRecord};
 
 use crate::domain::{Label, SecretBytes};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+/// Most decoded records kept for reads (see `KeyStore::decoded`).
+const DECODED_RECORDS: usize = 1024;
 
 /// Tree holding one [`KeyRecord`] per label.
 const KEYS_TREE: &str = "keys";
@@ -69,6 +72,10 @@ pub struct KeyStore {
     /// Every key record as last acknowledged (label -> encoded record), kept in step with
     /// each successful write: what reads fall back to once sled cannot be trusted.
     acknowledged: Arc<RwLock<BTreeMap<String, Vec<u8>>>>,
+    /// Records as last decoded, with the bytes they came from: a read whose stored bytes are
+    /// the same skips JSON decoding (issue 8: decoding was a tenth of an Ed25519 signature
+    /// over HTTP). Keyed by content, so it can never answer with an outdated record.
+    decoded: Arc<Mutex<HashMap<String, (sled::IVec, KeyRecord)>>>,
     db: sled::Db,
     keys: sled::Tree,
     meta: sled::Tree,
@@ -122,6 +129,7 @@ impl KeyStore {
             dir,
             failed: Arc::new(AtomicBool::new(false)),
             acknowledged: Arc::new(RwLock::new(acknowledged)),
+            decoded: Arc::default(),
             db,
             keys,
             meta,
@@ -198,10 +206,23 @@ impl KeyStore {
                 .map(|bytes| KeyRecord::decode(label.as_str(), bytes))
                 .transpose();
         }
-        self.keys
-            .get(label.as_str())?
-            .map(|bytes| KeyRecord::decode(label.as_str(), &bytes))
-            .transpose()
+        let Some(bytes) = self.keys.get(label.as_str())? else {
+            return Ok(None);
+        };
+        let lock = || self.decoded.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((known, record)) = lock().get(label.as_str())
+            && *known == bytes
+        {
+            return Ok(Some(record.clone()));
+        }
+        let record = KeyRecord::decode(label.as_str(), &bytes)?;
+        let mut decoded = lock();
+        if decoded.len() >= DECODED_RECORDS && !decoded.contains_key(label.as_str()) {
+            // Full: start over rather than track use; a miss costs one decode.
+            decoded.clear();
+        }
+        decoded.insert(label.as_str().to_owned(), (bytes, record.clone()));
+        Ok(Some(record))
     }
 
     /// Deletes the key under `label` if `check` accepts it. Returns `None` when there is no

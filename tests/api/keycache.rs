@@ -84,3 +84,36 @@ async fn a_recreated_label_signs_with_its_new_key_for_each_cached_key_type() {
         assert_ne!(publics[0], publics[1], "{algorithm}: two rounds, two keys");
     }
 }
+
+/// The store's decoded-record cache is keyed by the stored bytes: a password changed after
+/// a signature has been made is the password the next signature needs.
+#[tokio::test]
+async fn a_changed_password_applies_to_the_next_signature_at_once() {
+    let app = spawn_app().await;
+    app.create_key(
+        &json!({"label": "ed", "algorithm": "ED", "curveOid": "1.3.101.112",
+        "password": "old", "attributes": {"decrypt": false, "sign": true, "unwrap": false}}),
+    )
+    .await;
+    let sign_with = |password: &str| {
+        let mut request = sign_request("ed", "EDDSA", MESSAGE, "DER");
+        request["signRequest"]["keyPassword"] = json!(password);
+        request
+    };
+    // Twice, so the second read comes from the cache.
+    for _ in 0..2 {
+        let reply = app.post("/v1/synchronousSign", &sign_with("old")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let changed = app
+        .post(
+            "/v1/key/changePassword",
+            &json!({"label": "ed", "password": "old", "newPassword": "new"}),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{}", changed.body);
+    let refused = app.post("/v1/synchronousSign", &sign_with("old")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    let reply = app.post("/v1/synchronousSign", &sign_with("new")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
