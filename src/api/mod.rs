@@ -81,13 +81,13 @@ impl AppState {
 
 /// The whole API as a router; tests call it directly, `serve` puts it on a socket.
 ///
-/// One middleware runs, in order: `observe` (journal, metrics, the request log line and
-/// injected faults; it reads a JSON body within the body-read timeout, to learn the key
-/// label), access control (`auth`), the body-read and request time limits (`limits`), then the
-/// route. They are steps of one layer rather than three layers because each axum layer clones
-/// the inner service per request, which showed in the cheap-request profile (issue 8).
-/// Observing before access control puts refused credentials in the journal, where a client's
-/// key rollover shows.
+/// One middleware runs, in order: `observe` reads the body once within the size and time
+/// limits (`limits`) and learns the key names from it, injects a matching fault, asks access
+/// control (`auth`), runs the route within the request timeout, and keeps the journal,
+/// metrics and request log line. They are steps of one layer rather than three layers
+/// because each axum layer clones the inner service per request, which showed in the
+/// cheap-request profile (issue 8). Observing before access control puts refused credentials
+/// in the journal, where a client's key rollover shows.
 pub fn app(state: AppState) -> Router {
     let state: SharedState = Arc::new(state);
     let control = if state.control_api {

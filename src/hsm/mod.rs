@@ -219,7 +219,7 @@ impl Hsm {
 /// threads as the machine has cores (at least two), so a burst of signatures is drained by
 /// threads that are already awake; tokio's blocking pool wakes or starts one thread per
 /// request, and on two cores those context switches cost more than an Ed25519 signature
-/// (issue 8: Ed25519 over HTTP +36%, P-256 +20%). Everything that can run long (key
+/// (issue 8: Ed25519 over HTTP +37%, P-256 +15%, on one core). Everything that can run long (key
 /// generation, CSRs, SLH-DSA, stateful signatures that write to disk) stays on tokio's
 /// blocking pool, where the OS time-slices it with cheap requests (docs/decisions.md).
 ///
