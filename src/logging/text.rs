@@ -41,7 +41,19 @@ where
             return self.full.format_event(ctx, writer, event);
         }
         write_timestamp(&mut writer, std::time::SystemTime::now())?;
-        write!(writer, " {:>5} {}: ", meta.level().as_str(), meta.target())?;
+        // The level right-aligned in five columns, as `{:>5}` pads it.
+        let level = match *meta.level() {
+            tracing::Level::TRACE => "TRACE",
+            tracing::Level::DEBUG => "DEBUG",
+            tracing::Level::INFO => " INFO",
+            tracing::Level::WARN => " WARN",
+            tracing::Level::ERROR => "ERROR",
+        };
+        writer.write_char(' ')?;
+        writer.write_str(level)?;
+        writer.write_char(' ')?;
+        writer.write_str(meta.target())?;
+        writer.write_str(": ")?;
         let mut fields = LineFields {
             writer: &mut writer,
             first: true,
@@ -78,7 +90,15 @@ fn write_timestamp(writer: &mut impl fmt::Write, now: std::time::SystemTime) -> 
             )?;
             cached.0 = seconds;
         }
-        write!(writer, "{}.{:06}Z", cached.1, since_epoch.subsec_micros())
+        writer.write_str(&cached.1)?;
+        // `.{:06}Z` without the formatting machinery: six digits, zero-padded.
+        let mut micros = since_epoch.subsec_micros();
+        let mut fraction = *b".000000Z";
+        for digit in fraction[1..7].iter_mut().rev() {
+            *digit = b'0' + (micros % 10) as u8;
+            micros /= 10;
+        }
+        writer.write_str(std::str::from_utf8(&fraction).map_err(|_| fmt::Error)?)
     })
 }
 
@@ -152,7 +172,7 @@ impl Visit for LineFields<'_, '_> {
         }
         self.result = self
             .name(field)
-            .and_then(|()| write!(self.writer, "{value}"));
+            .and_then(|()| self.writer.write_str(itoa::Buffer::new().format(value)));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -238,5 +258,9 @@ mod tests {
         // Same shape and, up to a second boundary between the two calls, the same second.
         assert_eq!(ours.len(), theirs.len(), "{ours} vs {theirs}");
         assert_eq!(ours[..17], theirs[..17], "{ours} vs {theirs}");
+        let mut known = String::new();
+        let at = std::time::UNIX_EPOCH + std::time::Duration::new(1_764_422_030, 9_203_000);
+        write_timestamp(&mut known, at).expect("format");
+        assert_eq!(known, "2025-11-29T13:13:50.009203Z");
     }
 }
