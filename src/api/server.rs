@@ -2,9 +2,11 @@
 //! TLS), a connection limit, a header-read (and TLS handshake) timeout, and a graceful
 //! shutdown that lets in-flight requests finish. axum's `serve` has none of the limits.
 
+mod idle;
+
 use axum::Router;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
@@ -195,21 +197,36 @@ async fn http<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = TowerToHyperService::new(router);
-    let connection = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout)
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(connection);
+    // The header-read timeout is the connection's watchdog, not hyper's (no timer is given to
+    // hyper, so it keeps none; see `idle`). The connection is served by a task of its own, so
+    // the watchdog wakes only for its own checks, never for the connection's requests.
+    let activity = Arc::new(idle::Activity::default());
+    let service = TowerToHyperService::new(idle::Counted::new(router, Arc::clone(&activity)));
+    let mut serving = tokio::spawn(async move {
+        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        tokio::pin!(connection);
+        tokio::select! {
+            outcome = connection.as_mut() => outcome,
+            () = stop_requested(&mut stopping) => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+        }
+    });
     let outcome = tokio::select! {
-        outcome = connection.as_mut() => outcome,
-        () = stop_requested(&mut stopping) => {
-            connection.as_mut().graceful_shutdown();
-            connection.await
+        served = &mut serving => served,
+        () = idle::idle_for(&activity, header_read_timeout) => {
+            // Dropping the connection closes it.
+            serving.abort();
+            let _ = serving.await;
+            tracing::debug!("connection closed: no request head within the header-read timeout");
+            return;
         }
     };
-    if let Err(error) = outcome {
-        tracing::debug!(%error, "connection closed with an error");
+    match outcome {
+        Ok(Err(error)) => tracing::debug!(%error, "connection closed with an error"),
+        Err(error) => tracing::warn!(%error, "connection task failed"),
+        Ok(Ok(())) => {}
     }
 }
 
