@@ -17,12 +17,13 @@ async fn the_journal_records_method_route_status_code_and_label_but_no_secrets()
     )
     .await;
     app.get("/v1/key/journaled/attributes").await;
+    app.get("/v1/no-such-route").await;
     let reply = app.get("/_emulator/journal").await;
     assert_eq!(reply.status, StatusCode::OK);
     let entries = reply.body["entries"].as_array().unwrap();
     assert_eq!(
         entries.len(),
-        3,
+        4,
         "control calls are not journaled: {}",
         reply.body
     );
@@ -36,10 +37,13 @@ async fn the_journal_records_method_route_status_code_and_label_but_no_secrets()
     assert_eq!(entries[1]["keyLabel"], "absent");
     assert_eq!(entries[2]["route"], "/v1/key/{keyName}/attributes");
     assert_eq!(entries[2]["keyLabel"], "journaled");
+    assert_eq!(entries[2]["method"], "GET");
+    assert_eq!(entries[3]["route"], json!(null), "no route served it");
+    assert_eq!(entries[3]["path"], "/v1/no-such-route");
     let text = reply.body.to_string();
     assert!(!text.contains("top-secret-password") && !text.contains("cGF5bG9hZC1ieXRlcw"));
     let since = app.get("/_emulator/journal?since=2").await;
-    assert_eq!(since.body["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(since.body["entries"].as_array().unwrap().len(), 2);
     assert_eq!(
         app.delete("/_emulator/journal").await.status,
         StatusCode::NO_CONTENT

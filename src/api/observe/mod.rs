@@ -41,11 +41,13 @@ pub struct JournalEntry {
     /// Position since start (or the last clear), from 1.
     pub seq: u64,
     /// HTTP method.
-    pub method: String,
+    #[serde(serialize_with = "as_str")]
+    pub method: Method,
     /// The path asked for (query string excluded).
     pub path: String,
     /// The route pattern that served it (`/v1/key/{keyName}`), null if none did.
-    pub route: Option<String>,
+    #[serde(serialize_with = "route_as_str")]
+    pub route: Option<MatchedPath>,
     /// The HTTP status answered (0 when the connection was dropped by a fault).
     pub status: u16,
     /// The TSB `errorCode` of an error answer.
@@ -60,6 +62,21 @@ pub struct JournalEntry {
     /// key material are replaced by `"***"` even then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_body: Option<Value>,
+}
+
+// The method and route are kept as they came (no copy per request) and written as text.
+fn as_str<S: serde::Serializer>(method: &Method, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(method.as_str())
+}
+
+fn route_as_str<S: serde::Serializer>(
+    route: &Option<MatchedPath>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match route {
+        Some(route) => serializer.serialize_str(route.as_str()),
+        None => serializer.serialize_none(),
+    }
 }
 
 #[derive(Default)]
@@ -159,15 +176,14 @@ impl Observer {
             return;
         }
         tracing::info!(target: crate::logging::REQUEST_TARGET, method = %call.method, route = route.unwrap_or("-"), status, error_code = %code, key_label = label.unwrap_or("-"), duration_ms, fault = fault.unwrap_or("-"), "request");
-        let route = route.map(str::to_owned);
         let key_label = call.names.into_iter().next();
         let mut journal = lock(&self.journal);
         journal.next_seq += 1;
         let entry = JournalEntry {
             seq: journal.next_seq,
-            method: call.method.to_string(),
+            method: call.method,
             path: call.path,
-            route,
+            route: call.route,
             status,
             error_code,
             key_label,
