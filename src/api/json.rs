@@ -71,22 +71,32 @@ pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let cleaned = strip_trailing_commas(bytes);
-    let mut deserializer = serde_json::Deserializer::from_slice(&cleaned);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_data() && path != "." {
-            ApiError::invalid(format!("Invalid request. Field '{path}': {inner}"))
-        } else {
-            ApiError::invalid(format!(
-                "Invalid request. Cannot parse json string: {inner}"
-            ))
+    // The plain parse first: tracking the path of every field costs on each request, and the
+    // path is only needed to word an error, so a failed body is parsed again to find it.
+    match serde_json::from_slice(&cleaned) {
+        Ok(value) => Ok(value),
+        Err(plain) => Err(described::<T>(&cleaned, plain)),
+    }
+}
+
+/// The error of a body that failed to parse, naming the offending field when there is one.
+fn described<T: DeserializeOwned>(cleaned: &[u8], plain: serde_json::Error) -> ApiError {
+    let mut deserializer = serde_json::Deserializer::from_slice(cleaned);
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_data() && path != "." {
+                return ApiError::invalid(format!("Invalid request. Field '{path}': {inner}"));
+            }
+            inner
         }
-    })?;
-    deserializer.end().map_err(|e| {
-        ApiError::invalid(format!("Invalid request. Cannot parse json string: {e}"))
-    })?;
-    Ok(value)
+        // The value parsed, so what failed is the text after it.
+        Ok(_) => deserializer.end().err().unwrap_or(plain),
+    };
+    ApiError::invalid(format!(
+        "Invalid request. Cannot parse json string: {error}"
+    ))
 }
 
 /// Drops every comma that is followed (after white space) by `}` or `]`, outside strings.
@@ -255,6 +265,25 @@ mod tests {
         assert!(format!("{error:?}").contains("Field 'size'"), "{error:?}");
         assert!(parse::<Body>(b"{\"size\": 1,}").is_ok());
         assert!(parse::<Body>(b"  ").is_err());
-        assert!(parse::<Body>(b"{\"size\": 1} {}").is_err());
+        let trailing = parse::<Body>(b"{\"size\": 1} {}").expect_err("text after the object");
+        assert!(
+            format!("{trailing:?}").contains("Cannot parse json string: trailing characters"),
+            "{trailing:?}"
+        );
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Body,
+        }
+        let nested = parse::<Outer>(br#"{"inner": {"size": -1}}"#).expect_err("negative");
+        assert!(
+            format!("{nested:?}").contains("Field 'inner.size'"),
+            "{nested:?}"
+        );
+        let broken = parse::<Outer>(br#"{"inner": {"size": 1"#).expect_err("cut short");
+        assert!(
+            format!("{broken:?}").contains("Cannot parse json string: EOF"),
+            "{broken:?}"
+        );
     }
 }
