@@ -4,6 +4,7 @@
 
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::fmt;
 
 /// Body fields that name a key, in the order the first one found becomes the journal's label.
@@ -63,7 +64,7 @@ impl<'de> Visitor<'de> for Object<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(Key)? {
             let field = LABEL_FIELDS.iter().position(|f| *f == key);
             map.next_value_seed(Entry {
                 found: &mut *self.found,
@@ -76,15 +77,42 @@ impl<'de> Visitor<'de> for Object<'_> {
     }
 }
 
+/// An object's key, borrowed from the body unless it holds escapes.
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, key: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(key))
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(key.to_owned()))
+    }
+}
+
 /// One entry's value.
-struct Entry<'a, 'b> {
+struct Entry<'a, 'b, 'de> {
     found: &'a mut Vec<Found>,
     envelope: &'b Option<String>,
-    key: String,
+    key: Cow<'de, str>,
     field: Option<usize>,
 }
 
-impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
+impl<'de> DeserializeSeed<'de> for Entry<'_, '_, 'de> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -92,7 +120,7 @@ impl<'de> DeserializeSeed<'de> for Entry<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Entry<'_, '_> {
+impl<'de> Visitor<'de> for Entry<'_, '_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,7 +146,7 @@ impl<'de> Visitor<'de> for Entry<'_, '_> {
         }
         Object {
             found: self.found,
-            envelope: Some(self.key),
+            envelope: Some(self.key.into_owned()),
         }
         .visit_map(map)
     }
@@ -193,6 +221,9 @@ mod tests {
             json!({"label": "same", "req": {"label": "same", "keyName": "other"}}).to_string(),
             json!({"label": "esc\"aped \u{e9}"}).to_string(),
             r#"{"signRequest": {"signKeyName": "trailing",},}"#.to_owned(),
+            // Keys with escapes (not borrowed from the body).
+            r#"{"lab\u0065l": "escaped key", "z\u0065ta": {"keyName": "under escaped"}}"#
+                .to_owned(),
             r#"{"label": "k"} trailing garbage"#.to_owned(),
             r#"{"label": "k""#.to_owned(),
             r#"["label", "k"]"#.to_owned(),
