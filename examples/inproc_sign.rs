@@ -18,6 +18,10 @@ use tsb_emulator::hsm::{Hsm, HsmOptions, SignRequest};
 use tsb_emulator::keystore::KeyStore;
 use tsb_emulator::{AppState, app};
 
+/// The server's allocator (src/main.rs), so both sides of the comparison allocate alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The keys of the load script, made the same way: RSA imported from the fixtures, the
 /// others generated.
 pub fn setup_requests() -> Vec<(&'static str, Value, &'static str)> {

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
 use tsb_emulator::logging::{BatchedStdout, TextFormat};
 
+/// mimalloc, not the C library's allocator: requests allocate on the async workers and free
+/// on the signing threads (and the reverse), which glibc's arenas handle slowly and musl's
+/// allocator (the container image) more slowly still (docs/decisions.md, "Allocator").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Key material is written by sled, which creates files (snapshots, blobs) long after the
