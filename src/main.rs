@@ -3,7 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
-use tsb_emulator::logging::{BatchedStdout, TextFormat};
+use tsb_emulator::logging::{BatchedStdout, TextFormat, request};
 
 /// mimalloc, not the C library's allocator: requests allocate on the async workers and free
 /// on the signing threads (and the reverse), which glibc's arenas handle slowly and musl's
@@ -50,13 +50,21 @@ async fn main() -> ExitCode {
     };
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(sink);
+        .with_writer(sink.clone());
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
     match config.log_format {
         LogFormat::Json => logs.json().with_current_span(false).init(),
         LogFormat::Text => logs
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .with_ansi(colours)
             .event_format(TextFormat::default())
             .init(),
+    }
+    // The request line, formatted as the subscriber would, goes straight into the same sink
+    // (a terminal gets it as an event, in colour).
+    match config.log_format {
+        LogFormat::Json => request::write_directly(sink, request::Format::Json),
+        LogFormat::Text if !colours => request::write_directly(sink, request::Format::Text),
+        LogFormat::Text => {}
     }
     match tsb_emulator::run(config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
-//! Logging: the batched sink every line goes through ([`sink`]) and the text format with a
-//! fast path for the per-request line ([`text`]).
+//! Logging: the batched sink every line goes through ([`sink`]), the text format with a
+//! fast path for the per-request line ([`text`]), and that line itself ([`request`]).
 
+pub mod request;
 pub mod sink;
 pub mod text;
 

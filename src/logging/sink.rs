@@ -133,6 +133,36 @@ fn write_batches(shared: &Shared) {
     }
 }
 
+/// Adds whole lines to the buffer (or writes them out when the writer thread is gone or
+/// behind).
+fn append(shared: &Shared, bytes: &[u8]) {
+    let mut state = lock(shared);
+    if state.stopping {
+        // The writer thread is gone: straight out.
+        drop(state);
+        write_out(shared, bytes);
+        return;
+    }
+    let was_empty = state.buffer.is_empty();
+    state.buffer.extend_from_slice(bytes);
+    let full = state.buffer.len() >= MAX_BUFFERED;
+    drop(state);
+    if full {
+        // The writer is behind: write the buffer here; loggers queue on the output, which is
+        // the back-pressure.
+        write_buffered(shared, &mut Vec::new());
+    } else if was_empty {
+        shared.ready.notify_one();
+    }
+}
+
+impl BatchedStdout {
+    /// Adds whole lines, formatted elsewhere, in order with every other line.
+    pub fn append(&self, lines: &[u8]) {
+        append(&self.shared, lines);
+    }
+}
+
 /// One log line on its way into the buffer (`tracing_subscriber` hands each formatted line
 /// over in one `write_all`, so lines of different threads never interleave).
 pub struct LineWriter<'a> {
@@ -141,24 +171,7 @@ pub struct LineWriter<'a> {
 
 impl Write for LineWriter<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let mut state = lock(self.shared);
-        if state.stopping {
-            // The writer thread is gone: straight out.
-            drop(state);
-            write_out(self.shared, bytes);
-            return Ok(bytes.len());
-        }
-        let was_empty = state.buffer.is_empty();
-        state.buffer.extend_from_slice(bytes);
-        let full = state.buffer.len() >= MAX_BUFFERED;
-        drop(state);
-        if full {
-            // The writer is behind: write the buffer here; loggers queue on the output, which
-            // is the back-pressure.
-            write_buffered(self.shared, &mut Vec::new());
-        } else if was_empty {
-            self.shared.ready.notify_one();
-        }
+        append(self.shared, bytes);
         Ok(bytes.len())
     }
 

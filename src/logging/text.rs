@@ -67,7 +67,10 @@ where
 
 /// `2026-11-29T13:13:50.912203Z`, as the default format writes it; the date and time to the
 /// second are formatted once per second per thread.
-fn write_timestamp(writer: &mut impl fmt::Write, now: std::time::SystemTime) -> fmt::Result {
+pub(super) fn write_timestamp(
+    writer: &mut impl fmt::Write,
+    now: std::time::SystemTime,
+) -> fmt::Result {
     thread_local! {
         static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
     }
@@ -122,6 +125,21 @@ fn civil_date(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
+/// A string as `Debug` writes it: in quotes, escaped.
+pub(super) fn write_quoted(writer: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    // `Debug` of a string needing no escapes is the string in quotes.
+    if value
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    {
+        writer.write_char('"')?;
+        writer.write_str(value)?;
+        writer.write_char('"')
+    } else {
+        write!(writer, "{value:?}")
+    }
+}
+
 /// The default format's field visitor without styling: `message` first as text, then
 /// `name=value` with strings quoted and escaped (`Debug`), numbers bare.
 struct LineFields<'a, 'w> {
@@ -151,19 +169,9 @@ impl Visit for LineFields<'_, '_> {
             self.record_debug(field, &format_args!("{value}"));
             return;
         }
-        self.result = self.name(field).and_then(|()| {
-            // `Debug` of a string needing no escapes is the string in quotes.
-            if value
-                .bytes()
-                .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-            {
-                self.writer.write_char('"')?;
-                self.writer.write_str(value)?;
-                self.writer.write_char('"')
-            } else {
-                write!(self.writer, "{value:?}")
-            }
-        });
+        self.result = self
+            .name(field)
+            .and_then(|()| write_quoted(self.writer, value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {

@@ -100,6 +100,24 @@ impl Server {
         assert!(status.success());
     }
 
+    /// Stops the server (SIGTERM) and returns every line it logged.
+    pub fn stop_and_collect_log(self) -> String {
+        self.sigterm();
+        let mut log = String::new();
+        loop {
+            match self.log.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!("the server did not stop"),
+            }
+        }
+        assert!(self.wait(), "clean exit");
+        log
+    }
+
     /// Waits for the process to end; returns whether it exited successfully.
     pub fn wait(mut self) -> bool {
         let status = self.child.wait().expect("child waited");
@@ -591,6 +609,40 @@ fn json_logs_have_one_line_per_request_without_secrets() {
     assert_eq!(entry["fields"]["status"], 200);
     assert_eq!(entry["fields"]["key_label"], "ec-signer");
     assert!(!line.contains("fixture-password"));
+}
+
+#[test]
+fn text_logs_have_one_line_per_request_and_the_filter_decides() {
+    let server = Server::start(&["--in-memory"]);
+    let (status, _) = server.request("GET", "/v1/key/absent-key", None);
+    assert_eq!(status, 404);
+    server.request("GET", "/health", None);
+    let log = server.stop_and_collect_log();
+    let line = log
+        .lines()
+        .find(|line| line.contains("absent-key"))
+        .unwrap_or_else(|| panic!("no request line:\n{log}"));
+    let fields = r#"  INFO tsb_emulator::request: request method=GET route="/v1/key/{keyName}" status=404 error_code=650 key_label="absent-key" duration_ms="#;
+    assert!(
+        line.contains(fields) && line.ends_with(r#" fault="-""#),
+        "{line}"
+    );
+    // The emulator's own calls are logged at debug level only.
+    assert!(!log.contains("/health"), "{log}");
+    // A filter that turns the request target off (or down) drops the line.
+    let quiet = Server::start(&["--in-memory", "--log", "info,tsb_emulator::request=warn"]);
+    quiet.request("GET", "/v1/key/absent-key", None);
+    let log = quiet.stop_and_collect_log();
+    assert!(!log.contains("absent-key"), "{log}");
+    let chatty = Server::start(&["--in-memory", "--log", "info,tsb_emulator::request=debug"]);
+    chatty.request("GET", "/health", None);
+    let log = chatty.stop_and_collect_log();
+    assert!(
+        log.contains(
+            r#" DEBUG tsb_emulator::request: request method=GET route="/health" status=200"#
+        ),
+        "{log}"
+    );
 }
 
 /// A stateful LMS key's index is on disk before each signature is answered: after `kill -9`

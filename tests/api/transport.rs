@@ -7,7 +7,6 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
-use std::sync::mpsc::RecvTimeoutError;
 use std::time::Duration;
 
 /// Runs openssl in `dir`, asserting success.
@@ -156,24 +155,6 @@ fn https(
 fn start(args: &[String]) -> Server {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Server::start(&args)
-}
-
-/// Stops the server and returns every line it logged.
-fn stop_and_collect_log(server: Server) -> String {
-    server.sigterm();
-    let mut log = String::new();
-    loop {
-        match server.log.recv_timeout(Duration::from_secs(30)) {
-            Ok(line) => {
-                log.push_str(&line);
-                log.push('\n');
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => panic!("the server did not stop"),
-        }
-    }
-    assert!(server.wait(), "clean exit");
-    log
 }
 
 #[test]
@@ -350,7 +331,7 @@ fn a_production_style_client_with_keys_bearer_and_client_certificate_works_and_n
     );
     assert!(answer.contains("\"errorCode\":617"), "{answer}");
 
-    let log = stop_and_collect_log(server);
+    let log = server.stop_and_collect_log();
     for secret in [
         "svc-old-7d1e",
         "svc-new-42ab",

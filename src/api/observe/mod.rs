@@ -17,6 +17,7 @@ pub use faults::{Fault, FaultError};
 
 use super::SharedState;
 use super::error::{ApiError, TsbErrorCode};
+use crate::logging::request::RequestLine;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::request::Parts;
@@ -169,13 +170,20 @@ impl Observer {
             elapsed,
         );
         let duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
-        let label = call.label();
-        let code = ErrorCodeField(error_code);
-        if call.is_internal() {
-            tracing::debug!(target: crate::logging::REQUEST_TARGET, method = %call.method, route = route.unwrap_or("-"), status, error_code = %code, key_label = label.unwrap_or("-"), duration_ms, "request");
+        let internal = call.is_internal();
+        crate::logging::request::log(&RequestLine {
+            method: call.method.as_str(),
+            route: route.unwrap_or("-"),
+            status,
+            error_code,
+            key_label: call.label().unwrap_or("-"),
+            duration_ms,
+            fault,
+            internal,
+        });
+        if internal {
             return;
         }
-        tracing::info!(target: crate::logging::REQUEST_TARGET, method = %call.method, route = route.unwrap_or("-"), status, error_code = %code, key_label = label.unwrap_or("-"), duration_ms, fault = fault.unwrap_or("-"), "request");
         let key_label = call.names.into_iter().next();
         let mut journal = lock(&self.journal);
         journal.next_seq += 1;
@@ -194,18 +202,6 @@ impl Observer {
         journal.entries.push_back(entry);
         while journal.entries.len() > self.capacity {
             journal.entries.pop_front();
-        }
-    }
-}
-
-/// The `error_code` of the log line: the code, or `-`.
-struct ErrorCodeField(Option<u16>);
-
-impl std::fmt::Display for ErrorCodeField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(code) => write!(f, "{code}"),
-            None => f.write_str("-"),
         }
     }
 }
