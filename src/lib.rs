@@ -20,7 +20,7 @@
 //! - [`config`]: command-line flags and their environment fallbacks.
 //! - [`health`]: the `health` subcommand's probe.
 //! - [`logging`]: the batched log sink (one background writer, no write per request line)
-//!   and the text format with its fast path for the request line.
+//!   and the request line, formatted without the event machinery.
 //! - [`fixtures`]: fixture manifests (keys loaded at start), above `api`: a fixture becomes
 //!   the same request the API would make.
 

@@ -3,7 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
-use tsb_emulator::logging::{BatchedStdout, TextFormat, request};
+use tsb_emulator::logging::{BatchedStdout, request};
 
 /// mimalloc, not the C library's allocator: requests allocate on the async workers and free
 /// on the signing threads (and the reverse), which glibc's arenas handle slowly and musl's
@@ -54,10 +54,7 @@ async fn main() -> ExitCode {
     let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
     match config.log_format {
         LogFormat::Json => logs.json().with_current_span(false).init(),
-        LogFormat::Text => logs
-            .with_ansi(colours)
-            .event_format(TextFormat::default())
-            .init(),
+        LogFormat::Text => logs.with_ansi(colours).init(),
     }
     // The request line, formatted as the subscriber would, goes straight into the same sink
     // (a terminal gets it as an event, in colour).

@@ -1,12 +1,12 @@
-//! Logging: the batched sink every line goes through ([`sink`]), the text format with a
-//! fast path for the per-request line ([`text`]), and that line itself ([`request`]).
+//! Logging: the batched sink every line goes through ([`sink`]) and the one line per request,
+//! written without the event machinery ([`request`], with its text pieces in [`text`]).
 
 pub mod request;
 pub mod sink;
 pub mod text;
 
 pub use sink::{BATCH_WINDOW, BatchedStdout, FlushGuard, LineWriter, MAX_BUFFERED};
-pub use text::{REQUEST_TARGET, TextFormat};
+pub use text::REQUEST_TARGET;
 
 /// An output tests can read back; a slow one takes a millisecond per write.
 #[cfg(test)]
