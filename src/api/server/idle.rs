@@ -2,7 +2,7 @@
 //! and one watchdog per connection closes it once no request has started and none has been
 //! in flight for the whole limit (a slowloris dribbling its head, an idle keep-alive
 //! connection). hyper's own `header_read_timeout` arms, polls and clears a timer for every
-//! request; that cost 8% of `GET /v1/versionInfo`'s throughput (issue 8).
+//! request; that cost 5 to 8% of `GET /v1/versionInfo`'s throughput (issue 8).
 
 use std::future::Future;
 use std::pin::Pin;
