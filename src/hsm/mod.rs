@@ -32,7 +32,7 @@ pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 pub use wrap::{UnwrapRequest, WrapRequest};
 
 use crate::crypto::rsa;
-use crate::domain::RsaBits;
+use crate::domain::{RsaBits, SignatureScheme};
 use crate::keystore::KeyStore;
 use attestation::AttestationKey;
 use std::sync::Arc;
@@ -199,12 +199,15 @@ impl Hsm {
         run_blocking(move || operation(&inner)).await
     }
 
-    /// Runs a short, bounded `operation` (see [`quick_pool`]) on the pool for quick work.
-    async fn quick<T: Send + 'static>(
+    /// Runs a signature or verification with `scheme`: a quick one (see [`quick_pool`]) on
+    /// the pool for quick work, any other on tokio's blocking pool.
+    async fn signing<T: Send + 'static>(
         &self,
+        scheme: SignatureScheme,
         operation: impl FnOnce(&Inner) -> Result<T, HsmError> + Send + 'static,
     ) -> Result<T, HsmError> {
-        let Some(pool) = quick_pool() else {
+        let pool = quick_pool().filter(|_| scheme.is_quick());
+        let Some(pool) = pool else {
             return self.blocking(operation).await;
         };
         let inner = Arc::clone(&self.inner);
@@ -225,8 +228,6 @@ impl Hsm {
 ///
 /// One pool per process, never dropped (a runtime may not be dropped on an async worker);
 /// `None` if its threads could not be set up, and then the work goes to tokio's pool.
-///
-/// [`SignatureScheme::is_quick`]: crate::domain::SignatureScheme::is_quick
 fn quick_pool() -> Option<&'static tokio::runtime::Runtime> {
     static POOL: std::sync::OnceLock<Option<tokio::runtime::Runtime>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {

@@ -80,7 +80,7 @@ impl std::fmt::Debug for VerifyRequest {
 impl Hsm {
     /// Signs the payload; the key must have `sign` and fit the algorithm.
     pub async fn sign(&self, request: SignRequest) -> Result<Vec<u8>, HsmError> {
-        let quick = request.algorithm.scheme().is_quick();
+        let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
@@ -184,17 +184,13 @@ impl Hsm {
             };
             signature.map_err(crypto_outcome)
         };
-        if quick {
-            self.quick(operation).await
-        } else {
-            self.blocking(operation).await
-        }
+        self.signing(requested, operation).await
     }
 
     /// Verifies a signature (with the public part of an asymmetric key, or the secret of an
     /// HMAC key): `Ok(false)` for a wrong signature.
     pub async fn verify(&self, request: VerifyRequest) -> Result<bool, HsmError> {
-        let quick = request.algorithm.scheme().is_quick();
+        let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
@@ -262,11 +258,7 @@ impl Hsm {
             };
             valid.map_err(crypto_outcome)
         };
-        if quick {
-            self.quick(operation).await
-        } else {
-            self.blocking(operation).await
-        }
+        self.signing(requested, operation).await
     }
 }
 
