@@ -9,7 +9,7 @@ use super::error::{ApiError, ErrorCode};
 use crate::domain::Label;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 
@@ -20,7 +20,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for TsbJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiError> {
-        if !is_json(&request) {
+        if !is_json(request.headers()) {
             return Err(ApiError::with_status(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::InputValidationFailed,
@@ -40,21 +40,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for TsbJson<T> {
     }
 }
 
-fn is_json(request: &Request) -> bool {
-    let Some(value) = request.headers().get(header::CONTENT_TYPE) else {
+/// Whether a request's `Content-Type` is JSON: `application/json` or `application/*+json`,
+/// parameters allowed, in any case. The handlers' check, and the one `observe` uses to decide
+/// whether to look for key names in a body.
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
         return false;
     };
     let Ok(value) = value.to_str() else {
         return false;
     };
-    let essence = value
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let starts = |prefix: &str| {
+        essence
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    let ends = |suffix: &str| {
+        essence
+            .len()
+            .checked_sub(suffix.len())
+            .and_then(|at| essence.get(at..))
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(suffix))
+    };
+    essence.eq_ignore_ascii_case("application/json") || (starts("application/") && ends("+json"))
 }
 
 /// Parses a body: trailing commas removed, errors naming the offending field.
@@ -252,6 +261,35 @@ mod tests {
                 .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {lenient}")))?;
             proptest::prop_assert_eq!(parsed, value);
         }
+    }
+
+    #[test]
+    fn json_content_types_are_told_apart_in_any_case() {
+        let is = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONTENT_TYPE, value.parse().expect("header value"));
+            is_json(&headers)
+        };
+        for yes in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            " application/json ;q=1",
+            "application/problem+json",
+            "APPLICATION/VND.API+JSON",
+        ] {
+            assert!(is(yes), "{yes}");
+        }
+        for no in [
+            "text/json",
+            "application/jsonx",
+            "+json",
+            "application/xml",
+            "json",
+            "",
+        ] {
+            assert!(!is(no), "{no}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! The key label is read by the middleware itself: from the `{keyName}` path segment, or from
 //! the JSON body's key-naming fields (`label`, `signKeyName`, `keyToBeWrapped`, ...; one
-//! envelope level deep), so handlers stay unaware of it. The body is read once, up to the body
+//! envelope level deep; only for a body whose `Content-Type` the handlers accept as JSON), so
+//! handlers stay unaware of it. The body is read once, up to the body
 //! limit, and handed on unchanged. Nothing of the body but the labels is kept (no payloads,
 //! passwords or key material) unless `--journal-bodies` asks for the body, and even then
 //! passwords and private or secret keys are redacted. The TSB error code comes from a response extension that
@@ -20,8 +21,8 @@ use super::error::{ApiError, TsbErrorCode};
 use crate::logging::request::RequestLine;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use faults::{FaultTable, dropped_connection, injected};
@@ -281,7 +282,7 @@ pub async fn observe(State(state): State<SharedState>, request: Request, next: N
             return response;
         }
     };
-    if !bytes.is_empty() && is_json(&parts) {
+    if !bytes.is_empty() && super::json::is_json(&parts.headers) {
         if observer.bodies {
             let cleaned = super::json::strip_trailing_commas(&bytes);
             if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
@@ -323,14 +324,6 @@ pub async fn observe(State(state): State<SharedState>, request: Request, next: N
     let status = response.status().as_u16();
     observer.record(call, status, code, started.elapsed(), kind);
     response
-}
-
-fn is_json(parts: &Parts) -> bool {
-    parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().contains("json"))
 }
 
 /// The body with every password and private or secret key replaced by `"***"`.
