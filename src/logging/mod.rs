@@ -5,8 +5,8 @@ pub mod request;
 pub mod sink;
 pub mod text;
 
+pub use request::REQUEST_TARGET;
 pub use sink::{BATCH_WINDOW, BatchedStdout, FlushGuard, LineWriter, MAX_BUFFERED};
-pub use text::REQUEST_TARGET;
 
 /// An output tests can read back; a slow one takes a millisecond per write.
 #[cfg(test)]

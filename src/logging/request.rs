@@ -7,7 +7,7 @@
 //! (field filters do not apply to this line).
 
 use super::sink::BatchedStdout;
-use super::text::{REQUEST_TARGET, write_quoted, write_timestamp};
+use super::text::{needs_no_escapes, write_quoted, write_timestamp};
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::sync::OnceLock;
@@ -43,6 +43,9 @@ pub enum Format {
     /// `tracing_subscriber`'s JSON format without the current span.
     Json,
 }
+
+/// The target of the one log line per request.
+pub const REQUEST_TARGET: &str = "tsb_emulator::request";
 
 struct Direct {
     sink: BatchedStdout,
@@ -182,10 +185,7 @@ fn json(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> fmt::Resul
 
 /// A JSON string as serde_json writes it.
 fn json_string(out: &mut String, value: &str) {
-    if value
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-    {
+    if needs_no_escapes(value) {
         out.push('"');
         out.push_str(value);
         out.push('"');

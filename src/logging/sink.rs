@@ -109,6 +109,11 @@ impl BatchedStdout {
             },
         ))
     }
+
+    /// Adds whole lines, formatted elsewhere, in order with every other line.
+    pub fn append(&self, lines: &[u8]) {
+        append(&self.shared, lines);
+    }
 }
 
 fn write_batches(shared: &Shared) {
@@ -153,13 +158,6 @@ fn append(shared: &Shared, bytes: &[u8]) {
         write_buffered(shared, &mut Vec::new());
     } else if was_empty {
         shared.ready.notify_one();
-    }
-}
-
-impl BatchedStdout {
-    /// Adds whole lines, formatted elsewhere, in order with every other line.
-    pub fn append(&self, lines: &[u8]) {
-        append(&self.shared, lines);
     }
 }
 

@@ -4,9 +4,6 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
-/// The target of the one log line per request.
-pub const REQUEST_TARGET: &str = "tsb_emulator::request";
-
 /// `2026-11-29T13:13:50.912203Z`, as the default format writes it; the date and time to the
 /// second are formatted once per second per thread.
 pub(super) fn write_timestamp(
@@ -67,13 +64,17 @@ fn civil_date(days: u64) -> (u64, u64, u64) {
     (year, month, day)
 }
 
-/// A string as `Debug` writes it: in quotes, escaped.
-pub(super) fn write_quoted(writer: &mut impl fmt::Write, value: &str) -> fmt::Result {
-    // `Debug` of a string needing no escapes is the string in quotes.
-    if value
+/// Whether `value` is printable ASCII without quotes or backslashes, which neither `Debug`
+/// nor JSON escapes: such a string is written as it is, in quotes.
+pub(super) fn needs_no_escapes(value: &str) -> bool {
+    value
         .bytes()
         .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-    {
+}
+
+/// A string as `Debug` writes it: in quotes, escaped.
+pub(super) fn write_quoted(writer: &mut impl fmt::Write, value: &str) -> fmt::Result {
+    if needs_no_escapes(value) {
         writer.write_char('"')?;
         writer.write_str(value)?;
         writer.write_char('"')
