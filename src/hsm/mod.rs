@@ -218,13 +218,16 @@ impl Hsm {
 }
 
 /// The pool for quick device work: signatures and verifications that take microseconds to a
-/// few milliseconds and touch only memory ([`SignatureScheme::is_quick`]). It has as many
-/// threads as the machine has cores (at least two), so a burst of signatures is drained by
-/// threads that are already awake; tokio's blocking pool wakes or starts one thread per
+/// few milliseconds and touch only memory ([`SignatureScheme::is_quick`]). It has twice as
+/// many threads as the machine has cores (at least four), so a burst of signatures is drained
+/// by threads that are already awake; tokio's blocking pool wakes or starts one thread per
 /// request, and on two cores those context switches cost more than an Ed25519 signature
-/// (issue 8: Ed25519 over HTTP +37%, P-256 +15%, on one core). Everything that can run long (key
-/// generation, CSRs, SLH-DSA, stateful signatures that write to disk) stays on tokio's
-/// blocking pool, where the OS time-slices it with cheap requests (docs/decisions.md).
+/// (issue 8: Ed25519 over HTTP +37%, P-256 +15%, on one core). Twice the cores, not one thread
+/// per core: with a thread or two to spare the worker is switched out less often again (P-256
+/// over HTTP +8% on one core and on two, Ed25519 +12% on two; more than that gained nothing).
+/// Everything that can run long (key generation, CSRs, SLH-DSA, stateful signatures that
+/// write to disk) stays on tokio's blocking pool, where the OS time-slices it with cheap
+/// requests (docs/decisions.md).
 ///
 /// Its threads are `SCHED_BATCH` on Linux ([`batch_scheduling`]).
 ///
@@ -233,7 +236,8 @@ impl Hsm {
 fn quick_pool() -> Option<&'static tokio::runtime::Runtime> {
     static POOL: std::sync::OnceLock<Option<tokio::runtime::Runtime>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let threads = (2 * cores).max(4);
         tokio::runtime::Builder::new_current_thread()
             .max_blocking_threads(threads)
             .thread_name("tsb-quick")
