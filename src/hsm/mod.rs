@@ -3,7 +3,7 @@
 //! `Hsm` is a cheap-to-clone handle. Every operation runs its storage and cryptography on
 //! tokio's blocking pool (`spawn_blocking`): RSA key generation takes about a second and sled
 //! flushes with fsync, and neither may stall the async workers that serve other
-//! connections. Quick signatures and verifications run on a second, core-sized pool instead
+//! connections. Quick signatures and verifications run on a second, small pool instead
 //! (`quick_pool`). No axum types here; `api` calls in with domain types and gets domain types
 //! back.
 
