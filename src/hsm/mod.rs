@@ -224,7 +224,8 @@ impl Hsm {
 /// request, and on two cores those context switches cost more than an Ed25519 signature
 /// (issue 8: Ed25519 over HTTP +37%, P-256 +15%, on one core). Twice the cores, not one thread
 /// per core: with a thread or two to spare the worker is switched out less often again (P-256
-/// over HTTP +8% on one core and on two, Ed25519 +12% on two; more than that gained nothing).
+/// over HTTP +7-13% on one core and +8% on two, Ed25519 +12% on two but up to 8% slower on
+/// one, where idle threads cost wake-ups; more threads than four gained nothing here).
 /// Everything that can run long (key generation, CSRs, SLH-DSA, stateful signatures that
 /// write to disk) stays on tokio's blocking pool, where the OS time-slices it with cheap
 /// requests (docs/decisions.md).
