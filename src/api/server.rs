@@ -203,7 +203,12 @@ async fn http<S>(
     let activity = Arc::new(idle::Activity::default());
     let service = TowerToHyperService::new(idle::Counted::new(router, Arc::clone(&activity)));
     let mut serving = tokio::spawn(async move {
-        let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+        // Each answer is copied into one buffer and sent with one `write`, not a `writev` of
+        // head and body: `versionInfo` +3.4% on loopback (A/B, pinned), and rustls takes a
+        // single buffer better too (hyper's own advice for TLS).
+        let connection = http1::Builder::new()
+            .writev(false)
+            .serve_connection(TokioIo::new(stream), service);
         tokio::pin!(connection);
         tokio::select! {
             outcome = connection.as_mut() => outcome,
