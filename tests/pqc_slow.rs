@@ -209,9 +209,9 @@ fn slh_dsa_shake_key_generation_matches_fips205() {
     check!("SLH-DSA-SHAKE-256f", slh_dsa_shake_256f, 32);
 }
 
-/// Signatures with quick schemes run on their own pool (two threads per core, at least four),
-/// SLH-DSA on tokio's blocking pool: more slow SLH-DSA signatures in flight than the quick
-/// pool has threads must not queue an Ed25519 signature behind them.
+/// Signatures with quick schemes run on their own pool, SLH-DSA on tokio's blocking pool: more
+/// slow SLH-DSA signatures in flight than the quick pool has threads must not queue an Ed25519
+/// signature behind them.
 #[tokio::test]
 async fn a_quick_signature_is_not_queued_behind_slow_slh_dsa_signatures() {
     let app = spawn_app().await;
@@ -224,8 +224,7 @@ async fn a_quick_signature_is_not_queued_behind_slow_slh_dsa_signatures() {
         "attributes": attributes}),
     )
     .await;
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    let slow: Vec<_> = (0..(2 * cores).max(4) + 1)
+    let slow: Vec<_> = (0..tsb_emulator::hsm::quick_pool_threads() + 1)
         .map(|_| {
             let app = helpers::TestApp {
                 router: app.router.clone(),

@@ -237,16 +237,21 @@ impl Hsm {
 fn quick_pool() -> Option<&'static tokio::runtime::Runtime> {
     static POOL: std::sync::OnceLock<Option<tokio::runtime::Runtime>> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        let threads = (2 * cores).max(4);
         tokio::runtime::Builder::new_current_thread()
-            .max_blocking_threads(threads)
+            .max_blocking_threads(quick_pool_threads())
             .thread_name("tsb-quick")
             .on_thread_start(batch_scheduling)
             .build()
             .ok()
     })
     .as_ref()
+}
+
+/// How many threads the pool for quick work has at most: two per core, at least four (see
+/// [`quick_pool`]).
+pub fn quick_pool_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    (2 * cores).max(4)
 }
 
 /// Puts the calling thread under `SCHED_BATCH` if it runs at nice 0 (the crate that sets the
