@@ -247,8 +247,8 @@ fn quick_pool() -> Option<&'static tokio::runtime::Runtime> {
     .as_ref()
 }
 
-/// How many threads the pool for quick work has at most: two per core, at least four (see
-/// [`quick_pool`]).
+/// How many threads the pool for quick signatures and verifications has at most: two per
+/// core, at least four (docs/decisions.md, "Blocking pool").
 pub fn quick_pool_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     (2 * cores).max(4)
