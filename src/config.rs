@@ -41,6 +41,23 @@ pub struct Config {
     #[arg(long, env = "TSB_EMULATOR_DETERMINISTIC", value_name = "SEED")]
     pub deterministic: Option<String>,
 
+    /// PKCS#11-style key-extraction defences the TSB does not show (off by default, as on the
+    /// TSB): a sensitive key wraps only under a wrapping key that cannot decrypt, was generated
+    /// here, is as strong as the key, and is itself sensitive and never extractable; an unwrapped
+    /// key is always sensitive; a key without a password refuses a given password.
+    #[arg(long, env = "TSB_EMULATOR_STRICT_KEY_PROTECTION")]
+    pub strict_key_protection: bool,
+
+    /// The licence flags `GET /v1/licenseInfo` reports as `clientFlags`, comma-separated
+    /// (integrations check for theirs, e.g. `REST_API,FIREBLOCKS_AGENT`).
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_LICENSE_FLAGS",
+        value_delimiter = ',',
+        default_value = "REST_API"
+    )]
+    pub license_flags: Vec<String>,
+
     /// Name reported as `attestationKeyName` in key info.
     #[arg(
         long,

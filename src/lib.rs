@@ -96,6 +96,7 @@ pub async fn run(
         attestation_key_name: config.attestation_key_name.clone(),
         rsa_pool_depth: config.rsa_pool,
         deterministic_seed: config.deterministic.clone(),
+        strict_key_protection: config.strict_key_protection,
         ..HsmOptions::default()
     };
     if config.deterministic.is_some() {
@@ -157,6 +158,7 @@ pub async fn run(
         body_read_timeout: config.body_read_timeout(),
         request_timeout: config.request_timeout(),
         control_api: !config.no_control_api,
+        license_flags: license_flags(&config.license_flags),
         observer: std::sync::Arc::new(
             api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
         ),
@@ -175,6 +177,17 @@ pub async fn run(
 
 /// The TLS configuration the flags ask for, if any; `--tls-self-signed` makes its certificate
 /// here and writes it where clients can pick it up.
+/// The `--license-flags` list, trimmed, without empty entries or repeats, in the order given.
+fn license_flags(given: &[String]) -> std::sync::Arc<[String]> {
+    let mut flags: Vec<String> = Vec::new();
+    for flag in given.iter().map(|f| f.trim()).filter(|f| !f.is_empty()) {
+        if !flags.iter().any(|kept| kept == flag) {
+            flags.push(flag.to_owned());
+        }
+    }
+    flags.into()
+}
+
 fn tls_setup(
     config: &config::Config,
 ) -> Result<Option<std::sync::Arc<rustls::ServerConfig>>, RunError> {

@@ -8,9 +8,7 @@
 //! through the router, so a row cannot claim what the router does not do.
 
 use super::SharedState;
-use crate::domain::{
-    CipherAlgorithm, KeyAlgorithm, SignatureAlgorithm, SignatureScheme, WrapMethod,
-};
+use crate::domain::{CipherAlgorithm, KeyAlgorithm, SignatureAlgorithm, WrapMethod};
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -61,7 +59,7 @@ pub struct Endpoint {
 /// Every endpoint of reference section 1.
 #[rustfmt::skip]
 pub const ENDPOINTS: &[Endpoint] = &[
-    approximated(1, "POST", "/v1/key", "create key", "RSA keys of 2048, 3072 and 4096 bits only (no 1024 or 8192); no ISS; LMS keys have one HSS level (tree height 5, or 10 as an emulator extension); EC curves of table 6.2 without a RustCrypto implementation are refused"),
+    approximated(1, "POST", "/v1/key", "create key", "no ISS; LMS keys have one HSS level (tree height 5, or 10 as an emulator extension); EC curves of table 6.2 without a RustCrypto implementation are refused"),
     exact(2, "GET", "/v1/key", "list key labels"),
     exact(3, "POST", "/v1/key/attributes", "key info (password-capable)"),
     exact(4, "GET", "/v1/key/{keyName}/attributes", "key info (deprecated, no password)"),
@@ -135,6 +133,40 @@ pub const ENDPOINTS: &[Endpoint] = &[
     missing(72, "UNKNOWN", "ML-KEM decapsulation (path UNKNOWN)", "KEM decapsulation"),
 ];
 
+/// Whether `method path` is a TSB endpoint the emulator does not implement: such a request
+/// answers 404/101 like any unknown path, even where the path also fits another route's
+/// pattern (`POST /v1/key/address` against `/v1/key/{keyName}`), which would otherwise be 405.
+pub fn is_missing_endpoint(method: &str, path: &str) -> bool {
+    ENDPOINTS.iter().any(|e| {
+        let methods = e.method.split(|c: char| !c.is_ascii_alphabetic());
+        e.status == Status::NotImplemented
+            && methods
+                .filter(|m| !m.is_empty())
+                .any(|m| m == "UNKNOWN" || m == method)
+            && pattern_matches(e.path, path)
+    })
+}
+
+/// Whether `path` fits the route `pattern` (`{name}` one segment, a final `**` the rest).
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let mut given = path.split('/');
+    for part in pattern.split('/') {
+        if part == "**" {
+            return true;
+        }
+        match given.next() {
+            Some(segment) if part.starts_with('{') && part.ends_with('}') => {
+                if segment.is_empty() {
+                    return false;
+                }
+            }
+            Some(segment) if segment == part => {}
+            _ => return false,
+        }
+    }
+    given.next().is_none()
+}
+
 const fn exact(
     row: u32,
     method: &'static str,
@@ -184,7 +216,8 @@ const fn approximated(
     }
 }
 
-/// Key algorithm names of reference 6.1 (obsolete PQC drafts left out).
+/// Key algorithm names of reference 6.1 (the obsolete PQC drafts are aliases, see
+/// `KeyAlgorithm::ALIASES`).
 const SPEC_KEY_ALGORITHMS: &[&str] = &[
     "RSA",
     "EC",
@@ -388,17 +421,37 @@ fn merge(
 
 /// Key algorithms (`algorithm` of `POST /v1/key`).
 pub fn key_algorithms() -> Vec<Algorithm> {
-    merge(
-        SPEC_KEY_ALGORITHMS,
-        KeyAlgorithm::ALL.iter().map(|a| a.tsb_name()).collect(),
-        |name| match name {
-            "RSA" => Some("2048, 3072 and 4096 bits are generated; 1024 to 8192 are imported"),
-            "EC" => Some("the curves of reference 6.2 that RustCrypto implements (see the README)"),
-            "DSA" => Some("1024, 2048 and 3072 bits"),
-            "TDEA" => Some("three-key (192 bits with parity); the TSB's size is unknown"),
-            _ => None,
-        },
-    )
+    // What `POST /v1/key` accepts: every creation name and every alias.
+    let accepted = KeyAlgorithm::ALL
+        .iter()
+        .map(|a| a.name())
+        .chain(KeyAlgorithm::ALIASES.iter().map(|(alias, _)| *alias))
+        .collect();
+    merge(SPEC_KEY_ALGORITHMS, accepted, |name| match name {
+        "DILITHIUM_L2" => Some("creates an ML-DSA-44 key (the FIPS 204 successor)"),
+        "DILITHIUM_L3" => Some("creates an ML-DSA-65 key (the FIPS 204 successor)"),
+        "DILITHIUM_L5" => Some("creates an ML-DSA-87 key (the FIPS 204 successor)"),
+        "SPHINCS_PLUS_SHAKE_L1" => Some("creates an SLH-DSA-SHAKE-128f key (FIPS 205)"),
+        "SPHINCS_PLUS_SHAKE_L3" => Some("creates an SLH-DSA-SHAKE-192f key (FIPS 205)"),
+        "SPHINCS_PLUS_SHAKE_L5" => Some("creates an SLH-DSA-SHAKE-256f key (FIPS 205)"),
+        "KYBER512_WITH_SHAKE" | "KYBER512_WITH_SHA2_AES" => {
+            Some("creates an ML-KEM-512 key (FIPS 203)")
+        }
+        "KYBER768_WITH_SHAKE" | "KYBER768_WITH_SHA2_AES" => {
+            Some("creates an ML-KEM-768 key (FIPS 203)")
+        }
+        "KYBER1024_WITH_SHAKE" | "KYBER1024_WITH_SHA2_AES" => {
+            Some("creates an ML-KEM-1024 key (FIPS 203)")
+        }
+        "HSS-LMS" => Some("creates an LMS key (the name key info reports)"),
+        "RSA" => {
+            Some("1024, 2048, 3072, 4096 and 8192 bits are generated; 1024 to 8192 are imported")
+        }
+        "EC" => Some("the curves of reference 6.2 that RustCrypto implements (see the README)"),
+        "DSA" => Some("1024, 2048 and 3072 bits"),
+        "TDEA" => Some("three-key (192 bits with parity); the TSB's size is unknown"),
+        _ => None,
+    })
 }
 
 /// `signatureAlgorithm` values.
@@ -407,8 +460,8 @@ pub fn signature_algorithms() -> Vec<Algorithm> {
         SPEC_SIGNATURE_ALGORITHMS,
         SignatureAlgorithm::ALL
             .iter()
-            // Parsed but refused as "not supported yet" by `hsm::sign`: keep in step with it.
-            .filter(|a| !matches!(a.scheme(), SignatureScheme::SchnorrBip340))
+            // Parsed, but some are refused as "not supported yet" by the device's dispatch.
+            .filter(|a| crate::hsm::signs_with(a.scheme()))
             .map(|a| a.wire_name())
             .collect(),
         |_| None,

@@ -64,16 +64,7 @@ pub(super) fn algorithm(name: Option<&str>, oid: Option<&str>) -> Result<KeyAlgo
         TDEA, HMACSHA256, ML-DSA-44/65/87, SLH-DSA-SHA2-*/SLH-DSA-SHAKE-* (12 sets), \
         ML-KEM-512/768/1024, LMS, XMSS-SHA256_10_256, XMSS-SHAKE256_10_256";
     if let Some(name) = name {
-        // `HSS-LMS` is what key info reports for `LMS` keys; accept it back.
-        let name = if name.eq_ignore_ascii_case("HSS-LMS") {
-            "LMS"
-        } else {
-            name
-        };
-        if let Some(found) = KeyAlgorithm::ALL
-            .into_iter()
-            .find(|a| a.name().eq_ignore_ascii_case(name))
-        {
+        if let Some(found) = KeyAlgorithm::from_creation_name(name) {
             return Ok(found);
         }
         let known = NOT_YET_SUPPORTED
@@ -155,7 +146,7 @@ impl TryFrom<CreateKeyDto> for CreateKey {
                     Some(size) => RsaBits::from_bits(size).ok_or_else(|| {
                         ApiError::new(
                             ErrorCode::InputKeySize,
-                            format!("The key size {size} is not supported for RSA keys (supported: 2048, 3072, 4096)."),
+                            format!("The key size {size} is not supported for RSA keys (supported: 1024, 2048, 3072, 4096, 8192)."),
                         )
                     })?,
                 };
@@ -310,9 +301,9 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
                     unwrap: attributes.unwrap,
                     derive: attributes.derive,
                     sensitive: attributes.sensitive,
-                    always_sensitive: attributes.always_sensitive(),
+                    always_sensitive: attributes.always_sensitive(!info.imported),
                     extractable: attributes.extractable,
-                    never_extractable: attributes.never_extractable(),
+                    never_extractable: attributes.never_extractable(!info.imported),
                     modifiable: attributes.modifiable,
                     copyable: attributes.copyable,
                     destroyable: attributes.destroyable,

@@ -62,6 +62,8 @@ pub struct AppState {
     pub control_api: bool,
     /// Journal, faults and metrics.
     pub observer: Arc<Observer>,
+    /// What `GET /v1/licenseInfo` reports as `clientFlags` (`--license-flags`).
+    pub license_flags: Arc<[String]>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             request_timeout: limits::DEFAULT_REQUEST_TIMEOUT,
             control_api: true,
             observer: Arc::new(Observer::new(DEFAULT_JOURNAL_SIZE)),
+            license_flags: Arc::from([service::DEFAULT_LICENSE_FLAG.to_owned()]),
         }
     }
 }
@@ -132,6 +135,9 @@ async fn unknown_route(method: Method, uri: Uri) -> ApiError {
 }
 
 async fn wrong_method(method: Method, uri: Uri) -> ApiError {
+    if capabilities::is_missing_endpoint(method.as_str(), uri.path()) {
+        return unknown_route(method, uri).await;
+    }
     ApiError::with_status(
         StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::UnsupportedOperation,

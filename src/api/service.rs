@@ -13,9 +13,9 @@ use utoipa_axum::routes;
 /// The TSB release whose API the emulator follows.
 pub const EMULATED_TSB_VERSION: &str = "2.2.0";
 
-/// Licence flags for what the emulator implements: plain (non-SKA) keys over the REST API.
-/// `KEY_AUTH`/`TSB_ENGINE` join when the SKA workflow exists.
-const LICENSE_FLAGS: &[&str] = &["REST_API"];
+/// The licence flag reported when `--license-flags` is not given: plain (non-SKA) keys over
+/// the REST API. `KEY_AUTH`/`TSB_ENGINE` join when the SKA workflow exists.
+pub const DEFAULT_LICENSE_FLAG: &str = "REST_API";
 
 /// The service routes.
 pub fn router() -> OpenApiRouter<SharedState> {
@@ -63,10 +63,10 @@ async fn version() -> Json<Value> {
     get,
     path = "/v1/licenseInfo",
     tag = "Service",
-    responses((status = 200, description = "The licence flags.", body = Object))
+    responses((status = 200, description = "The licence flags (`--license-flags`).", body = Object))
 )]
-async fn license() -> Json<Value> {
-    Json(json!({ "clientFlags": LICENSE_FLAGS }))
+async fn license(State(state): State<SharedState>) -> Json<Value> {
+    Json(json!({ "clientFlags": &*state.license_flags }))
 }
 
 #[utoipa::path(

@@ -92,15 +92,17 @@ impl KeyAttributes {
         }
     }
 
-    /// `alwaysSensitive` as reported: the key was created sensitive and attributes are
-    /// never loosened in this emulator.
-    pub fn always_sensitive(&self) -> bool {
-        self.sensitive
+    /// `alwaysSensitive` as reported for a key that was `generated` here (else imported or
+    /// unwrapped): a generated key created sensitive (attributes are never loosened in this
+    /// emulator). An imported or unwrapped key was known outside the device, so it is never
+    /// "always sensitive", as PKCS#11 has it and the TSB documentation's unwrap sample shows.
+    pub fn always_sensitive(&self, generated: bool) -> bool {
+        generated && self.sensitive
     }
 
-    /// `neverExtractable` as reported.
-    pub fn never_extractable(&self) -> bool {
-        !self.extractable
+    /// `neverExtractable` as reported, by the same rule as [`always_sensitive`](Self::always_sensitive).
+    pub fn never_extractable(&self, generated: bool) -> bool {
+        generated && !self.extractable
     }
 }
 
@@ -118,7 +120,8 @@ mod tests {
         assert!(attributes.modifiable, "modifiable defaults to true");
         assert!(!attributes.destroyable, "destroyable defaults to false");
         assert!(attributes.sensitive, "sensitive null means true");
-        assert!(!attributes.extractable && attributes.never_extractable());
+        assert!(!attributes.extractable && attributes.never_extractable(true));
+        assert!(!attributes.never_extractable(false) && !attributes.always_sensitive(false));
         assert_eq!(attributes.encrypt, None);
     }
 }

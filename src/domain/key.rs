@@ -138,6 +138,41 @@ impl KeyAlgorithm {
         Self::ALL.into_iter().find(|a| a.name() == name)
     }
 
+    /// Other `algorithm` values that create keys, each with the name of what it creates:
+    /// the name key info reports for LMS keys, and the pre-FIPS draft names the TSB's DTO
+    /// and the documentation's key-creation page still print (obsoleted in August 2024). A
+    /// draft name makes a key of its FIPS successor (Dilithium levels 2/3/5 are ML-DSA-44/65/87,
+    /// SPHINCS+-SHAKE "fast" levels 1/3/5 the SLH-DSA-SHAKE "f" sets, as Securosys' own
+    /// provider maps them, Kyber ML-KEM), and key info reports the successor's name.
+    pub const ALIASES: [(&'static str, &'static str); 13] = [
+        ("HSS-LMS", "LMS"),
+        ("DILITHIUM_L2", "ML-DSA-44"),
+        ("DILITHIUM_L3", "ML-DSA-65"),
+        ("DILITHIUM_L5", "ML-DSA-87"),
+        ("SPHINCS_PLUS_SHAKE_L1", "SLH-DSA-SHAKE-128f"),
+        ("SPHINCS_PLUS_SHAKE_L3", "SLH-DSA-SHAKE-192f"),
+        ("SPHINCS_PLUS_SHAKE_L5", "SLH-DSA-SHAKE-256f"),
+        ("KYBER512_WITH_SHAKE", "ML-KEM-512"),
+        ("KYBER768_WITH_SHAKE", "ML-KEM-768"),
+        ("KYBER1024_WITH_SHAKE", "ML-KEM-1024"),
+        ("KYBER512_WITH_SHA2_AES", "ML-KEM-512"),
+        ("KYBER768_WITH_SHA2_AES", "ML-KEM-768"),
+        ("KYBER1024_WITH_SHA2_AES", "ML-KEM-1024"),
+    ];
+
+    /// The algorithm an `algorithm` value of `POST /v1/key` creates: a [`name`](Self::name)
+    /// or one of the [`ALIASES`](Self::ALIASES), compared case-insensitively (as the Go
+    /// client compares them).
+    pub fn from_creation_name(name: &str) -> Option<Self> {
+        let name = Self::ALIASES
+            .iter()
+            .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+            .map_or(name, |(_, successor)| successor);
+        Self::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(name))
+    }
+
     /// Whether this is one of the post-quantum or hash-based algorithms (ML-DSA, SLH-DSA,
     /// ML-KEM, LMS, XMSS).
     pub fn is_post_quantum(self) -> bool {
@@ -193,21 +228,31 @@ impl fmt::Display for KeyAlgorithm {
 
 /// An RSA modulus size the emulator generates.
 ///
-/// The TSB documents 2048/4096/8192 and clients use 1024-4096; the emulator supports the
-/// sizes real clients create (2048, 3072, 4096) and refuses the rest with 603.
+/// The TSB documents 2048/4096/8192 and the Vault plugin creates 1024 to 4096; all five sizes
+/// are generated, others are refused with 603. RSA-8192 takes tens of seconds to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RsaBits {
+    /// RSA-1024 (the Vault plugin offers it; weak, for tests of legacy clients).
+    B1024,
     /// RSA-2048.
     B2048,
     /// RSA-3072.
     B3072,
     /// RSA-4096, the default when `keySize` is omitted.
     B4096,
+    /// RSA-8192 (the TSB documentation lists it).
+    B8192,
 }
 
 impl RsaBits {
     /// Every supported size, smallest first.
-    pub const ALL: [RsaBits; 3] = [Self::B2048, Self::B3072, Self::B4096];
+    pub const ALL: [RsaBits; 5] = [
+        Self::B1024,
+        Self::B2048,
+        Self::B3072,
+        Self::B4096,
+        Self::B8192,
+    ];
 
     /// Maps a requested `keySize` to a supported size.
     pub fn from_bits(bits: u32) -> Option<Self> {
@@ -217,9 +262,11 @@ impl RsaBits {
     /// The modulus size in bits.
     pub fn bits(self) -> u32 {
         match self {
+            Self::B1024 => 1024,
             Self::B2048 => 2048,
             Self::B3072 => 3072,
             Self::B4096 => 4096,
+            Self::B8192 => 8192,
         }
     }
 }

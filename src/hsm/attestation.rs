@@ -188,7 +188,7 @@ pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
     );
     let public_key = info.public_key.as_ref().map(|der| STANDARD.encode(der));
     element(&mut xml, "public_key", public_key.as_deref());
-    xml.push_str(&attributes_xml(&info.attributes));
+    xml.push_str(&attributes_xml(&info.attributes, !info.imported));
     if info.policy.is_some() {
         xml.push_str(
             "  <policy>\n    <key_status><blocked>false</blocked></key_status>\n  </policy>\n",
@@ -198,7 +198,7 @@ pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
     xml
 }
 
-fn attributes_xml(attributes: &KeyAttributes) -> String {
+fn attributes_xml(attributes: &KeyAttributes, generated: bool) -> String {
     let rows = [
         ("decrypt", attributes.decrypt),
         ("sign", attributes.sign),
@@ -206,9 +206,9 @@ fn attributes_xml(attributes: &KeyAttributes) -> String {
         ("unwrap", attributes.unwrap),
         ("derive", attributes.derive),
         ("sensitive", attributes.sensitive),
-        ("always_sensitive", attributes.always_sensitive()),
+        ("always_sensitive", attributes.always_sensitive(generated)),
         ("extractable", attributes.extractable),
-        ("never_extractable", attributes.never_extractable()),
+        ("never_extractable", attributes.never_extractable(generated)),
         ("modifiable", attributes.modifiable),
         ("copyable", attributes.copyable),
         ("destroyable", attributes.destroyable),

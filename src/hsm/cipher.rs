@@ -83,12 +83,9 @@ impl Hsm {
         self.blocking(move |inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             fits(&record, request.algorithm)?;
-            let may_encrypt = if record.algorithm.is_symmetric() {
-                record.attributes.encrypt == Some(true)
-            } else {
-                record.attributes.encrypt != Some(false)
-            };
-            if !may_encrypt {
+            // Only an explicit `encrypt: false` refuses: the TSB documentation's Encrypt &
+            // Decrypt tutorial encrypts with an AES key created without `encrypt`.
+            if record.attributes.encrypt == Some(false) {
                 return Err(HsmError::AttributesForbid(
                     "Key can not be used to encrypt the request as the encrypt attribute of the key is set to false."
                         .to_owned(),

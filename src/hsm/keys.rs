@@ -173,7 +173,7 @@ impl Hsm {
     ) -> Result<(), HsmError> {
         self.blocking(move |inner| {
             let outcome = inner.store.remove_if(&label, |record| {
-                if !password::matches(record.password.as_ref(), password.as_ref()) {
+                if !inner.password_fits(record, password.as_ref()) {
                     return Err(HsmError::PasswordMismatch(label.clone()));
                 }
                 if !record.attributes.destroyable {
@@ -254,10 +254,20 @@ impl Inner {
             .store
             .get(label)?
             .ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
-        if !password::matches(record.password.as_ref(), password) {
+        if !self.password_fits(&record, password) {
             return Err(HsmError::PasswordMismatch(label.clone()));
         }
         Ok(record)
+    }
+
+    /// Whether `given` unlocks `record`. A key with a password takes only the right one. A
+    /// key without one ignores a given password, as clients that send one password for every
+    /// key expect; `--strict-key-protection` refuses it instead.
+    pub(super) fn password_fits(&self, record: &KeyRecord, given: Option<&Password>) -> bool {
+        match (&record.password, given) {
+            (None, Some(_)) => !self.strict_key_protection,
+            (stored, given) => password::matches(stored.as_ref(), given),
+        }
     }
 
     pub(super) fn signed_info(

@@ -27,7 +27,7 @@ pub use error::HsmError;
 pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use pool::RsaPool;
-pub use sign::{SignRequest, VerifyRequest};
+pub use sign::{SignRequest, VerifyRequest, signs_with};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 pub use wrap::{UnwrapRequest, WrapRequest};
 
@@ -63,6 +63,9 @@ pub struct HsmOptions {
     /// Derive every random output from this seed and stop the clock (`--deterministic`);
     /// the RSA pool is off then, as its background draws would race with requests.
     pub deterministic_seed: Option<String>,
+    /// PKCS#11-style key-extraction defences beyond the TSB's (`--strict-key-protection`):
+    /// off by default, as the TSB shows none of them.
+    pub strict_key_protection: bool,
 }
 
 impl Default for HsmOptions {
@@ -74,6 +77,7 @@ impl Default for HsmOptions {
             rsa_pool_sizes: vec![RsaBits::B4096],
             initial_attestation_key: None,
             deterministic_seed: None,
+            strict_key_protection: false,
         }
     }
 }
@@ -106,6 +110,8 @@ struct Inner {
     stateful_guard: std::sync::RwLock<()>,
     /// The fixture keys' records as loaded: what a reset puts back.
     fixture_state: std::sync::Mutex<Vec<crate::keystore::KeyRecord>>,
+    /// `HsmOptions::strict_key_protection`.
+    strict_key_protection: bool,
 }
 
 impl Hsm {
@@ -128,6 +134,7 @@ impl Hsm {
                 Some(pool) => Some(Arc::clone(pool) as Arc<dyn RsaKeySupply>),
                 None => options.rsa_supply,
             };
+            let strict_key_protection = options.strict_key_protection;
             let initial = options.initial_attestation_key;
             let attestation = AttestationKey::load_or_create(
                 &store,
@@ -149,6 +156,7 @@ impl Hsm {
                     key_cache: keycache::KeyCache::new(keycache::CAPACITY),
                     stateful_guard: std::sync::RwLock::new(()),
                     fixture_state: std::sync::Mutex::new(Vec::new()),
+                    strict_key_protection,
                 }),
             })
         })

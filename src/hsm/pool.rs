@@ -78,6 +78,11 @@ impl RsaPool {
 
 impl RsaKeySupply for RsaPool {
     fn take(&self, bits: RsaBits) -> Option<rsa::PrivateKey> {
+        // RSA-8192 keys take tens of seconds of a core each: a suite that creates one gets it
+        // on demand rather than a pool of them generated behind its back.
+        if bits == RsaBits::B8192 {
+            return None;
+        }
         // The std mutex is right here: it is held for a vector push, never across an await.
         if let Ok(mut state) = self.shared.state.lock()
             && !state.sizes.contains(&bits)

@@ -124,24 +124,24 @@ impl Hsm {
                     })
                 }
                 SignatureScheme::EdDsa => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     inner
                         .key_cache
                         .with_ed25519(private, |key| ed25519::sign_with_key(key, payload))
                 }
                 SignatureScheme::HmacSha256 => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     Ok(symmetric::hmac_sha256(private, payload))
                 }
                 SignatureScheme::Dsa(hashing) => {
                     dsa::sign(private, payload, hashing, request.format, &mut rng)
                 }
                 SignatureScheme::Bls => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     bls::sign(private, payload)
                 }
                 SignatureScheme::MlDsa(prehash) => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     let message = ml_dsa::Message::Data {
                         message: payload,
                         context: &request.context,
@@ -150,12 +150,12 @@ impl Hsm {
                     ml_dsa::sign(ml_dsa_params(&record)?, private, message, &mut rng)
                 }
                 SignatureScheme::MlDsaExternalMu => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     let message = ml_dsa::Message::Mu(payload);
                     ml_dsa::sign(ml_dsa_params(&record)?, private, message, &mut rng)
                 }
                 SignatureScheme::SlhDsa(prehash) => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     let KeyAlgorithm::SlhDsa(params) = record.algorithm else {
                         return Err(wrong_record(&record));
                     };
@@ -169,14 +169,14 @@ impl Hsm {
                     )
                 }
                 SignatureScheme::Lms => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     let height =
                         lms::height_of_private(private).ok_or_else(|| wrong_record(&record))?;
                     let index = reserve_index(inner, &request.label, height.capacity())?;
                     lms::sign(height, private, index, payload, &mut rng)
                 }
                 SignatureScheme::Xmss => {
-                    only_der(request.format, record.algorithm)?;
+                    one_encoding(request.format, record.algorithm)?;
                     let index = reserve_index(inner, &request.label, xmss::CAPACITY)?;
                     xmss::sign(private, index, payload)
                 }
@@ -260,6 +260,13 @@ impl Hsm {
         };
         self.signing(requested, operation).await
     }
+}
+
+/// Whether the device signs with `scheme`: the dispatch in [`Hsm::sign`] answers "not
+/// supported yet" exactly for the schemes this refuses, and the capabilities manifest lists
+/// the signature algorithms from it (a test signs with every one it lists).
+pub const fn signs_with(scheme: SignatureScheme) -> bool {
+    !matches!(scheme, SignatureScheme::SchnorrBip340)
 }
 
 fn not_yet(algorithm: SignatureAlgorithm) -> CryptoError {
@@ -390,13 +397,25 @@ fn curve_of(record: &KeyRecord) -> Result<Curve, HsmError> {
         .ok_or_else(|| HsmError::Internal(format!("EC key '{}' has no curve", record.label)))
 }
 
-/// RSA and EdDSA signatures have one encoding; `RAW`/`ETH` are an encoding error (635), as
-/// in the TSB's own server logic.
+/// RSA signatures have one encoding; `RAW`/`ETH` are an encoding error (635), as in the
+/// TSB's own server logic.
 fn only_der(format: SignatureFormat, algorithm: KeyAlgorithm) -> Result<(), HsmError> {
     match format {
         SignatureFormat::Der => Ok(()),
         other => Err(HsmError::Encoding(format!(
             "The signature type {other:?} can not be used with {algorithm} keys; use DER."
+        ))),
+    }
+}
+
+/// EdDSA, HMAC, BLS and the post-quantum signatures are raw byte strings with no DER form:
+/// `DER` (the default) and `RAW` both name that one encoding (the Go client's README signs
+/// Ed25519 with `RAW`); `ETH` is an encoding error (635).
+fn one_encoding(format: SignatureFormat, algorithm: KeyAlgorithm) -> Result<(), HsmError> {
+    match format {
+        SignatureFormat::Der | SignatureFormat::Raw => Ok(()),
+        other => Err(HsmError::Encoding(format!(
+            "The signature type {other:?} can not be used with {algorithm} keys; use DER or RAW."
         ))),
     }
 }

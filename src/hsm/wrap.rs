@@ -79,7 +79,9 @@ impl Hsm {
                     request.key_to_be_wrapped
                 )));
             }
-            check_trusted_for_sensitive(&wrapping, &wrapped, &request)?;
+            if inner.strict_key_protection {
+                check_trusted_for_sensitive(&wrapping, &wrapped, &request)?;
+            }
             let expected = request.method.private_key_type();
             let fits = match expected {
                 Some(algorithm) => wrapped.algorithm == algorithm,
@@ -156,9 +158,10 @@ impl Hsm {
                     "Error unwrapping key: the unwrap attribute of the key is set to false.".to_owned(),
                 ));
             }
-            if !request.attributes.sensitive {
+            if inner.strict_key_protection && !request.attributes.sensitive {
                 // The blob says nothing about the key it came from: a sensitive key wrapped and
                 // unwrapped as non-sensitive could then be exported in plain (Clulow's attack).
+                // The TSB allows it, so only strict mode refuses.
                 return Err(HsmError::AttributesForbid(
                     "An unwrapped key is always sensitive: 'sensitive' can not be false.".to_owned(),
                 ));
@@ -251,12 +254,15 @@ fn ml_kem_params(key: &KeyRecord) -> Result<crate::domain::MlKemParams, HsmError
     }
 }
 
-/// The PKCS#11 key-extraction defences for wrapping a **sensitive** key (a non-sensitive
-/// extractable key can be exported in plain anyway): the wrapping key must not be able to
-/// decrypt (else `/v1/synchronousDecrypt` turns the blob into plaintext: the wrap/decrypt
-/// attack; with AES, ECB decryption computes RFC 3394 unwrapping), must have been generated
-/// here (an imported key's value may be known to the caller), and must be as strong as the
-/// key it protects or at least 128 bits (no wrapping an AES-128 key under RSA-2048).
+/// `--strict-key-protection` only (the TSB shows none of these rules): the PKCS#11
+/// key-extraction defences for wrapping a **sensitive** key (a non-sensitive extractable key
+/// can be exported in plain anyway). The wrapping key must not be able to decrypt (else
+/// `/v1/synchronousDecrypt` turns the blob into plaintext: the wrap/decrypt attack; with AES,
+/// ECB decryption computes RFC 3394 unwrapping), must have been generated here (an imported
+/// key's value may be known to the caller), must itself be sensitive and never extractable
+/// (else it is exported in plain, or wrapped under a known key, and the blob opened offline),
+/// and must be as strong as the key it protects or at least 128 bits (no wrapping an AES-128
+/// key under RSA-2048).
 fn check_trusted_for_sensitive(
     wrapping: &KeyRecord,
     wrapped: &KeyRecord,
@@ -278,6 +284,11 @@ fn check_trusted_for_sensitive(
     }
     if wrapping.origin != KeyOrigin::Generated {
         return refuse("the wrapping key was imported, its value may be known");
+    }
+    // Attributes never change after creation here, so `extractable: false` means "never
+    // extractable" and `sensitive: true` "always sensitive".
+    if wrapping.attributes.extractable || !wrapping.attributes.sensitive {
+        return refuse("the wrapping key is extractable or not sensitive, its value may be known");
     }
     // 128 bits is enough for any key (an RSA-4096 key may wrap an AES-256 key, as the TSB
     // documentation's own samples do); below that the wrapping key must match the key.

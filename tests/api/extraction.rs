@@ -1,8 +1,12 @@
 //! The classic PKCS#11 key-extraction attacks (Clulow 2003; Bortolozzo, Centenaro, Focardi,
-//! Steel 2010), ported to this API: a non-extractable or sensitive key must not come out in
-//! plain through export, wrapping, unwrapping, key info, errors or the control API.
+//! Steel 2010), ported to this API, in both modes. With `--strict-key-protection` a sensitive
+//! key never comes out in plain: the attacks are refused. By default the emulator allows what
+//! the TSB allows (wrapping under any key with `wrap: true`, unwrapping as non-sensitive), and
+//! the tests show that the attacks then work, as documented. In both modes a non-extractable
+//! or sensitive key never comes out through export, key info, errors or the control API.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{Reply, TestApp, spawn_app, spawn_app_in_mode};
+use crate::openssl;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -31,9 +35,19 @@ async fn aes(app: &TestApp, label: &str, bits: u32, attributes: Value) {
 }
 
 #[track_caller]
-fn refused(reply: &crate::helpers::Reply) {
+fn refused(reply: &Reply) {
     let (status, code, reason) = FORBIDDEN;
     reply.assert_error(status, code, reason);
+}
+
+/// An attack step: refused (606) in strict mode, answered `ok` by default, as on the TSB.
+#[track_caller]
+fn refused_only_when_strict(strict: bool, reply: &Reply, ok: StatusCode) {
+    if strict {
+        refused(reply);
+    } else {
+        assert_eq!(reply.status, ok, "{}", reply.body);
+    }
 }
 
 /// The secret a sensitive key must never reveal: a sensitive AES-256 key, extractable (so it
@@ -48,206 +62,364 @@ async fn target(app: &TestApp) {
     .await;
 }
 
-#[tokio::test]
-async fn non_extractable_and_sensitive_keys_cannot_be_exported_or_wrapped_out() {
-    let app = spawn_app().await;
-    target(&app).await;
-    aes(
-        &app,
-        "stuck",
-        256,
-        json!({"decrypt": true, "sign": false, "unwrap": false, "extractable": false, "sensitive": false}),
-    )
-    .await;
-    aes(
-        &app,
-        "kek",
-        256,
-        json!({"decrypt": false, "sign": false, "unwrap": true, "wrap": true}),
-    )
-    .await;
-    for label in ["target", "stuck"] {
-        refused(
-            &app.post("/v1/key/export/plain", &json!({"label": label}))
-                .await,
-        );
-    }
-    refused(
-        &app.post("/v1/wrap", &wrap("stuck", "kek", "AES_WRAP"))
-            .await,
-    );
-    // A sensitive, extractable key leaves only wrapped, under a trustworthy key.
+/// Whether `candidate` is the AES-256 key `label`: the device encrypts a block with AES_ECB,
+/// openssl encrypts the same block with the candidate, and the first blocks must agree.
+async fn is_the_key(app: &TestApp, label: &str, candidate: &[u8]) -> bool {
+    let block = *b"tsb-emulator-blk";
     let reply = app
-        .post("/v1/wrap", &wrap("target", "kek", "AES_WRAP"))
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-}
-
-#[tokio::test]
-async fn the_wrap_decrypt_attack_is_refused_for_aes_and_rsa_wrapping_keys() {
-    let app = spawn_app().await;
-    target(&app).await;
-    // An AES key that wraps and decrypts: RFC 3394 unwrapping is a chain of AES decryptions,
-    // which AES_ECB decryption with the same key computes.
-    aes(
-        &app,
-        "dual",
-        256,
-        json!({"decrypt": true, "sign": false, "unwrap": true, "wrap": true}),
-    )
-    .await;
-    refused(
-        &app.post("/v1/wrap", &wrap("target", "dual", "AES_WRAP"))
-            .await,
-    );
-    refused(
-        &app.post("/v1/wrap", &wrap("target", "dual", "AES_WRAP_PAD"))
-            .await,
-    );
-    // An RSA key that wraps and decrypts: RSA_WRAP_PAD is PKCS#1 v1.5 encryption, which
-    // `/v1/synchronousDecrypt` with cipher `RSA` undoes.
-    app.create_key(
-        &json!({"label": "rsa-dual", "algorithm": "RSA", "keySize": 4096,
-        "attributes": {"decrypt": true, "sign": false, "unwrap": true, "wrap": true}}),
-    )
-    .await;
-    for method in ["RSA_WRAP_PAD", "RSA_WRAP_OAEP"] {
-        refused(
-            &app.post("/v1/wrap", &wrap("target", "rsa-dual", method))
-                .await,
-        );
-    }
-    // Proof that the refusal is what stops the attack: for a non-sensitive key (exportable
-    // anyway) the same wrap works, and decrypting the blob yields the key.
-    aes(
-        &app,
-        "plain",
-        256,
-        json!({"decrypt": true, "sign": false, "unwrap": false, "extractable": true, "sensitive": false}),
-    )
-    .await;
-    let blob = app
-        .post("/v1/wrap", &wrap("plain", "rsa-dual", "RSA_WRAP_PAD"))
-        .await;
-    assert_eq!(blob.status, StatusCode::OK, "{}", blob.body);
-    let opened = app
         .post(
-            "/v1/synchronousDecrypt",
-            &json!({"decryptRequest": {
-            "encryptedPayload": blob.body["wrappedKey"], "decryptKeyName": "rsa-dual",
-            "cipherAlgorithm": "RSA"}}),
+            "/v1/encrypt",
+            &json!({"encryptRequest": {"payload": STANDARD.encode(block),
+            "encryptKeyName": label, "cipherAlgorithm": "AES_ECB"}}),
         )
         .await;
-    assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
-    let exported = app
-        .post("/v1/key/export/plain", &json!({"label": "plain"}))
-        .await;
-    assert_eq!(opened.body["payload"], exported.body["secretKey"]);
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let device = STANDARD
+        .decode(reply.body["encryptedPayload"].as_str().expect("base64"))
+        .expect("base64");
+    let outside = openssl::run(
+        &[
+            "enc",
+            "-aes-256-ecb",
+            "-nopad",
+            "-K",
+            &hex::encode(candidate),
+        ],
+        &block,
+    );
+    device[..16] == outside[..]
+}
+
+fn decoded(value: &Value) -> Vec<u8> {
+    STANDARD
+        .decode(value.as_str().expect("a base64 string"))
+        .expect("base64")
 }
 
 #[tokio::test]
-async fn a_sensitive_key_is_not_wrapped_under_a_known_or_weak_key() {
-    let app = spawn_app().await;
-    target(&app).await;
-    // Known key: the caller imported the wrapping key, so it could unwrap the blob offline.
-    let imported = app
-        .post(
-            "/v1/key/import/plain",
-            &json!({"label": "known", "algorithm": "AES",
-            "secretKey": STANDARD.encode([0x42u8; 32]),
+async fn non_extractable_and_sensitive_keys_cannot_be_exported_or_wrapped_out() {
+    for strict in [false, true] {
+        let app = spawn_app_in_mode(strict).await;
+        target(&app).await;
+        aes(
+            &app,
+            "stuck",
+            256,
+            json!({"decrypt": true, "sign": false, "unwrap": false, "extractable": false, "sensitive": false}),
+        )
+        .await;
+        aes(
+            &app,
+            "kek",
+            256,
+            json!({"decrypt": false, "sign": false, "unwrap": true, "wrap": true}),
+        )
+        .await;
+        for label in ["target", "stuck"] {
+            refused(
+                &app.post("/v1/key/export/plain", &json!({"label": label}))
+                    .await,
+            );
+        }
+        refused(
+            &app.post("/v1/wrap", &wrap("stuck", "kek", "AES_WRAP"))
+                .await,
+        );
+        // A sensitive, extractable key leaves wrapped under a trustworthy key in both modes.
+        let reply = app
+            .post("/v1/wrap", &wrap("target", "kek", "AES_WRAP"))
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "strict {strict}: {}",
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_wrap_decrypt_attack_is_refused_only_with_strict_key_protection() {
+    for strict in [false, true] {
+        let app = spawn_app_in_mode(strict).await;
+        target(&app).await;
+        // An AES key that wraps and decrypts: RFC 3394 unwrapping is a chain of AES
+        // decryptions, which AES_ECB decryption with the same key computes.
+        aes(
+            &app,
+            "dual",
+            256,
+            json!({"decrypt": true, "sign": false, "unwrap": true, "wrap": true}),
+        )
+        .await;
+        for method in ["AES_WRAP", "AES_WRAP_PAD"] {
+            let reply = app.post("/v1/wrap", &wrap("target", "dual", method)).await;
+            refused_only_when_strict(strict, &reply, StatusCode::OK);
+        }
+        // An RSA key that wraps and decrypts: RSA_WRAP_PAD is PKCS#1 v1.5 encryption, which
+        // `/v1/synchronousDecrypt` with cipher `RSA` undoes; RSA_WRAP_OAEP (SHA-256) likewise
+        // with `RSA_PADDING_OAEP_WITH_SHA256`.
+        app.create_key(
+            &json!({"label": "rsa-dual", "algorithm": "RSA", "keySize": 4096,
+            "attributes": {"decrypt": true, "sign": false, "unwrap": true, "wrap": true}}),
+        )
+        .await;
+        for (method, cipher) in [
+            ("RSA_WRAP_PAD", "RSA"),
+            ("RSA_WRAP_OAEP", "RSA_PADDING_OAEP_WITH_SHA256"),
+        ] {
+            let blob = app
+                .post("/v1/wrap", &wrap("target", "rsa-dual", method))
+                .await;
+            refused_only_when_strict(strict, &blob, StatusCode::OK);
+            if strict {
+                continue;
+            }
+            // By default the attack works, as on the TSB: the blob decrypts to the key.
+            let opened = app
+                .post(
+                    "/v1/synchronousDecrypt",
+                    &json!({"decryptRequest": {
+                    "encryptedPayload": blob.body["wrappedKey"], "decryptKeyName": "rsa-dual",
+                    "cipherAlgorithm": cipher}}),
+                )
+                .await;
+            assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+            assert!(is_the_key(&app, "target", &decoded(&opened.body["payload"])).await);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sensitive_key_wraps_under_a_known_or_weak_key_only_without_strict_mode() {
+    for strict in [false, true] {
+        let app = spawn_app_in_mode(strict).await;
+        target(&app).await;
+        // Known key: the caller imported the wrapping key, so it can unwrap the blob offline.
+        let known = [0x42u8; 32];
+        let imported = app
+            .post(
+                "/v1/key/import/plain",
+                &json!({"label": "known", "algorithm": "AES",
+                "secretKey": STANDARD.encode(known),
+                "attributes": {"decrypt": false, "sign": false, "unwrap": true, "wrap": true}}),
+            )
+            .await;
+        assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+        let blob = app
+            .post("/v1/wrap", &wrap("target", "known", "AES_WRAP"))
+            .await;
+        refused_only_when_strict(strict, &blob, StatusCode::OK);
+        if !strict {
+            let secret = openssl::run(
+                &[
+                    "enc",
+                    "-d",
+                    "-id-aes256-wrap",
+                    "-nopad",
+                    "-iv",
+                    "A6A6A6A6A6A6A6A6",
+                    "-K",
+                    &hex::encode(known),
+                ],
+                &decoded(&blob.body["wrappedKey"]),
+            );
+            assert!(is_the_key(&app, "target", &secret).await);
+        }
+        // The same for a public RSA key imported from elsewhere (its private half is outside).
+        let public = openssl::fixture_public_key("rsa-4096-4");
+        let imported = app
+            .post(
+                "/v1/key/import/plain",
+                &json!({"label": "outside", "algorithm": "RSA",
+                "publicKey": STANDARD.encode(public),
+                "attributes": {"decrypt": false, "sign": false, "unwrap": false, "wrap": true}}),
+            )
+            .await;
+        assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+        let reply = app
+            .post("/v1/wrap", &wrap("target", "outside", "RSA_WRAP_OAEP"))
+            .await;
+        refused_only_when_strict(strict, &reply, StatusCode::OK);
+        // Weak key: RSA-2048 (112-bit strength) protecting an AES-256 key.
+        app.create_key(
+            &json!({"label": "rsa-2048", "algorithm": "RSA", "keySize": 2048,
             "attributes": {"decrypt": false, "sign": false, "unwrap": true, "wrap": true}}),
         )
         .await;
-    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
-    refused(
-        &app.post("/v1/wrap", &wrap("target", "known", "AES_WRAP"))
-            .await,
-    );
-    // The same for a public RSA key imported from elsewhere (its private half is outside).
-    let public = crate::openssl::fixture_public_key("rsa-4096-4");
-    let imported = app
-        .post(
-            "/v1/key/import/plain",
-            &json!({"label": "outside", "algorithm": "RSA",
-            "publicKey": STANDARD.encode(public),
-            "attributes": {"decrypt": false, "sign": false, "unwrap": false, "wrap": true}}),
+        let reply = app
+            .post("/v1/wrap", &wrap("target", "rsa-2048", "RSA_WRAP_OAEP"))
+            .await;
+        refused_only_when_strict(strict, &reply, StatusCode::OK);
+        // An RSA-4096 key (128 bits) may in both modes, as in the TSB documentation's samples.
+        app.create_key(
+            &json!({"label": "rsa-4096", "algorithm": "RSA", "keySize": 4096,
+            "attributes": {"decrypt": false, "sign": false, "unwrap": true, "wrap": true}}),
         )
         .await;
-    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
-    refused(
-        &app.post("/v1/wrap", &wrap("target", "outside", "RSA_WRAP_OAEP"))
-            .await,
-    );
-    // Weak key: RSA-2048 (112-bit strength) may not protect an AES-256 key.
-    app.create_key(
-        &json!({"label": "rsa-2048", "algorithm": "RSA", "keySize": 2048,
-        "attributes": {"decrypt": false, "sign": false, "unwrap": true, "wrap": true}}),
-    )
-    .await;
-    refused(
-        &app.post("/v1/wrap", &wrap("target", "rsa-2048", "RSA_WRAP_OAEP"))
-            .await,
-    );
-    // An RSA-4096 key (128 bits) may, as in the TSB documentation's samples.
-    app.create_key(
-        &json!({"label": "rsa-4096", "algorithm": "RSA", "keySize": 4096,
-        "attributes": {"decrypt": false, "sign": false, "unwrap": true, "wrap": true}}),
-    )
-    .await;
-    let reply = app
-        .post("/v1/wrap", &wrap("target", "rsa-4096", "RSA_WRAP_OAEP"))
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let reply = app
+            .post("/v1/wrap", &wrap("target", "rsa-4096", "RSA_WRAP_OAEP"))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
 }
 
 #[tokio::test]
-async fn unwrapping_cannot_turn_a_sensitive_key_into_an_exportable_one() {
-    let app = spawn_app().await;
-    target(&app).await;
-    aes(
-        &app,
-        "kek",
-        256,
-        json!({"decrypt": false, "sign": false, "unwrap": true, "wrap": true}),
-    )
-    .await;
-    let blob = app
-        .post("/v1/wrap", &wrap("target", "kek", "AES_WRAP"))
-        .await;
-    assert_eq!(blob.status, StatusCode::OK, "{}", blob.body);
-    let blob = &blob.body["wrappedKey"];
-    refused(
-        &app.post(
-            "/v1/synchronousUnwrap",
-            &unwrap(blob, "loose", "kek", "AES_WRAP", false),
-        )
-        .await,
-    );
-    assert!(!app.labels().await.contains(&"loose".to_owned()));
-    // Unwrapped as sensitive, the copy works but stays inside.
-    let reply = app
-        .post(
-            "/v1/synchronousUnwrap",
-            &unwrap(blob, "copy", "kek", "AES_WRAP", true),
+async fn an_exportable_wrapping_key_leaks_a_sensitive_key_only_without_strict_mode() {
+    for strict in [false, true] {
+        let app = spawn_app_in_mode(strict).await;
+        target(&app).await;
+        // A wrapping key made here, but itself extractable and not sensitive: wrap the
+        // sensitive key under it, export it in plain, and open the blob offline.
+        aes(
+            &app,
+            "open-kek",
+            256,
+            json!({"decrypt": false, "sign": false, "unwrap": true, "wrap": true,
+                   "extractable": true, "sensitive": false}),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
-    refused(
-        &app.post("/v1/key/export/plain", &json!({"label": "copy"}))
-            .await,
-    );
-    // The copy is extractable, but wrapping it out under a decrypting key is refused too.
-    aes(
-        &app,
-        "dual",
-        256,
-        json!({"decrypt": true, "sign": false, "unwrap": true, "wrap": true}),
-    )
-    .await;
-    refused(
-        &app.post("/v1/wrap", &wrap("copy", "dual", "AES_WRAP"))
-            .await,
-    );
+        let blob = app
+            .post("/v1/wrap", &wrap("target", "open-kek", "AES_WRAP_PAD"))
+            .await;
+        refused_only_when_strict(strict, &blob, StatusCode::OK);
+        // The same with an exportable RSA wrapping key and RSA_WRAP_OAEP.
+        app.create_key(
+            &json!({"label": "open-rsa", "algorithm": "RSA", "keySize": 4096,
+            "attributes": {"decrypt": false, "sign": false, "unwrap": true, "wrap": true,
+                           "extractable": true, "sensitive": false}}),
+        )
+        .await;
+        let rsa_blob = app
+            .post("/v1/wrap", &wrap("target", "open-rsa", "RSA_WRAP_OAEP"))
+            .await;
+        refused_only_when_strict(strict, &rsa_blob, StatusCode::OK);
+        // An extractable but sensitive wrapping key is refused in strict mode as well: it
+        // could itself be wrapped out under a known key.
+        aes(
+            &app,
+            "movable-kek",
+            256,
+            json!({"decrypt": false, "sign": false, "unwrap": true, "wrap": true,
+                   "extractable": true}),
+        )
+        .await;
+        let reply = app
+            .post("/v1/wrap", &wrap("target", "movable-kek", "AES_WRAP"))
+            .await;
+        refused_only_when_strict(strict, &reply, StatusCode::OK);
+        if strict {
+            continue;
+        }
+        // By default the attack works, as documented: both blobs open offline with openssl.
+        let kek = app
+            .post("/v1/key/export/plain", &json!({"label": "open-kek"}))
+            .await;
+        assert_eq!(kek.status, StatusCode::OK, "{}", kek.body);
+        let secret = openssl::run(
+            &[
+                "enc",
+                "-d",
+                "-id-aes256-wrap-pad",
+                "-nopad",
+                "-iv",
+                "A65959A6",
+                "-K",
+                &hex::encode(decoded(&kek.body["secretKey"])),
+            ],
+            &decoded(&blob.body["wrappedKey"]),
+        );
+        assert!(is_the_key(&app, "target", &secret).await);
+        let rsa = app
+            .post("/v1/key/export/plain", &json!({"label": "open-rsa"}))
+            .await;
+        assert_eq!(rsa.status, StatusCode::OK, "{}", rsa.body);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key_path = dir.path().join("open-rsa.der");
+        std::fs::write(&key_path, decoded(&rsa.body["privateKey"])).expect("written");
+        let secret = openssl::run(
+            &[
+                "pkeyutl",
+                "-decrypt",
+                "-keyform",
+                "DER",
+                "-inkey",
+                key_path.to_str().expect("utf-8 path"),
+                "-pkeyopt",
+                "rsa_padding_mode:oaep",
+                "-pkeyopt",
+                "rsa_oaep_md:sha256",
+                "-pkeyopt",
+                "rsa_mgf1_md:sha256",
+            ],
+            &decoded(&rsa_blob.body["wrappedKey"]),
+        );
+        assert!(is_the_key(&app, "target", &secret).await);
+    }
+}
+
+#[tokio::test]
+async fn unwrapping_as_non_sensitive_is_refused_only_with_strict_key_protection() {
+    for strict in [false, true] {
+        let app = spawn_app_in_mode(strict).await;
+        target(&app).await;
+        aes(
+            &app,
+            "kek",
+            256,
+            json!({"decrypt": false, "sign": false, "unwrap": true, "wrap": true}),
+        )
+        .await;
+        let blob = app
+            .post("/v1/wrap", &wrap("target", "kek", "AES_WRAP"))
+            .await;
+        assert_eq!(blob.status, StatusCode::OK, "{}", blob.body);
+        let blob = &blob.body["wrappedKey"];
+        let loose = app
+            .post(
+                "/v1/synchronousUnwrap",
+                &unwrap(blob, "loose", "kek", "AES_WRAP", false),
+            )
+            .await;
+        refused_only_when_strict(strict, &loose, StatusCode::CREATED);
+        if strict {
+            assert!(!app.labels().await.contains(&"loose".to_owned()));
+        } else {
+            // The re-import attack, allowed as on the TSB: the copy exports in plain.
+            let exported = app
+                .post("/v1/key/export/plain", &json!({"label": "loose"}))
+                .await;
+            assert_eq!(exported.status, StatusCode::OK, "{}", exported.body);
+            assert!(is_the_key(&app, "target", &decoded(&exported.body["secretKey"])).await);
+        }
+        // Unwrapped as sensitive, the copy works but stays inside, in both modes.
+        let reply = app
+            .post(
+                "/v1/synchronousUnwrap",
+                &unwrap(blob, "copy", "kek", "AES_WRAP", true),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let attributes = &reply.body["json"]["attributes"];
+        assert_eq!(attributes["alwaysSensitive"], false, "{attributes}");
+        assert_eq!(attributes["neverExtractable"], false, "{attributes}");
+        refused(
+            &app.post("/v1/key/export/plain", &json!({"label": "copy"}))
+                .await,
+        );
+        // Strict mode: an unwrapped copy counts as imported, so it protects nothing sensitive.
+        aes(
+            &app,
+            "dual",
+            256,
+            json!({"decrypt": true, "sign": false, "unwrap": true, "wrap": true}),
+        )
+        .await;
+        let reply = app
+            .post("/v1/wrap", &wrap("copy", "dual", "AES_WRAP"))
+            .await;
+        refused_only_when_strict(strict, &reply, StatusCode::OK);
+    }
 }
 
 #[tokio::test]

@@ -126,6 +126,19 @@ pub async fn spawn_app_with_state(change: impl FnOnce(AppState) -> AppState) -> 
     (TestApp { router: app(state) }, hsm)
 }
 
+/// As [`spawn_app`], with `--strict-key-protection` on when `strict` (the PKCS#11-style
+/// extraction defences the TSB does not show).
+pub async fn spawn_app_in_mode(strict: bool) -> TestApp {
+    let store = KeyStore::in_memory().expect("in-memory store");
+    let options = HsmOptions {
+        rsa_supply: Some(Arc::new(FixtureSupply::new())),
+        initial_attestation_key: Some(fixture_key("attestation-rsa-2048")),
+        strict_key_protection: strict,
+        ..HsmOptions::default()
+    };
+    spawn_app_with(store, options).await
+}
+
 /// As [`spawn_app`], with the state adjusted by `configure` (access policy, timeouts).
 pub async fn spawn_app_configured(configure: impl FnOnce(&mut AppState)) -> TestApp {
     let store = KeyStore::in_memory().expect("in-memory store");

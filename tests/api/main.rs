@@ -35,3 +35,4 @@ mod service;
 mod sign;
 mod transfer;
 mod transport;
+mod wrap_matrix;
