@@ -82,6 +82,7 @@ impl Hsm {
     pub async fn sign(&self, request: SignRequest) -> Result<Vec<u8>, HsmError> {
         let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
+            not_yet_refused(requested, request.algorithm)?;
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
@@ -192,6 +193,7 @@ impl Hsm {
     pub async fn verify(&self, request: VerifyRequest) -> Result<bool, HsmError> {
         let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
+            not_yet_refused(requested, request.algorithm)?;
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
@@ -262,11 +264,23 @@ impl Hsm {
     }
 }
 
-/// Whether the device signs with `scheme`: the dispatch in [`Hsm::sign`] answers "not
-/// supported yet" exactly for the schemes this refuses, and the capabilities manifest lists
-/// the signature algorithms from it (a test signs with every one it lists).
+/// Whether the device signs with `scheme`: sign and verify refuse the others first (400/600
+/// "not supported by tsb-emulator yet"), and the capabilities manifest lists the signature
+/// algorithms from it (a test signs with every one it lists).
 pub const fn signs_with(scheme: SignatureScheme) -> bool {
     !matches!(scheme, SignatureScheme::SchnorrBip340)
+}
+
+/// The gate of [`signs_with`].
+fn not_yet_refused(scheme: SignatureScheme, algorithm: SignatureAlgorithm) -> Result<(), HsmError> {
+    if signs_with(scheme) {
+        Ok(())
+    } else {
+        Err(HsmError::InvalidInput(format!(
+            "{} is not supported by tsb-emulator yet.",
+            algorithm.wire_name()
+        )))
+    }
 }
 
 fn not_yet(algorithm: SignatureAlgorithm) -> CryptoError {

@@ -157,7 +157,8 @@ impl Hsm {
             let new_hash = new.as_ref().map(|p| password::hash(p, &mut inner.entropy.rng()));
             let outcome = inner.store.modify(&label, |current| {
                 let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
-                if !inner.password_fits(record, old.as_ref()) {
+                // Strict even by default: a password change on a key without one names none.
+                if !password::matches(record.password.as_ref(), old.as_ref()) {
                     return Err(HsmError::PasswordMismatch(label.clone()));
                 }
                 if !record.attributes.modifiable {

@@ -312,7 +312,7 @@ async fn attributes_and_cipher_families_are_enforced() {
     secret_key(&app, "aes", "AES", 128).await;
     app.create_key(
         &json!({"label": "no-encrypt", "algorithm": "AES", "keySize": 128,
-        "attributes": {"decrypt": true, "sign": false, "unwrap": false}}),
+        "attributes": {"encrypt": false, "decrypt": true, "sign": false, "unwrap": false}}),
     )
     .await;
     app.create_key(

@@ -274,9 +274,24 @@ async fn bls_keys_sign_the_ethereum_test_vectors() {
                 .await
         );
     }
+    // BLS signatures are deterministic and have one encoding: `RAW` gives the same bytes.
+    let der = app
+        .post(
+            "/v1/synchronousSign",
+            &sign_request("eth2", "BLS", MESSAGE, "DER"),
+        )
+        .await;
+    let raw = app
+        .post(
+            "/v1/synchronousSign",
+            &sign_request("eth2", "BLS", MESSAGE, "RAW"),
+        )
+        .await;
+    assert_eq!(raw.status, StatusCode::OK, "{}", raw.body);
+    assert_eq!(raw.body["signature"], der.body["signature"]);
     app.post(
         "/v1/synchronousSign",
-        &sign_request("eth2", "BLS", MESSAGE, "RAW"),
+        &sign_request("eth2", "BLS", MESSAGE, "ETH"),
     )
     .await
     .assert_error(StatusCode::BAD_REQUEST, 635, "res.error.encoding.exception");

@@ -138,7 +138,7 @@ async fn key_size_defaults_to_4096_and_each_supported_size_is_honoured() {
 #[tokio::test]
 async fn unsupported_key_sizes_are_refused_with_603_and_nothing_is_stored() {
     let app = spawn_app().await;
-    for bits in [0u32, 1024, 4095, 8192] {
+    for bits in [0u32, 512, 2047, 4095, 16384] {
         let reply = app.post("/v1/key", &seed_key_request("odd", bits)).await;
         reply.assert_error(StatusCode::BAD_REQUEST, 603, "res.error.input.keysize");
     }
@@ -276,11 +276,27 @@ async fn a_password_is_accepted_as_string_or_char_array_and_enforced() {
         620,
         "res.error.key.password.mismatch",
     );
-    // A key without a password refuses one.
+    // A key without a password ignores one (clients that send one password for all keys),
+    // but not in a password change, and not with --strict-key-protection.
     app.create_seed_key("open", 2048).await;
+    let reply = app
+        .post(
+            "/v1/key/attributes",
+            &json!({"label": "open", "password": "x"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let signed = app
+        .post(
+            "/v1/synchronousSign",
+            &json!({"signRequest": {"signKeyName": "open",
+            "keyPassword": "x", "signatureAlgorithm": "SHA256_WITH_RSA", "payload": "AAAA"}}),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
     app.post(
-        "/v1/key/attributes",
-        &json!({"label": "open", "password": "x"}),
+        "/v1/key/changePassword",
+        &json!({"label": "open", "password": "x", "newPassword": "y"}),
     )
     .await
     .assert_error(
@@ -288,6 +304,19 @@ async fn a_password_is_accepted_as_string_or_char_array_and_enforced() {
         620,
         "res.error.key.password.mismatch",
     );
+    let strict = crate::helpers::spawn_app_in_mode(true).await;
+    strict.create_seed_key("open", 2048).await;
+    strict
+        .post(
+            "/v1/key/attributes",
+            &json!({"label": "open", "password": "x"}),
+        )
+        .await
+        .assert_error(
+            StatusCode::BAD_REQUEST,
+            620,
+            "res.error.key.password.mismatch",
+        );
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ mod durability;
 mod ec;
 mod errors;
 mod extraction;
+mod fidelity;
 mod fixtures;
 mod helpers;
 mod hostile;

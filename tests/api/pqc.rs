@@ -332,9 +332,24 @@ async fn pqc_algorithms_only_fit_their_own_keys_and_contexts_only_pqc() {
         612,
         "res.error.invalid.payload",
     );
+    // A PQC signature has one encoding: `RAW` names it as well as `DER`; `ETH` is refused.
+    let raw = app
+        .post(
+            "/v1/synchronousSign",
+            &sign_request("d", "ML_DSA", MESSAGE, "RAW"),
+        )
+        .await;
+    assert_eq!(raw.status, StatusCode::OK, "{}", raw.body);
+    let signature = STANDARD
+        .decode(raw.body["signature"].as_str().unwrap())
+        .unwrap();
+    assert!(
+        app.verify(&verify_request("d", "ML_DSA", MESSAGE, &signature))
+            .await
+    );
     app.post(
         "/v1/synchronousSign",
-        &sign_request("d", "ML_DSA", MESSAGE, "RAW"),
+        &sign_request("d", "ML_DSA", MESSAGE, "ETH"),
     )
     .await
     .assert_error(StatusCode::BAD_REQUEST, 635, "res.error.encoding.exception");

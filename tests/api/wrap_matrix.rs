@@ -39,7 +39,7 @@ const WRAPPED: &[(&str, &str, Option<&str>)] = &[
 
 /// Each method with the kind of key it wraps, an untrusted wrapping key (refused in strict
 /// mode only) and a trusted one (accepted in both modes).
-const METHODS: &[(&str, &str, &str, &str)] = &[
+pub const METHODS: &[(&str, &str, &str, &str)] = &[
     ("AES_WRAP", "secret", "aes-dual", "aes-kek"),
     ("AES_WRAP_PAD", "secret", "aes-dual", "aes-kek"),
     ("AES_WRAP_RSA", "rsa", "aes-dual", "aes-kek"),
