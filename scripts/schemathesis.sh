@@ -7,7 +7,8 @@
 #   scripts/schemathesis.sh            # CI smoke: a 90-second budget
 #   ST_EXAMPLES=200 ST_MAX_TIME=1800 scripts/schemathesis.sh   # the long run
 #
-# Installs schemathesis into target/schemathesis-venv from PyPI when missing.
+# Installs schemathesis (target/schemathesis-venv) and openapi-spec-validator
+# (target/openapi-validator-venv, apart: their jsonschema pins differ) from PyPI when missing; the served document is checked with openapi-spec-validator first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,9 +19,15 @@ PROFILE=${ST_PROFILE:-debug}
 VENV=target/schemathesis-venv
 ST_VERSION=4.32.5
 
+OSV_VENV=target/openapi-validator-venv
+OSV_VERSION=0.9.0
 if [ ! -x "$VENV/bin/schemathesis" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet "schemathesis==$ST_VERSION"
+fi
+if [ ! -x "$OSV_VENV/bin/openapi-spec-validator" ]; then
+  python3 -m venv "$OSV_VENV"
+  "$OSV_VENV/bin/pip" install --quiet "openapi-spec-validator==$OSV_VERSION"
 fi
 
 if [ "$PROFILE" = release ]; then
@@ -38,6 +45,12 @@ for _ in $(seq 1 300); do
   curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && break
   sleep 0.1
 done
+
+# The served document must be valid OpenAPI (repeated operation ids, dangling references and
+# the like break client generators).
+curl -sf "http://127.0.0.1:$PORT/v3/api-docs" >"$LOG.openapi.json"
+"$OSV_VENV/bin/openapi-spec-validator" "$LOG.openapi.json"
+rm -f "$LOG.openapi.json"
 
 # not_a_server_error: no 5xx; status_code_conformance / content_type_conformance /
 # response_schema_conformance: the answer is one the document declares.

@@ -370,6 +370,8 @@ struct ImportCertificateDto {
     post,
     path = "/v1/certificate/import/plain",
     tag = "Certificates",
+    // Unique in the document (code generators need that); the TSB's id is not known.
+    operation_id = "importPlainCertificate",
     request_body = ImportCertificateDto,
     responses((status = 200, description = "The certificate is attached to the key.", body = CertificateResponse))
 )]

@@ -136,6 +136,8 @@ pub(super) fn import_request(body: &[u8]) -> Result<ImportKey, ApiError> {
     post,
     path = "/v1/key/import/plain",
     tag = "Keys",
+    // The TSB's own operation id (the documentation links `#/Keys/importPlainKey`).
+    operation_id = "importPlainKey",
     request_body = ImportDto,
     responses((status = 201, description = "The key is imported; its key info.", body = KeyInfoResponse), (status = 200, description = "A certificate replaced the key's one; its key info.", body = KeyInfoResponse))
 )]

@@ -188,3 +188,23 @@ async fn every_post_operation_documents_its_request_body_schema() {
         "wire names are camelCase"
     );
 }
+
+/// Code generators (openapi-generator, oapi-codegen) refuse a document whose operation ids
+/// repeat; `.ci/run` also runs `openapi-spec-validator` on the served document.
+#[tokio::test]
+async fn operation_ids_are_unique() {
+    let app = crate::helpers::spawn_app().await;
+    let document = app.get("/v3/api-docs").await.body;
+    let mut ids = Vec::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let id = operation["operationId"].as_str();
+            let id = id.unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            ids.push(id.to_owned());
+        }
+    }
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "repeated operation ids");
+}
