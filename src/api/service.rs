@@ -87,6 +87,19 @@ async fn statistics(State(state): State<SharedState>) -> Result<Json<Value>, Api
         }
         None => String::new(),
     };
+    let stateful: Vec<String> = match &stats.rsa_pool {
+        Some((_, depth)) => stats
+            .stateful_pool
+            .iter()
+            .map(|(kind, count)| format!("{kind} {count}/{depth}"))
+            .collect(),
+        None => Vec::new(),
+    };
+    let pool = if stateful.is_empty() {
+        pool
+    } else {
+        format!("{pool}; stateful key pool: {}", stateful.join(", "))
+    };
     Ok(Json(json!({
         "keyStoreStatistics": format!(
             "keys: {}; storage: sled, {} bytes on disk{pool}; emulator: tsb-emulator {}",

@@ -216,13 +216,25 @@ fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>
         KeySpec::MlDsa(params) => ml_dsa::generate(params, &mut rng)?,
         KeySpec::SlhDsa(params) => slh_dsa::generate(params, &mut rng)?,
         KeySpec::MlKem(params) => ml_kem::generate(params, &mut rng)?,
-        KeySpec::Lms(height) => lms::generate(height, &mut rng)?,
-        KeySpec::Xmss(params) => xmss::generate(params, &mut rng)?,
+        // Stateful keys come from the pool when one is ready: never used, index 0.
+        KeySpec::Lms(height) => match stateful_from_supply(inner, spec) {
+            Some(pair) => pair,
+            None => lms::generate(height, &mut rng)?,
+        },
+        KeySpec::Xmss(params) => match stateful_from_supply(inner, spec) {
+            Some(pair) => pair,
+            None => xmss::generate(params, &mut rng)?,
+        },
         KeySpec::Secret { algorithm, bits } => {
             return Ok((symmetric::generate(algorithm, bits, &mut rng), None));
         }
     };
     Ok((private, Some(public)))
+}
+
+/// A ready stateful key of `spec` from the pool, if there is one.
+fn stateful_from_supply(inner: &Inner, spec: KeySpec) -> Option<(SecretBytes, Vec<u8>)> {
+    inner.rsa_supply.as_deref()?.take_stateful(spec)
 }
 
 impl KeyInfo {

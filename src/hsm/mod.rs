@@ -26,13 +26,13 @@ pub use entropy::{Entropy, FIXED_CLOCK, OperationRng};
 pub use error::HsmError;
 pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
-pub use pool::RsaPool;
+pub use pool::{KeyPool, Pooled};
 pub use sign::{SignRequest, VerifyRequest, signs_with};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 pub use wrap::{UnwrapRequest, WrapRequest};
 
 use crate::crypto::rsa;
-use crate::domain::{RsaBits, SignatureScheme};
+use crate::domain::{KeySpec, RsaBits, SecretBytes, SignatureScheme};
 use crate::keystore::KeyStore;
 use attestation::AttestationKey;
 use std::sync::Arc;
@@ -44,6 +44,13 @@ use std::sync::Arc;
 pub trait RsaKeySupply: Send + Sync + 'static {
     /// A key of `bits` if one is ready now; `None` makes the caller generate one.
     fn take(&self, bits: RsaBits) -> Option<rsa::PrivateKey>;
+
+    /// A fresh, never used stateful key (LMS, XMSS) for `spec` if one is ready now: the
+    /// private key and its DER SPKI. `None` (the default) makes the caller generate one.
+    fn take_stateful(&self, spec: KeySpec) -> Option<(SecretBytes, Vec<u8>)> {
+        let _ = spec;
+        None
+    }
 }
 
 /// How to set up the device.
@@ -91,6 +98,8 @@ pub struct Statistics {
     pub size_on_disk: u64,
     /// RSA pool: ready keys per size (largest first) and the depth, if the pool runs.
     pub rsa_pool: Option<(Vec<(RsaBits, usize)>, usize)>,
+    /// Stateful keys (XMSS, LMS) ready per kind in use, if the pool runs and has any.
+    pub stateful_pool: Vec<(String, usize)>,
 }
 
 /// The emulated HSM.
@@ -103,7 +112,7 @@ struct Inner {
     store: KeyStore,
     attestation: AttestationKey,
     rsa_supply: Option<Arc<dyn RsaKeySupply>>,
-    pool: Option<Arc<RsaPool>>,
+    pool: Option<Arc<KeyPool>>,
     entropy: Entropy,
     key_cache: keycache::KeyCache,
     /// Held for reading while a stateful key's index is reserved, for writing by a reset.
@@ -124,8 +133,8 @@ impl Hsm {
             };
             let pool = match (&options.rsa_supply, options.rsa_pool_depth) {
                 (None, depth) if depth > 0 && !entropy.is_deterministic() => Some(Arc::new(
-                    RsaPool::start(store.clone(), depth, &options.rsa_pool_sizes).map_err(|e| {
-                        HsmError::Internal(format!("could not start the RSA pool: {e}"))
+                    KeyPool::start(store.clone(), depth, &options.rsa_pool_sizes).map_err(|e| {
+                        HsmError::Internal(format!("could not start the key pool: {e}"))
                     })?,
                 )),
                 _ => None,
@@ -182,6 +191,11 @@ impl Hsm {
                 key_count: inner.store.key_count()?,
                 size_on_disk: inner.store.size_on_disk()?,
                 rsa_pool: inner.pool.as_ref().map(|pool| (pool.ready(), pool.depth())),
+                stateful_pool: inner
+                    .pool
+                    .as_ref()
+                    .map(|pool| pool.ready_stateful())
+                    .unwrap_or_default(),
             })
         })
         .await

@@ -131,3 +131,87 @@ async fn a_cheap_request_is_answered_while_rsa_4096_keys_are_generated_on_demand
     }
     assert_eq!(app.get("/v1/key").await.body, json!(["slow-0", "slow-1"]));
 }
+
+/// Stateful keys (issue 24): the first LMS and XMSS keys are made on demand and make their
+/// kinds join the pool, which then keeps them topped up in the store; later keys come from it,
+/// each once, unused (index 0, so their first signature is index 0), and survive a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stateful_keys_come_from_the_pool_unused_once_each_and_survive_a_restart() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let request = |label: &str, algorithm: &str| {
+        json!({"label": label, "algorithm": algorithm,
+            "attributes": {"decrypt": false, "sign": true, "unwrap": false}})
+    };
+    let app = spawn_app_with(KeyStore::open(dir.path()).expect("store"), pool_options(1)).await;
+    let mut public_keys = HashSet::new();
+    for algorithm in ["LMS", "XMSS-SHA256_10_256"] {
+        let body = app
+            .create_key(&request(&format!("{algorithm}-0"), algorithm))
+            .await;
+        public_keys.insert(body["json"]["publicKey"].as_str().expect("key").to_owned());
+    }
+    app.wait_for("stateful key pool: LMS-H5 1/1, XMSS-SHA256_10_256 1/1")
+        .await;
+    for index in 1..=2 {
+        for algorithm in ["LMS", "XMSS-SHA256_10_256"] {
+            let label = format!("{algorithm}-{index}");
+            let body = app.create_key(&request(&label, algorithm)).await;
+            assert_eq!(body["json"]["keyUsageCount"], 0, "{label}");
+            assert!(
+                public_keys.insert(body["json"]["publicKey"].as_str().expect("key").to_owned()),
+                "a stateful key was handed out twice"
+            );
+            let signed = app
+                .post(
+                    "/v1/synchronousSign",
+                    &json!({"signRequest": {"signKeyName": label, "payload": "AAAA",
+                        "signatureAlgorithm": if algorithm == "LMS" { "LMS" } else { "XMSS" }}}),
+                )
+                .await;
+            assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+            let signature = base64::engine::general_purpose::STANDARD
+                .decode(signed.body["signature"].as_str().expect("base64"))
+                .expect("base64");
+            // HSS: Nspk (4 bytes) then the LMS signature, whose q comes first; XMSS: the index.
+            let index_bytes = if algorithm == "LMS" {
+                &signature[4..8]
+            } else {
+                &signature[..4]
+            };
+            assert_eq!(index_bytes, [0, 0, 0, 0], "{label} signed with index 0");
+        }
+    }
+    app.wait_for("stateful key pool: LMS-H5 1/1, XMSS-SHA256_10_256 1/1")
+        .await;
+    drop(app);
+    // The pooled LMS key as stored (the pool's slot 0x4c4d0005: private key with its length,
+    // then the SPKI): after a restart, the next LMS key must be exactly that one.
+    let store = KeyStore::open(dir.path()).expect("store reopens");
+    let stored = store
+        .pool_take(0x4c4d_0005)
+        .expect("take")
+        .expect("a pooled LMS key");
+    let bytes = stored.expose();
+    let length = u32::from_be_bytes(bytes[..4].try_into().expect("4 bytes")) as usize;
+    let pooled = base64::engine::general_purpose::STANDARD.encode(&bytes[4 + length..]);
+    store.pool_push(0x4c4d_0005, &stored).expect("put back");
+    drop(store);
+    let app = spawn_app_with(
+        KeyStore::open(dir.path()).expect("store reopens"),
+        pool_options(1),
+    )
+    .await;
+    for algorithm in ["LMS", "XMSS-SHA256_10_256"] {
+        let body = app
+            .create_key(&request(&format!("{algorithm}-again"), algorithm))
+            .await;
+        let public = body["json"]["publicKey"].as_str().expect("key").to_owned();
+        if algorithm == "LMS" {
+            assert_eq!(public, pooled, "the LMS key came from the pool");
+        }
+        assert!(public_keys.insert(public));
+    }
+    app.wait_for("stateful key pool: LMS-H5 1/1, XMSS-SHA256_10_256 1/1")
+        .await;
+}
