@@ -177,6 +177,18 @@ for _ in 1 2 3 4 5; do
 done
 STARTUP_EMPTY_MS=$(printf '%s\n' "${STARTS_EMPTY[@]}" | sort -n | sed -n 3p)
 
+# --- 5. The PQC suite (issue 24): one key of every PQC set, one signature each, warm pools ---
+log "PQC suite: one client, every PQC algorithm and set, warm pools"
+PQC_PORT=$((PORT + 3))
+"$BIN" --listen "127.0.0.1:$PQC_PORT" --data-dir "$WORK/pqc" --rsa-pool 2 --log warn >/dev/null 2>&1 &
+PQC_SERVER=$!; PIDS+=("$PQC_SERVER")
+wait_for "$PQC_PORT"
+python3 scripts/pqc_suite.py "http://127.0.0.1:$PQC_PORT" >"$WORK/pqc.out"
+cat "$WORK/pqc.out" >&2
+PQC_TOTAL=$(field total_s <"$WORK/pqc.out")
+PQC_SLOWEST=$(grep -v RESULT "$WORK/pqc.out" | awk '{print $3 + $5, $1}' | sort -rn | head -3 | awk '{printf "%s%s %.2f s", sep, $2, $1; sep=", "}')
+kill "$PQC_SERVER"; wait "$PQC_SERVER" 2>/dev/null || true
+
 # --- Report ---------------------------------------------------------------------------------
 mkdir -p target/bench
 {
@@ -192,6 +204,7 @@ mkdir -p target/bench
   echo "| \`GET /v1/versionInfo\`, 64 connections (req/s, median of 3) | ${VERSION_RPS} | bare axum: ${BARE_RPS} | $(percent "$VERSION_RPS" "$BARE_RPS") | ≥ 80% |"
   echo "| The same with \`--log warn\` (no request log line) | ${QUIET_RPS} | bare axum: ${BARE_RPS} | $(percent "$QUIET_RPS" "$BARE_RPS") | |"
   echo "| Start-up to first answer, $KEYS keys in the store (median of 5) | ${STARTUP_MS} ms | empty store: ${STARTUP_EMPTY_MS} ms | | < 200 ms |"
+  echo "| PQC suite: create one key of every PQC set (21) and sign once with each signature key, one client, warm pools (\`scripts/pqc_suite.py\`) | ${PQC_TOTAL} s (slowest: ${PQC_SLOWEST}) | | | < 8 s |"
   echo "| Resident memory: idle after start / peak under the sign load | $((IDLE_RSS / 1024)) MiB / $((LOAD_RSS / 1024)) MiB | | | |"
   echo
   echo "Failed requests: create ${CREATE_BAD}, everything else checked to be 0."
