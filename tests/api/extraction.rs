@@ -90,6 +90,28 @@ async fn is_the_key(app: &TestApp, label: &str, candidate: &[u8]) -> bool {
     device[..16] == outside[..]
 }
 
+/// RFC 3394 (`padded`: RFC 5649) unwrapping done outside the emulator, by openssl.
+fn unwrap_offline(padded: bool, kek: &[u8], blob: &Value) -> Vec<u8> {
+    let (cipher, iv) = if padded {
+        ("-id-aes256-wrap-pad", "A65959A6")
+    } else {
+        ("-id-aes256-wrap", "A6A6A6A6A6A6A6A6")
+    };
+    openssl::run(
+        &[
+            "enc",
+            "-d",
+            cipher,
+            "-nopad",
+            "-iv",
+            iv,
+            "-K",
+            &hex::encode(kek),
+        ],
+        &decoded(blob),
+    )
+}
+
 fn decoded(value: &Value) -> Vec<u8> {
     STANDARD
         .decode(value.as_str().expect("a base64 string"))
@@ -211,19 +233,7 @@ async fn a_sensitive_key_wraps_under_a_known_or_weak_key_only_without_strict_mod
             .await;
         refused_only_when_strict(strict, &blob, StatusCode::OK);
         if !strict {
-            let secret = openssl::run(
-                &[
-                    "enc",
-                    "-d",
-                    "-id-aes256-wrap",
-                    "-nopad",
-                    "-iv",
-                    "A6A6A6A6A6A6A6A6",
-                    "-K",
-                    &hex::encode(known),
-                ],
-                &decoded(&blob.body["wrappedKey"]),
-            );
+            let secret = unwrap_offline(false, &known, &blob.body["wrappedKey"]);
             assert!(is_the_key(&app, "target", &secret).await);
         }
         // The same for a public RSA key imported from elsewhere (its private half is outside).
@@ -316,19 +326,8 @@ async fn an_exportable_wrapping_key_leaks_a_sensitive_key_only_without_strict_mo
             .post("/v1/key/export/plain", &json!({"label": "open-kek"}))
             .await;
         assert_eq!(kek.status, StatusCode::OK, "{}", kek.body);
-        let secret = openssl::run(
-            &[
-                "enc",
-                "-d",
-                "-id-aes256-wrap-pad",
-                "-nopad",
-                "-iv",
-                "A65959A6",
-                "-K",
-                &hex::encode(decoded(&kek.body["secretKey"])),
-            ],
-            &decoded(&blob.body["wrappedKey"]),
-        );
+        let kek = decoded(&kek.body["secretKey"]);
+        let secret = unwrap_offline(true, &kek, &blob.body["wrappedKey"]);
         assert!(is_the_key(&app, "target", &secret).await);
         let rsa = app
             .post("/v1/key/export/plain", &json!({"label": "open-rsa"}))
