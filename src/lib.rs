@@ -151,15 +151,36 @@ pub async fn run(
             "access control on"
         );
     }
+    if (access.api_keys_enabled() || access.bearer_enabled())
+        && !access.control_token_enabled()
+        && !config.no_control_api
+    {
+        tracing::warn!(
+            "the control API (/_emulator/reset, keys, journal, faults) is open to anyone who reaches the port: set --control-token or --no-control-api"
+        );
+    }
+    let guard = api::guard::Guard::new(
+        &config.allow_origins,
+        address.ip().is_loopback(),
+        tls.is_some(),
+    )
+    .map_err(RunError::Config)?;
+    let observer = std::sync::Arc::new(
+        api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
+    );
+    let stopping = observer.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.stop_delays();
+    };
     let state = AppState {
         max_body_bytes: config.max_body_bytes,
         access: std::sync::Arc::new(access),
         body_read_timeout: config.body_read_timeout(),
         request_timeout: config.request_timeout(),
         control_api: !config.no_control_api,
-        observer: std::sync::Arc::new(
-            api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
-        ),
+        observer,
+        guard: std::sync::Arc::new(guard),
         ..AppState::new(hsm.clone())
     };
     let options = server::ServeOptions {
