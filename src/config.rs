@@ -409,15 +409,24 @@ impl Config {
     /// `--bearer-token` would silently leave bearer auth off (issue 22).
     fn check_secrets(&self) -> Result<(), String> {
         let groups = [
-            ("TSB_EMULATOR_API_KEY_KEY_MANAGEMENT", &self.api_keys_key_management),
-            ("TSB_EMULATOR_API_KEY_KEY_OPERATION", &self.api_keys_key_operation),
+            (
+                "TSB_EMULATOR_API_KEY_KEY_MANAGEMENT",
+                &self.api_keys_key_management,
+            ),
+            (
+                "TSB_EMULATOR_API_KEY_KEY_OPERATION",
+                &self.api_keys_key_operation,
+            ),
             ("TSB_EMULATOR_API_KEY_SERVICE", &self.api_keys_service),
             ("TSB_EMULATOR_API_KEY_APPROVER", &self.api_keys_approver),
             (
                 "TSB_EMULATOR_API_KEY_APPROVER_KEY_MANAGEMENT",
                 &self.api_keys_approver_key_management,
             ),
-            ("--bearer-token (TSB_EMULATOR_BEARER_TOKENS)", &self.bearer_tokens),
+            (
+                "--bearer-token (TSB_EMULATOR_BEARER_TOKENS)",
+                &self.bearer_tokens,
+            ),
         ];
         for (name, secrets) in groups {
             if secrets.iter().any(|secret| secret.expose().is_empty()) {

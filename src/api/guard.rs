@@ -88,7 +88,10 @@ pub(super) fn check(state: &AppState, parts: &Parts) -> Verdict {
     let guard = &state.guard;
     let headers = &parts.headers;
     if guard.loopback_hosts_only && !host_is_loopback(parts) {
-        tracing::info!(path = parts.uri.path(), "request refused: not a loopback Host");
+        tracing::info!(
+            path = parts.uri.path(),
+            "request refused: not a loopback Host"
+        );
         return Verdict::Answer(forbidden(
             "The Host header names no loopback address; this emulator listens on loopback only.",
         ));
@@ -150,8 +153,12 @@ fn preflight(origin: &HeaderValue, headers: &HeaderMap) -> Response {
 }
 
 fn forbidden(message: &'static str) -> Response {
-    ApiError::with_status(StatusCode::FORBIDDEN, ErrorCode::SecurityNotAllowed, message)
-        .into_response()
+    ApiError::with_status(
+        StatusCode::FORBIDDEN,
+        ErrorCode::SecurityNotAllowed,
+        message,
+    )
+    .into_response()
 }
 
 /// Whether `Origin` is `scheme://` + the `Host` the request came in on.
@@ -185,7 +192,9 @@ fn host_is_loopback(parts: &Parts) -> bool {
 pub fn is_loopback_authority(authority: &str) -> bool {
     let host = if let Some(rest) = authority.strip_prefix('[') {
         match rest.split_once(']') {
-            Some((host, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => {
+            Some((host, port))
+                if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) =>
+            {
                 return host == "::1";
             }
             _ => return false,

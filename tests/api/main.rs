@@ -19,6 +19,7 @@ mod ec;
 mod errors;
 mod extraction;
 mod fixtures;
+mod hardening;
 mod helpers;
 mod hostile;
 mod keycache;
