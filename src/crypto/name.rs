@@ -194,6 +194,44 @@ mod tests {
     use super::*;
     use der::Tagged;
 
+    /// A one-attribute `Name` with `value` under `tag`, built without the checks.
+    fn raw_name(tag: Tag, value: &[u8]) -> Name {
+        let atv = AttributeTypeAndValue {
+            oid: ObjectIdentifier::new_unwrap("2.5.4.3"),
+            value: Any::new(tag, value).expect("any"),
+        };
+        let rdn = RelativeDistinguishedName::from(SetOfVec::try_from(vec![atv]).expect("set"));
+        let der = RdnSequence::from(vec![rdn]).to_der().expect("der");
+        Name::from_der(&der).expect("name")
+    }
+
+    #[test]
+    fn a_csr_subject_with_a_control_character_is_refused() {
+        assert!(check_name(&raw_name(Tag::Utf8String, b"good.example")).is_ok());
+        assert!(check_name(&raw_name(Tag::BmpString, &[0, b'a', 0, b'b'])).is_ok());
+        for (tag, value) in [
+            (Tag::Utf8String, &b"good.example\0evil"[..]),
+            (Tag::Ia5String, &b"tab\there"[..]),
+            (Tag::BmpString, &[0, b'a', 0, 0][..]),
+        ] {
+            let refused = check_name(&raw_name(tag, value));
+            assert!(
+                matches!(refused, Err(CryptoError::InvalidSubject(_))),
+                "{tag:?} {value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_subject_value_with_a_control_character_is_refused() {
+        let mut with_nul = subject();
+        with_nul.common_name = "good.example\u{0}evil.example".into();
+        assert!(matches!(
+            subject_name(&with_nul),
+            Err(CryptoError::InvalidSubject(_))
+        ));
+    }
+
     fn subject() -> SubjectAttributes {
         SubjectAttributes {
             common_name: "SUB-Securosys-001".into(),

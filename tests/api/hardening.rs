@@ -427,6 +427,8 @@ fn empty_or_short_secrets_stop_the_start_with_a_clear_message() {
 #[test]
 fn with_tsb_auth_and_no_control_token_the_log_says_the_control_api_is_open() {
     let server = Server::start(&["--in-memory", "--api-key", "SERVICE=service-key"]);
+    // One answer first: SIGTERM right after the "listening" line can precede the handler.
+    assert_eq!(server.request("GET", "/health", None).0, 200);
     let log = server.stop_and_collect_log();
     let lines: Vec<&str> = log
         .lines()
@@ -440,6 +442,7 @@ fn with_tsb_auth_and_no_control_token_the_log_says_the_control_api_is_open() {
         "--control-token",
         "control-token-value",
     ]);
+    assert_eq!(server.request("GET", "/health", None).0, 200);
     let log = server.stop_and_collect_log();
     assert!(!log.contains("is open"), "{log}");
     assert!(!log.contains("control-token-value"), "{log}");
