@@ -87,6 +87,13 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let access = config.access_policy().map_err(RunError::Config)?;
     let tls = tls_setup(&config)?;
+    // The Host check follows the address asked for: binding keeps its IP.
+    let guard = api::guard::Guard::new(
+        &config.allow_origins,
+        config.listen.ip().is_loopback(),
+        tls.is_some(),
+    )
+    .map_err(RunError::Config)?;
     let store = if config.in_memory {
         KeyStore::in_memory()?
     } else {
@@ -159,12 +166,6 @@ pub async fn run(
             "the control API (/_emulator/reset, keys, journal, faults) is open to anyone who reaches the port: set --control-token or --no-control-api"
         );
     }
-    let guard = api::guard::Guard::new(
-        &config.allow_origins,
-        address.ip().is_loopback(),
-        tls.is_some(),
-    )
-    .map_err(RunError::Config)?;
     let observer = std::sync::Arc::new(
         api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
     );

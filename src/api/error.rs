@@ -183,7 +183,6 @@ impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self.code() {
             406 | 416 | 617 | 631 => StatusCode::UNAUTHORIZED,
-            400 => StatusCode::FORBIDDEN,
             450..=459 => StatusCode::FORBIDDEN,
             650..=659 => StatusCode::NOT_FOUND,
             400..=699 => StatusCode::BAD_REQUEST,

@@ -115,10 +115,11 @@ pub(super) fn check(state: &AppState, parts: &Parts) -> Verdict {
             cors = Some(origin.clone());
         }
     }
-    if state.control_api && is_control(parts.uri.path()) {
-        if let Some(refusal) = control_refusal(state, parts) {
-            return Verdict::Answer(with_cors(refusal, cors.as_ref()));
-        }
+    if state.control_api
+        && is_control(parts.uri.path())
+        && let Some(refusal) = control_refusal(state, parts)
+    {
+        return Verdict::Answer(with_cors(refusal, cors.as_ref()));
     }
     Verdict::Pass(cors)
 }
