@@ -4,7 +4,8 @@
 //! compare-and-swap, so two concurrent creates of one label cannot both succeed, and every
 //! write is flushed to disk before the call returns, so whatever the API acknowledged survives
 //! a crash of the process. All calls block (sled flushes with fsync): call them from a
-//! blocking thread, never directly on an async worker.
+//! blocking thread, never directly on an async worker. `--in-memory` swaps sled for ordered
+//! maps in the process's memory behind the same calls (`tree`), so it writes no file at all.
 
 mod record;
 mod tree;

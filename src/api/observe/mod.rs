@@ -4,10 +4,11 @@
 //! The key label is read by the middleware itself: from the `{keyName}` path segment, or from
 //! the JSON body's key-naming fields (`label`, `signKeyName`, `keyToBeWrapped`, ...; one
 //! envelope level deep; only for a body whose `Content-Type` the handlers accept as JSON), so
-//! handlers stay unaware of it. The body is read once, up to the body
-//! limit, and handed on unchanged. Nothing of the body but the labels is kept (no payloads,
-//! passwords or key material) unless `--journal-bodies` asks for the body, and even then
-//! passwords and private or secret keys are redacted. The TSB error code comes from a response extension that
+//! handlers stay unaware of it. The body is read once, up to the body limit, and handed on
+//! unchanged. Nothing of the body but the labels is kept (no payloads, passwords or key
+//! material) unless `--journal-bodies` asks for the body, and even then only the fields the
+//! route's request type declares keep their values (`declared`) and passwords and private or
+//! secret keys are redacted. The TSB error code comes from a response extension that
 //! [`ApiError`] sets.
 
 mod declared;
