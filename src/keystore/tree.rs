@@ -164,3 +164,48 @@ impl Tree {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_tree_swaps_only_from_the_expected_value() {
+        let tree = Db::memory().open_tree("keys").expect("tree");
+        assert!(
+            tree.compare_and_swap(b"a", None, Some(b"1"))
+                .expect("cas")
+                .is_ok()
+        );
+        let clash = tree
+            .compare_and_swap(b"a", None, Some(b"2"))
+            .expect("cas")
+            .expect_err("a exists");
+        assert_eq!(clash.current.as_deref(), Some(&b"1"[..]));
+        assert!(
+            tree.compare_and_swap(b"a", Some(b"1"), None)
+                .expect("cas")
+                .is_ok()
+        );
+        assert_eq!(tree.get(b"a").expect("get"), None);
+    }
+
+    #[test]
+    fn the_memory_tree_scans_prefixes_in_order_and_replaces_all_at_once() {
+        let tree = Db::memory().open_tree("pool").expect("tree");
+        for key in [&b"b2"[..], b"a1", b"b1", b"c1"] {
+            tree.insert(key, b"v").expect("insert");
+        }
+        let keys: Vec<IVec> = tree
+            .scan_prefix(b"b")
+            .expect("scan")
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        assert_eq!(keys, [IVec::from(&b"b1"[..]), IVec::from(&b"b2"[..])]);
+        tree.replace_all(vec![(b"z".to_vec(), b"w".to_vec())])
+            .expect("replace");
+        assert_eq!(tree.len(), 1);
+        assert_eq!(tree.entries().expect("entries")[0].1, IVec::from(&b"w"[..]));
+    }
+}
