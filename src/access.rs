@@ -214,6 +214,7 @@ pub struct AccessPolicy {
     api_keys: [Vec<SecretDigest>; 5],
     bearer_tokens: Vec<SecretDigest>,
     jwt_key: Option<JwtKey>,
+    control_token: Option<SecretDigest>,
 }
 
 impl fmt::Debug for AccessPolicy {
@@ -226,6 +227,7 @@ impl fmt::Debug for AccessPolicy {
             .field("api_keys", &counts)
             .field("bearer_tokens", &self.bearer_tokens.len())
             .field("jwt_key", &self.jwt_key)
+            .field("control_token", &self.control_token.is_some())
             .finish()
     }
 }
@@ -248,6 +250,33 @@ impl AccessPolicy {
     /// Accepts JWTs signed with `key`.
     pub fn set_jwt_key(&mut self, key: JwtKey) {
         self.jwt_key = Some(key);
+    }
+
+    /// Makes the control API require `token` (an empty token is ignored).
+    pub fn set_control_token(&mut self, token: &str) {
+        if !token.is_empty() {
+            self.control_token = Some(digest(token.as_bytes()));
+        }
+    }
+
+    /// Whether the control API needs a token.
+    pub fn control_token_enabled(&self) -> bool {
+        self.control_token.is_some()
+    }
+
+    /// Decides a control-API call carrying `presented` (`None`: no token sent); open when
+    /// no control token is configured. Compared in constant time, as API keys are.
+    pub fn check_control(&self, presented: Option<&[u8]>) -> Result<(), AccessDenied> {
+        let Some(token) = &self.control_token else {
+            return Ok(());
+        };
+        match presented {
+            None | Some([]) => Err(AccessDenied::MissingAccessToken),
+            Some(presented) if contains(std::slice::from_ref(token), presented) => Ok(()),
+            Some(_) => Err(AccessDenied::InvalidAccessToken(
+                "the control token is not the configured one".into(),
+            )),
+        }
     }
 
     /// Whether any API key is configured (API-key authentication is on).

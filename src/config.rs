@@ -230,6 +230,27 @@ pub struct Config {
     #[arg(long, env = "TSB_EMULATOR_NO_CONTROL_API")]
     pub no_control_api: bool,
 
+    /// Require this token for the control API (`/_emulator/reset`, `keys`, `journal`,
+    /// `faults`), sent as `Authorization: Bearer <token>` or `X-Control-Token`.
+    #[arg(
+        long,
+        env = "TSB_EMULATOR_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub control_token: Option<Secret>,
+
+    /// A browser origin admitted besides the server's own, e.g. `http://localhost:3000`
+    /// (repeatable; the variable is comma-separated): it gets CORS headers, preflights
+    /// included. Requests with any other foreign `Origin` get 403.
+    #[arg(
+        long = "allow-origin",
+        env = "TSB_EMULATOR_ALLOW_ORIGINS",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub allow_origins: Vec<String>,
+
     /// Requests remembered by the journal (`GET /_emulator/journal`), oldest dropped first.
     #[arg(long, env = "TSB_EMULATOR_JOURNAL_SIZE", default_value_t = crate::api::DEFAULT_JOURNAL_SIZE)]
     pub journal_size: usize,
@@ -300,6 +321,9 @@ pub enum ClientAuth {
     Want,
 }
 
+/// Shortest `--jwt-hs256-secret` accepted: a key as long as the hash (RFC 7518 3.2).
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
 /// A secret given on the command line or in the environment: redacted in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -355,7 +379,11 @@ impl FromStr for ApiKeyArg {
 impl Config {
     /// The access policy these flags describe; an error names the unreadable key file.
     pub fn access_policy(&self) -> Result<AccessPolicy, String> {
+        self.check_secrets()?;
         let mut policy = AccessPolicy::default();
+        if let Some(token) = &self.control_token {
+            policy.set_control_token(token.expose());
+        }
         for arg in &self.api_keys {
             policy.add_api_key(arg.group, arg.key.expose());
         }
@@ -391,6 +419,58 @@ impl Config {
             (None, None) => {}
         }
         Ok(policy)
+    }
+
+    /// Refuses empty secrets and HS256 secrets too short to resist guessing: an empty
+    /// `--jwt-hs256-secret` would accept any token HMAC-ed with the empty key, an empty
+    /// `--bearer-token` would silently leave bearer auth off (issue 22).
+    fn check_secrets(&self) -> Result<(), String> {
+        let groups = [
+            (
+                "TSB_EMULATOR_API_KEY_KEY_MANAGEMENT",
+                &self.api_keys_key_management,
+            ),
+            (
+                "TSB_EMULATOR_API_KEY_KEY_OPERATION",
+                &self.api_keys_key_operation,
+            ),
+            ("TSB_EMULATOR_API_KEY_SERVICE", &self.api_keys_service),
+            ("TSB_EMULATOR_API_KEY_APPROVER", &self.api_keys_approver),
+            (
+                "TSB_EMULATOR_API_KEY_APPROVER_KEY_MANAGEMENT",
+                &self.api_keys_approver_key_management,
+            ),
+            (
+                "--bearer-token (TSB_EMULATOR_BEARER_TOKENS)",
+                &self.bearer_tokens,
+            ),
+        ];
+        for (name, secrets) in groups {
+            if secrets.iter().any(|secret| secret.expose().is_empty()) {
+                return Err(format!(
+                    "{name}: an empty value is not a secret; give a non-empty one or leave it unset"
+                ));
+            }
+        }
+        if let Some(secret) = &self.jwt_hs256_secret
+            && secret.expose().len() < MIN_HS256_SECRET_BYTES
+        {
+            return Err(format!(
+                "--jwt-hs256-secret (TSB_EMULATOR_JWT_HS256_SECRET) has {} bytes; HS256 needs at least {MIN_HS256_SECRET_BYTES} (RFC 7518 3.2)",
+                secret.expose().len()
+            ));
+        }
+        if self
+            .control_token
+            .as_ref()
+            .is_some_and(|token| token.expose().is_empty())
+        {
+            return Err(
+                "--control-token (TSB_EMULATOR_CONTROL_TOKEN) is empty; give a non-empty one or leave it unset"
+                    .into(),
+            );
+        }
+        Ok(())
     }
 
     /// The header-read timeout.

@@ -87,6 +87,13 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let access = config.access_policy().map_err(RunError::Config)?;
     let tls = tls_setup(&config)?;
+    // The Host check follows the address asked for: binding keeps its IP.
+    let guard = api::guard::Guard::new(
+        &config.allow_origins,
+        config.listen.ip().is_loopback(),
+        tls.is_some(),
+    )
+    .map_err(RunError::Config)?;
     let store = if config.in_memory {
         KeyStore::in_memory()?
     } else {
@@ -152,6 +159,22 @@ pub async fn run(
             "access control on"
         );
     }
+    if (access.api_keys_enabled() || access.bearer_enabled())
+        && !access.control_token_enabled()
+        && !config.no_control_api
+    {
+        tracing::warn!(
+            "the control API (/_emulator/reset, keys, journal, faults) is open to anyone who reaches the port: set --control-token or --no-control-api"
+        );
+    }
+    let observer = std::sync::Arc::new(
+        api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
+    );
+    let stopping = observer.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.stop_delays();
+    };
     let state = AppState {
         max_body_bytes: config.max_body_bytes,
         access: std::sync::Arc::new(access),
@@ -159,9 +182,8 @@ pub async fn run(
         request_timeout: config.request_timeout(),
         control_api: !config.no_control_api,
         license_flags: license_flags(&config.license_flags),
-        observer: std::sync::Arc::new(
-            api::Observer::new(config.journal_size).with_bodies(config.journal_bodies),
-        ),
+        observer,
+        guard: std::sync::Arc::new(guard),
         ..AppState::new(hsm.clone())
     };
     let options = server::ServeOptions {

@@ -42,7 +42,7 @@ pub(super) fn refusal_for(state: &AppState, request: &Request) -> Option<Respons
 }
 
 /// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
-fn bearer_token(value: &str) -> Option<&str> {
+pub(super) fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -60,7 +60,7 @@ fn kind(denied: &AccessDenied) -> &'static str {
     }
 }
 
-fn refusal(denied: AccessDenied) -> Response {
+pub(super) fn refusal(denied: AccessDenied) -> Response {
     let (error, challenge) = match denied {
         AccessDenied::MissingApiKey => (
             ApiError::new(

@@ -17,6 +17,8 @@ pub enum ErrorCode {
     Technical,
     /// 101 `res.error.not.implemented`.
     NotImplemented,
+    /// 400 `res.error.security.not.allowed` (HTTP 403: a foreign `Origin` or `Host`).
+    SecurityNotAllowed,
     /// 402 `res.error.invalid.certificate`.
     InvalidCertificate,
     /// 406 `res.error.missing.access.token` (HTTP 401).
@@ -73,9 +75,10 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the emulator answers with.
-    pub const ALL: [ErrorCode; 24] = [
+    pub const ALL: [ErrorCode; 25] = [
         Self::Technical,
         Self::NotImplemented,
+        Self::SecurityNotAllowed,
         Self::InvalidCertificate,
         Self::InvalidCertificateRequest,
         Self::InputValidationFailed,
@@ -110,6 +113,7 @@ impl ErrorCode {
         match self {
             Self::Technical => 1,
             Self::NotImplemented => 101,
+            Self::SecurityNotAllowed => 400,
             Self::InvalidCertificate => 402,
             Self::MissingAccessToken => 406,
             Self::InvalidCertificateRequest => 411,
@@ -144,6 +148,7 @@ impl ErrorCode {
         match self {
             Self::Technical => "res.error.technical",
             Self::NotImplemented => "res.error.not.implemented",
+            Self::SecurityNotAllowed => "res.error.security.not.allowed",
             Self::InvalidCertificate => "res.error.invalid.certificate",
             Self::MissingAccessToken => "res.error.missing.access.token",
             Self::InvalidCertificateRequest => "res.error.invalid.certificate.request",

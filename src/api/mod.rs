@@ -12,6 +12,7 @@ mod certificates;
 mod cipher;
 mod emulator;
 pub mod error;
+pub mod guard;
 mod json;
 mod keys;
 pub mod limits;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub observer: Arc<Observer>,
     /// What `GET /v1/licenseInfo` reports as `clientFlags` (`--license-flags`).
     pub license_flags: Arc<[String]>,
+    /// Origin, Host and control-API checks (first step of every request).
+    pub guard: Arc<guard::Guard>,
 }
 
 impl AppState {
@@ -78,15 +81,17 @@ impl AppState {
             control_api: true,
             observer: Arc::new(Observer::new(DEFAULT_JOURNAL_SIZE)),
             license_flags: Arc::from([service::DEFAULT_LICENSE_FLAG.to_owned()]),
+            guard: Arc::new(guard::Guard::default()),
         }
     }
 }
 
 /// The whole API as a router; tests call it directly, `serve` puts it on a socket.
 ///
-/// One middleware runs, in order: `observe` reads the body once within the size and time
-/// limits (`limits`) and learns the key names from it, injects a matching fault, asks access
-/// control (`auth`), runs the route within the request timeout, and keeps the journal,
+/// One middleware runs, in order: `observe` asks the browser and rebinding guard (`guard`),
+/// reads the body once within the size and time limits (`limits`) and learns the key names
+/// from it, asks access control (`auth`), then within the request timeout injects a matching
+/// fault and runs the route, and keeps the journal,
 /// metrics and request log line. They are steps of one layer rather than three layers
 /// because each axum layer clones the inner service per request, which showed in the
 /// cheap-request profile (issue 8). Observing before access control puts refused credentials

@@ -122,11 +122,49 @@ fn is_printable(value: &str) -> bool {
         .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b))
 }
 
+/// Whether `c` is a control character (C0, DEL or C1): a NUL in a subject truncates it for C
+/// readers, so a certificate with one names someone else to them (issue 22).
+fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+fn control_refusal(field: &str) -> CryptoError {
+    CryptoError::InvalidSubject(format!(
+        "the value of '{field}' contains a control character"
+    ))
+}
+
+/// Refuses a DER `Name` (a CSR's subject) with a control character in any string value.
+pub fn check_name(name: &Name) -> Result<(), CryptoError> {
+    for atv in name.iter() {
+        let value = atv.value.value();
+        let control = match der::Tagged::tag(&atv.value) {
+            Tag::BmpString => value
+                .chunks(2)
+                .map(|pair| u16::from_be_bytes([pair[0], *pair.get(1).unwrap_or(&0)]))
+                .any(|unit| unit < 0x20 || (0x7f..0xa0).contains(&unit)),
+            Tag::Utf8String
+            | Tag::PrintableString
+            | Tag::Ia5String
+            | Tag::TeletexString
+            | Tag::VisibleString => String::from_utf8_lossy(value).chars().any(is_control),
+            _ => false,
+        };
+        if control {
+            return Err(control_refusal(&atv.oid.to_string()));
+        }
+    }
+    Ok(())
+}
+
 /// Builds the subject `Name` for `subject`.
 pub fn subject_name(subject: &SubjectAttributes) -> Result<Name, CryptoError> {
     let mut rdns = Vec::new();
     for (oid, field, kind, value) in ordered(subject) {
         let Some(value) = value else { continue };
+        if value.chars().any(is_control) {
+            return Err(control_refusal(field));
+        }
         let tag = match kind {
             Kind::Directory if is_printable(value) => Tag::PrintableString,
             Kind::Directory => Tag::Utf8String,
@@ -155,6 +193,44 @@ pub fn subject_name(subject: &SubjectAttributes) -> Result<Name, CryptoError> {
 mod tests {
     use super::*;
     use der::Tagged;
+
+    /// A one-attribute `Name` with `value` under `tag`, built without the checks.
+    fn raw_name(tag: Tag, value: &[u8]) -> Name {
+        let atv = AttributeTypeAndValue {
+            oid: ObjectIdentifier::new_unwrap("2.5.4.3"),
+            value: Any::new(tag, value).expect("any"),
+        };
+        let rdn = RelativeDistinguishedName::from(SetOfVec::try_from(vec![atv]).expect("set"));
+        let der = RdnSequence::from(vec![rdn]).to_der().expect("der");
+        Name::from_der(&der).expect("name")
+    }
+
+    #[test]
+    fn a_csr_subject_with_a_control_character_is_refused() {
+        assert!(check_name(&raw_name(Tag::Utf8String, b"good.example")).is_ok());
+        assert!(check_name(&raw_name(Tag::BmpString, &[0, b'a', 0, b'b'])).is_ok());
+        for (tag, value) in [
+            (Tag::Utf8String, &b"good.example\0evil"[..]),
+            (Tag::Ia5String, &b"tab\there"[..]),
+            (Tag::BmpString, &[0, b'a', 0, 0][..]),
+        ] {
+            let refused = check_name(&raw_name(tag, value));
+            assert!(
+                matches!(refused, Err(CryptoError::InvalidSubject(_))),
+                "{tag:?} {value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_subject_value_with_a_control_character_is_refused() {
+        let mut with_nul = subject();
+        with_nul.common_name = "good.example\u{0}evil.example".into();
+        assert!(matches!(
+            subject_name(&with_nul),
+            Err(CryptoError::InvalidSubject(_))
+        ));
+    }
 
     fn subject() -> SubjectAttributes {
         SubjectAttributes {

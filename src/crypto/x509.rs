@@ -96,7 +96,11 @@ pub fn build_certificate_with(
     let subject_public_key_info = SubjectPublicKeyInfoOwned::from_der(params.subject_public_key)?;
     let subject = match params.subject {
         Subject::Attributes(attributes) => name::subject_name(attributes)?,
-        Subject::Der(der) => Name::from_der(der)?,
+        Subject::Der(der) => {
+            let name = Name::from_der(der)?;
+            name::check_name(&name)?;
+            name
+        }
     };
     let (issuer, authority_key_id) = match params.issuer_certificate {
         None => (subject.clone(), None),

@@ -4,9 +4,11 @@
 //! compare-and-swap, so two concurrent creates of one label cannot both succeed, and every
 //! write is flushed to disk before the call returns, so whatever the API acknowledged survives
 //! a crash of the process. All calls block (sled flushes with fsync): call them from a
-//! blocking thread, never directly on an async worker.
+//! blocking thread, never directly on an async worker. `--in-memory` swaps sled for ordered
+//! maps in the process's memory behind the same calls (`tree`), so it writes no file at all.
 
 mod record;
+mod tree;
 
 pub use record::{KeyOrigin, KeyRecord};
 
@@ -15,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use tree::{Db, Tree};
 
 /// Most decoded records kept for reads (see `KeyStore::decoded`).
 const DECODED_RECORDS: usize = 1024;
@@ -76,10 +79,10 @@ pub struct KeyStore {
     /// the same skips JSON decoding (issue 8: decoding was a tenth of an Ed25519 signature
     /// over HTTP). Keyed by content, so it can never answer with an outdated record.
     decoded: Arc<Mutex<HashMap<String, (sled::IVec, KeyRecord)>>>,
-    db: sled::Db,
-    keys: sled::Tree,
-    meta: sled::Tree,
-    pool: sled::Tree,
+    db: Db,
+    keys: Tree,
+    meta: Tree,
+    pool: Tree,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -108,21 +111,21 @@ impl KeyStore {
             other => KeyStoreError::Storage(other),
         })?;
         restrict_permissions(dir)?;
-        Self::from_db(db, Some(dir.to_path_buf()))
+        Self::from_db(Db::Sled(db), Some(dir.to_path_buf()))
     }
 
-    /// A throwaway store that lives in memory (and a temporary file) until dropped.
+    /// A throwaway store in the process's memory only: no file is ever written, so nothing
+    /// of it outlives the process, however it ends.
     pub fn in_memory() -> Result<Self, KeyStoreError> {
-        Self::from_db(sled::Config::new().temporary(true).open()?, None)
+        Self::from_db(Db::memory(), None)
     }
 
-    fn from_db(db: sled::Db, dir: Option<PathBuf>) -> Result<Self, KeyStoreError> {
+    fn from_db(db: Db, dir: Option<PathBuf>) -> Result<Self, KeyStoreError> {
         let keys = db.open_tree(KEYS_TREE)?;
         let meta = db.open_tree(META_TREE)?;
         let pool = db.open_tree(POOL_TREE)?;
         let mut acknowledged = BTreeMap::new();
-        for entry in keys.iter() {
-            let (key, bytes) = entry?;
+        for (key, bytes) in keys.entries()? {
             acknowledged.insert(String::from_utf8_lossy(&key).into_owned(), bytes.to_vec());
         }
         Ok(Self {
@@ -298,11 +301,9 @@ impl KeyStore {
                 .collect();
         }
         self.keys
-            .iter()
-            .map(|entry| {
-                let (key, bytes) = entry?;
-                KeyRecord::decode(&String::from_utf8_lossy(&key), &bytes)
-            })
+            .entries()?
+            .into_iter()
+            .map(|(key, bytes)| KeyRecord::decode(&String::from_utf8_lossy(&key), &bytes))
             .collect()
     }
 
@@ -310,18 +311,15 @@ impl KeyStore {
     /// not at all), then flushes. Other trees (attestation key, RSA pool) are untouched.
     pub fn replace_all(&self, records: &[KeyRecord]) -> Result<(), KeyStoreError> {
         self.check()?;
-        let mut batch = sled::Batch::default();
-        for key in self.keys.iter().keys() {
-            batch.remove(key?);
-        }
+        let mut entries = Vec::with_capacity(records.len());
         let mut replacement = BTreeMap::new();
         for record in records {
             let bytes = record.encode()?;
-            batch.insert(record.label.as_bytes(), bytes.clone());
+            entries.push((record.label.as_bytes().to_vec(), bytes.clone()));
             replacement.insert(record.label.clone(), bytes);
         }
-        self.write(|| self.keys.apply_batch(batch))?;
-        self.write(|| self.db.flush().map(|_| ()))?;
+        self.write(|| self.keys.replace_all(entries))?;
+        self.write(|| self.db.flush())?;
         *self
             .acknowledged
             .write()
@@ -334,11 +332,12 @@ impl KeyStore {
         if !self.is_healthy() {
             return Ok(self.acknowledged().keys().cloned().collect());
         }
-        self.keys
-            .iter()
-            .keys()
-            .map(|key| Ok(String::from_utf8_lossy(&key?).into_owned()))
-            .collect()
+        Ok(self
+            .keys
+            .entries()?
+            .into_iter()
+            .map(|(key, _)| String::from_utf8_lossy(&key).into_owned())
+            .collect())
     }
 
     /// The number of keys stored.
@@ -416,8 +415,7 @@ impl KeyStore {
     /// makes the removal durable.
     pub fn pool_take(&self, bits: u32) -> Result<Option<SecretBytes>, KeyStoreError> {
         self.check()?;
-        for entry in self.pool.scan_prefix(bits.to_be_bytes()) {
-            let (id, pkcs8) = entry?;
+        for (id, pkcs8) in self.pool.scan_prefix(bits.to_be_bytes())? {
             if self
                 .write(|| self.pool.compare_and_swap(&id, Some(&pkcs8), None::<&[u8]>))?
                 .is_ok()
@@ -433,7 +431,9 @@ impl KeyStore {
         if !self.is_healthy() {
             return 0;
         }
-        self.pool.scan_prefix(bits.to_be_bytes()).count()
+        self.pool
+            .scan_prefix(bits.to_be_bytes())
+            .map_or(0, |entries| entries.len())
     }
 
     /// Writes everything to disk (on shutdown; every write already flushes itself).

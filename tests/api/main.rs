@@ -20,6 +20,7 @@ mod errors;
 mod extraction;
 mod fidelity;
 mod fixtures;
+mod hardening;
 mod helpers;
 mod hostile;
 mod keycache;

@@ -402,7 +402,7 @@ fn slowloris(address: SocketAddr) -> bool {
         .set_read_timeout(Some(Duration::from_millis(1)))
         .expect("timeout set");
     let head = format!(
-        "GET /v1/versionInfo HTTP/1.1\r\nHost: x\r\nX-Padding: {}\r\n\r\n",
+        "GET /v1/versionInfo HTTP/1.1\r\nHost: localhost\r\nX-Padding: {}\r\n\r\n",
         "a".repeat(600)
     );
     let mut scratch = [0u8; 64];
@@ -461,7 +461,7 @@ fn slowloris_connections_are_closed_and_normal_clients_are_served_throughout() {
 
 /// One request on a kept-alive connection; returns the response body.
 fn keep_alive_request(stream: &mut TcpStream, path: &str) -> String {
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").expect("request written");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").expect("request written");
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -593,7 +593,7 @@ fn a_body_that_trickles_in_too_slowly_gets_408_on_the_real_socket() {
         .expect("timeout set");
     write!(
         stream,
-        "POST /v1/key HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"label\""
+        "POST /v1/key HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"label\""
     )
     .expect("head written");
     let mut response = String::new();

@@ -161,7 +161,17 @@ pub(super) fn dropped_connection() -> Response {
     response
         .headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response.extensions_mut().insert(Dropped);
     response
+}
+
+/// Marks the answer of a `drop` fault (journaled with status 0).
+#[derive(Clone, Copy)]
+struct Dropped;
+
+/// Whether `response` is a `drop` fault's.
+pub(super) fn is_dropped(response: &Response) -> bool {
+    response.extensions().get::<Dropped>().is_some()
 }
 
 struct FailingBody;

@@ -4,12 +4,14 @@
 //! The key label is read by the middleware itself: from the `{keyName}` path segment, or from
 //! the JSON body's key-naming fields (`label`, `signKeyName`, `keyToBeWrapped`, ...; one
 //! envelope level deep; only for a body whose `Content-Type` the handlers accept as JSON), so
-//! handlers stay unaware of it. The body is read once, up to the body
-//! limit, and handed on unchanged. Nothing of the body but the labels is kept (no payloads,
-//! passwords or key material) unless `--journal-bodies` asks for the body, and even then
-//! passwords and private or secret keys are redacted. The TSB error code comes from a response extension that
+//! handlers stay unaware of it. The body is read once, up to the body limit, and handed on
+//! unchanged. Nothing of the body but the labels is kept (no payloads, passwords or key
+//! material) unless `--journal-bodies` asks for the body, and even then only the fields the
+//! route's request type declares keep their values (`declared`) and passwords and private or
+//! secret keys are redacted. The TSB error code comes from a response extension that
 //! [`ApiError`] sets.
 
+mod declared;
 mod faults;
 mod metrics;
 mod names;
@@ -94,6 +96,8 @@ pub struct Observer {
     journal: Mutex<Journal>,
     faults: FaultTable,
     metrics: Metrics,
+    /// Set once shutdown is asked for: cuts delay faults short.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// Locks a mutex; a poisoned one only means a panic elsewhere between two plain writes.
@@ -112,6 +116,7 @@ impl Observer {
             journal: Mutex::new(Journal::default()),
             faults: FaultTable::default(),
             metrics: Metrics::default(),
+            stopping: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -148,6 +153,21 @@ impl Observer {
     /// Removes every fault.
     pub fn clear_faults(&self) {
         self.faults.clear();
+    }
+
+    /// Cuts every running and future delay fault short (called when shutdown begins, so a
+    /// long delay cannot hold the graceful shutdown).
+    pub fn stop_delays(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Waits `duration`, or less if shutdown begins.
+    async fn delay(&self, duration: Duration) {
+        let mut stopping = self.stopping.subscribe();
+        tokio::select! {
+            () = tokio::time::sleep(duration) => {}
+            _ = stopping.wait_for(|stop| *stop) => {}
+        }
     }
 
     /// The Prometheus text exposition of the request counts and latencies.
@@ -263,67 +283,87 @@ impl Call {
     }
 }
 
-/// The one middleware: observes the call, injects a matching fault, asks access control, then
-/// runs the route within the time limits.
+/// The one middleware: asks the guard, observes the call, asks access control, then runs
+/// the route, and a matching fault before it, within the request timeout.
 ///
 /// The body is read first (within the body-read timeout and the size limit), so the key
 /// names of a JSON body are known to faults and the journal; the route gets it buffered.
+/// Faults come after access control, so an unauthenticated caller never gets a forged
+/// success, and inside the request timeout, so a delay is bounded by it; shutdown cuts a
+/// delay short.
 pub async fn observe(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let observer = &state.observer;
     let (parts, body) = request.into_parts();
     let mut call = Call::new(&parts);
-    let bytes = match super::limits::read_body(&state, &call.path, body).await {
-        Ok(bytes) => bytes,
-        Err(response) => {
+    let cors = match super::guard::check(&state, &parts) {
+        super::guard::Verdict::Pass(cors) => cors,
+        super::guard::Verdict::Answer(response) => {
             let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
             let status = response.status().as_u16();
             observer.record(call, status, code, started.elapsed(), None);
             return response;
         }
     };
+    let bytes = match super::limits::read_body(&state, &call.path, body).await {
+        Ok(bytes) => bytes,
+        Err(response) => {
+            let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
+            let status = response.status().as_u16();
+            observer.record(call, status, code, started.elapsed(), None);
+            return super::guard::with_cors(response, cors.as_ref());
+        }
+    };
     if !bytes.is_empty() && super::json::is_json(&parts.headers) {
         if observer.bodies {
             let cleaned = super::json::strip_trailing_commas(&bytes);
             if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
-                call.body = Some(redacted(Value::Object(body)));
+                let route = call.route.as_ref().map(MatchedPath::as_str);
+                call.body = Some(declared::journaled(&parts.method, route, body));
             }
         }
         names::scan(&bytes, &mut call.names);
     }
     let request = Request::from_parts(parts, Body::from(bytes));
-    let fault = observer.faults.take(|fault| call.matches(fault));
     let mut kind = None;
-    if let Some(fault) = &fault {
-        if let Some(ms) = fault.delay_ms {
-            kind = Some("delay");
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-        }
-        if fault.action.as_deref() == Some("drop") {
-            observer.record(call, 0, None, started.elapsed(), Some("drop"));
-            return dropped_connection();
-        }
-        if let Some(error) = &fault.error {
-            let response = injected(error);
-            let elapsed = started.elapsed();
-            observer.record(
-                call,
-                error.status,
-                Some(error.error_code),
-                elapsed,
-                Some("error"),
-            );
-            return response;
-        }
-    }
     let response = match super::auth::refusal_for(&state, &request) {
-        None => super::limits::within_request_timeout(&state, &call.path, next.run(request)).await,
         Some(refusal) => refusal,
+        None => {
+            let fault = observer.faults.take(|fault| call.matches(fault));
+            if let Some(fault) = &fault {
+                kind = Some(if fault.action.as_deref() == Some("drop") {
+                    "drop"
+                } else if fault.error.is_some() {
+                    "error"
+                } else {
+                    "delay"
+                });
+            }
+            let route = async {
+                if let Some(fault) = fault {
+                    if let Some(ms) = fault.delay_ms {
+                        observer.delay(Duration::from_millis(ms)).await;
+                    }
+                    if fault.action.as_deref() == Some("drop") {
+                        return dropped_connection();
+                    }
+                    if let Some(error) = &fault.error {
+                        return injected(error);
+                    }
+                }
+                next.run(request).await
+            };
+            super::limits::within_request_timeout(&state, &call.path, route).await
+        }
     };
     let code = response.extensions().get::<TsbErrorCode>().map(|c| c.0);
-    let status = response.status().as_u16();
+    let status = if faults::is_dropped(&response) {
+        0
+    } else {
+        response.status().as_u16()
+    };
     observer.record(call, status, code, started.elapsed(), kind);
-    response
+    super::guard::with_cors(response, cors.as_ref())
 }
 
 /// The body with every password and private or secret key replaced by `"***"`.

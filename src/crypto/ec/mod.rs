@@ -113,11 +113,15 @@ pub fn generate(
 }
 
 /// The curve named by a DER SubjectPublicKeyInfo; [`CryptoError::InvalidKey`] if it is not an
-/// EC key on one of our curves.
+/// EC key on one of our curves, or its point is not on that curve (as `openssl` refuses the
+/// point (0,0): issue 22).
 pub fn curve_of_spki(spki: &[u8]) -> Result<Curve, CryptoError> {
     let info = SubjectPublicKeyInfoRef::from_der(spki)
         .map_err(|e| CryptoError::InvalidKey(format!("not a public key: {e}")))?;
-    curve_of(&info.algorithm)
+    let curve = curve_of(&info.algorithm)?;
+    with_curve!(curve, C => PublicKey::<C>::from_public_key_der(spki).map(|_| ()))
+        .map_err(|_| CryptoError::InvalidKey("the EC point is not on the curve".into()))?;
+    Ok(curve)
 }
 
 /// The curve named by a PKCS#8 DER private key; [`CryptoError::InvalidKey`] if it is not an EC
