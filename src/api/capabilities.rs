@@ -8,9 +8,7 @@
 //! through the router, so a row cannot claim what the router does not do.
 
 use super::SharedState;
-use crate::domain::{
-    CipherAlgorithm, KeyAlgorithm, SignatureAlgorithm, SignatureScheme, WrapMethod,
-};
+use crate::domain::{CipherAlgorithm, KeyAlgorithm, SignatureAlgorithm, WrapMethod};
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -407,8 +405,6 @@ pub fn signature_algorithms() -> Vec<Algorithm> {
         SPEC_SIGNATURE_ALGORITHMS,
         SignatureAlgorithm::ALL
             .iter()
-            // Parsed but refused as "not supported yet" by `hsm::sign`: keep in step with it.
-            .filter(|a| !matches!(a.scheme(), SignatureScheme::SchnorrBip340))
             .map(|a| a.wire_name())
             .collect(),
         |_| None,

@@ -27,7 +27,7 @@ pub use error::HsmError;
 pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use pool::RsaPool;
-pub use sign::{SignRequest, VerifyRequest};
+pub use sign::{SchnorrExtras, SignRequest, VerifyRequest};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 pub use wrap::{UnwrapRequest, WrapRequest};
 

@@ -6,13 +6,11 @@
 
 use crate::crypto::CryptoError;
 use crate::domain::SecretBytes;
+pub use crate::domain::{DerivationPath, HARDENED};
 use hmac::{Hmac, KeyInit, Mac};
 use k256::elliptic_curve::sec1::ToSec1Point;
 use sha2::Sha512;
 use std::fmt;
-
-/// The bit that marks a hardened index (written `'` in a path).
-pub const HARDENED: u32 = 1 << 31;
 
 /// A curve that supports derivation, with its SLIP-10 master-key HMAC key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,61 +30,6 @@ impl DerivationCurve {
             Self::P256 => b"Nist256p1 seed",
             Self::Ed25519 => b"ed25519 seed",
         }
-    }
-}
-
-/// A derivation path: indices separated by `/`, `'` (or `h`) marks a hardened one, no `m/`
-/// prefix (reference 6.14); `m/` is tolerated as the BIP32 notation.
-#[derive(Clone, PartialEq, Eq)]
-pub struct DerivationPath(Vec<u32>);
-
-impl DerivationPath {
-    /// Parses `44'/60'/0'/0/0`; `None` for an empty element, a number above 2^31 - 1 or junk.
-    pub fn parse(text: &str) -> Option<Self> {
-        let text = text.strip_prefix("m/").unwrap_or(text);
-        let mut indices = Vec::new();
-        for element in text.split('/') {
-            let (digits, hardened) = match element.strip_suffix(['\'', 'h', 'H']) {
-                Some(digits) => (digits, true),
-                None => (element, false),
-            };
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            let index: u32 = digits.parse().ok()?;
-            if index >= HARDENED {
-                return None;
-            }
-            indices.push(if hardened { index | HARDENED } else { index });
-        }
-        Some(Self(indices))
-    }
-
-    /// The indices, hardened ones with [`HARDENED`] set.
-    pub fn indices(&self) -> &[u32] {
-        &self.0
-    }
-}
-
-impl fmt::Display for DerivationPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, index) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("/")?;
-            }
-            if index & HARDENED != 0 {
-                write!(f, "{}'", index & !HARDENED)?;
-            } else {
-                write!(f, "{index}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for DerivationPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DerivationPath({self})")
     }
 }
 
@@ -170,11 +113,21 @@ pub fn public_key(curve: DerivationCurve, key: &[u8]) -> Result<Vec<u8>, CryptoE
     match curve {
         DerivationCurve::Secp256k1 => {
             let key = k256::SecretKey::from_slice(key).map_err(|_| bad())?;
-            Ok(key.public_key().as_affine().to_sec1_point(true).as_bytes().to_vec())
+            Ok(key
+                .public_key()
+                .as_affine()
+                .to_sec1_point(true)
+                .as_bytes()
+                .to_vec())
         }
         DerivationCurve::P256 => {
             let key = p256::SecretKey::from_slice(key).map_err(|_| bad())?;
-            Ok(key.public_key().as_affine().to_sec1_point(true).as_bytes().to_vec())
+            Ok(key
+                .public_key()
+                .as_affine()
+                .to_sec1_point(true)
+                .as_bytes()
+                .to_vec())
         }
         DerivationCurve::Ed25519 => {
             let seed: [u8; 32] = key.try_into().map_err(|_| bad())?;

@@ -1,7 +1,9 @@
 //! Known answers: SLIP-10 (incl. BIP32 vectors 1 and 2), BIP-340, EIP-55, and addresses of the
 //! key with scalar 1.
 
-use super::derive::{DerivationCurve, DerivationPath, ExtendedKey, derive_path, master, public_key};
+use super::derive::{
+    DerivationCurve, DerivationPath, ExtendedKey, derive_path, master, public_key,
+};
 use super::*;
 
 const SLIP10: &str = include_str!("../../../fixtures/slip-0010-vectors.txt");
@@ -37,8 +39,18 @@ fn slip10_and_bip32_published_vectors_are_reproduced() {
             let path = DerivationPath::parse(fields[0]).expect("path");
             derive_path(*curve, root, &path).expect("derivable")
         };
-        assert_eq!(hex::encode(key.chain_code), fields[1], "{curve:?} {}", fields[0]);
-        assert_eq!(hex::encode(key.key.expose()), fields[2], "{curve:?} {}", fields[0]);
+        assert_eq!(
+            hex::encode(key.chain_code),
+            fields[1],
+            "{curve:?} {}",
+            fields[0]
+        );
+        assert_eq!(
+            hex::encode(key.key.expose()),
+            fields[2],
+            "{curve:?} {}",
+            fields[0]
+        );
         let public = public_key(*curve, key.key.expose()).expect("public key");
         assert_eq!(hex::encode(public), fields[3], "{curve:?} {}", fields[0]);
         checked += 1;
@@ -52,7 +64,10 @@ fn ed25519_refuses_a_normal_index_and_paths_parse_as_the_tsb_writes_them() {
     let path = DerivationPath::parse("44'/60'/0'/0/0").expect("path");
     assert!(derive_path(DerivationCurve::Ed25519, &root, &path).is_err());
     assert_eq!(path.to_string(), "44'/60'/0'/0/0");
-    assert_eq!(DerivationPath::parse("m/0h/1").map(|p| p.to_string()), Some("0'/1".into()));
+    assert_eq!(
+        DerivationPath::parse("m/0h/1").map(|p| p.to_string()),
+        Some("0'/1".into())
+    );
     for bad in ["", "1//2", "x", "2147483648", "1/-2", "1'/'"] {
         assert_eq!(DerivationPath::parse(bad), None, "{bad:?}");
     }
@@ -92,7 +107,8 @@ fn bip340_published_vectors_sign_and_verify() {
         let secret = hex::decode(secret).expect("hex");
         let aux: [u8; 32] = hex::decode(aux).expect("hex").try_into().expect("32 bytes");
         let message = hex::decode(message).expect("hex");
-        let signature = schnorr_sign(&secret, &message, Some(aux), &mut rng).expect("signs");
+        let signature = schnorr_sign(&secret, &message, Some(aux), &TaprootTweak::None, &mut rng)
+            .expect("signs");
         assert_eq!(hex::encode_upper(&signature), expected);
         let spki = crate::crypto::ec::from_scalar(crate::domain::Curve::Secp256k1, &secret)
             .expect("key")
@@ -131,5 +147,34 @@ fn eip55_examples_from_the_eip_are_reproduced() {
             .try_into()
             .expect("20 bytes");
         assert_eq!(eip55(&bytes), expected);
+    }
+}
+
+#[test]
+fn a_taproot_tweaked_signature_verifies_with_the_bip341_output_key() {
+    use k256::elliptic_curve::sec1::ToSec1Point;
+    let secret = [0x42u8; 32];
+    let message = [9u8; 32];
+    let root = [5u8; 32];
+    let internal = k256::schnorr::SigningKey::from_slice(&secret).expect("key");
+    let p = internal.verifying_key().to_bytes();
+    let t = tagged_hash(b"TapTweak", &[&p, &root]);
+    // Q = lift_x(P) + t*G, computed on public data only.
+    let lifted = k256::PublicKey::from_sec1_bytes(&[&[2u8][..], &p].concat()).expect("point");
+    let t_scalar = k256::NonZeroScalar::try_from(&t[..]).expect("scalar");
+    let q = (lifted.to_projective() + k256::ProjectivePoint::GENERATOR * *t_scalar).to_affine();
+    let q_x = &q.to_sec1_point(true).as_bytes()[1..].to_vec();
+    let output_key = k256::schnorr::VerifyingKey::from_slice(q_x).expect("x-only");
+    let mut rng = rand::rng();
+    for tweak in [
+        TaprootTweak::MerkleRoot(root.to_vec()),
+        TaprootTweak::Tweak(t),
+    ] {
+        let signature = schnorr_sign(&secret, &message, None, &tweak, &mut rng).expect("signs");
+        let signature = k256::schnorr::Signature::try_from(&signature[..]).expect("64 bytes");
+        assert!(
+            output_key.verify_raw(&message, &signature).is_ok(),
+            "{tweak:?}"
+        );
     }
 }
