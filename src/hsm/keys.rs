@@ -326,10 +326,15 @@ impl Inner {
         path: Option<&DerivationPath>,
         password: Option<&Password>,
     ) -> Result<KeyRecord, HsmError> {
-        let record = self.unlocked(label, password)?;
         let Some(path) = path else {
-            return Ok(record);
+            return self.unlocked(label, password);
         };
+        // A child stored by `POST /v1/derivedKey` is used as it is (release notes 1.16.1).
+        let persisted = Label::derived(label, path);
+        if self.store.get(&persisted)?.is_some() {
+            return self.unlocked(&persisted, password);
+        }
+        let record = self.unlocked(label, password)?;
         let refused = |why: &str| {
             HsmError::OperationForbidden(format!(
                 "The key '{label}' can not derive '{path}': {why}."

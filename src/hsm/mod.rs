@@ -8,6 +8,7 @@
 //! back.
 
 mod attestation;
+mod blockchain;
 mod certificates;
 mod cipher;
 mod entropy;
@@ -20,6 +21,7 @@ mod sign;
 mod transfer;
 mod wrap;
 
+pub use blockchain::{DeriveKey, ImportSeed};
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
 pub use entropy::{Entropy, FIXED_CLOCK, OperationRng};

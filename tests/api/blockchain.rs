@@ -324,3 +324,91 @@ async fn the_slip10_tutorials_ed25519_requests_work_as_printed() {
     let reply = app.post("/v1/synchronousSign", &normal).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
 }
+
+fn seeded(label: &str, curve_oid: &str, seed: &str) -> Value {
+    json!({
+        "label": label, "algorithm": if curve_oid == "1.3.101.112" { "ED" } else { "EC" },
+        "seed": STANDARD.encode(hex::decode(seed).unwrap()), "curveOid": curve_oid,
+        "attributes": {"decrypt": false, "sign": true, "unwrap": false, "derive": true,
+                       "bip32": false, "slip10": true, "destroyable": true},
+        "policy": empty_policy()
+    })
+}
+
+/// The compressed SEC1 point (EC) or `00 || A` (Ed25519) of a key info, as SLIP-10 prints it.
+fn slip10_public(info: &Value) -> String {
+    let der = STANDARD
+        .decode(info["json"]["publicKey"].as_str().expect("publicKey"))
+        .expect("b64");
+    if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_der(&der) {
+        return format!("00{}", hex::encode(key.as_bytes()));
+    }
+    if let Ok(key) = k256::PublicKey::from_public_key_der(&der) {
+        return hex::encode(key.as_affine().to_sec1_point(true).as_bytes());
+    }
+    let key = p256::PublicKey::from_public_key_der(&der).expect("P-256");
+    hex::encode(key.as_affine().to_sec1_point(true).as_bytes())
+}
+
+#[tokio::test]
+async fn an_imported_seed_gives_the_slip10_vector_master_and_children() {
+    let app = spawn_app().await;
+    let seed = "000102030405060708090a0b0c0d0e0f";
+    for (label, oid, chain_code, public, path, child_public) in [
+        (
+            "k1",
+            "1.3.132.0.10",
+            "873dff81c02f525623fd1fe5167eac3a55a049de3d314bb42ee227ffed37d508",
+            "0339a36013301597daef41fbe593a02cc513d0b55527ec2df1050e2e8ff49c85c2",
+            "0'/1",
+            "03501e454bf00751f24b1b489aa925215d66af2234e3891c3b21a52bedb3cd711c",
+        ),
+        (
+            "p256",
+            "1.2.840.10045.3.1.7",
+            "beeb672fe4621673f722f38529c07392fecaa61015c80c34f29ce8b41b3cb6ea",
+            "0266874dc6ade47b3ecd096745ca09bcd29638dd52c2c12117b11ed3e458cfa9e8",
+            "0'/1",
+            "03526c63f8d0b4bbbf9c80df553fe66742df4676b241dabefdef67733e070f6844",
+        ),
+        (
+            "ed",
+            "1.3.101.112",
+            "90046a93de5380a72b5e45010748567d5ea02bbf6522f979e05c0d8d8ca9fffb",
+            "00a4b2856bfec510abab89753fac1ac0e1112364e7d250545963f135f2a33188ed",
+            "0'/1'",
+            "001932a5270f335bed617d5b935c80aedb1a35bd9fc1e31acafd5372c30f5c1187",
+        ),
+    ] {
+        let reply = app.post("/v1/importedKey", &seeded(label, oid, seed)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        assert_eq!(slip10_public(&reply.body), public, "{label}");
+        assert_eq!(
+            reply.body["json"]["derivedAttributes"]["derivationValue"],
+            chain_code.to_uppercase()
+        );
+        let name = format!("{label}/{path}");
+        let child = app
+            .post("/v1/key/attributes", &json!({"label": name}))
+            .await;
+        assert_eq!(child.status, StatusCode::OK, "{}", child.body);
+        assert_eq!(slip10_public(&child.body), child_public, "{name}");
+        // Persisted: the child is stored as master/<path> with the same key.
+        let body = json!({"masterKeyLabel": label, "masterKeyPassword": null,
+                          "derivationPath": path});
+        let stored = app.post("/v1/derivedKey", &body).await;
+        assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+        assert_eq!(slip10_public(&stored.body), child_public);
+        assert!(app.labels().await.contains(&name));
+        let again = app.post("/v1/derivedKey", &body).await;
+        again.assert_error(
+            StatusCode::BAD_REQUEST,
+            608,
+            "res.error.key.already.existing",
+        );
+    }
+    let short = seeded("short", "1.3.132.0.10", "00010203");
+    let reply = app.post("/v1/importedKey", &short).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert!(!app.labels().await.contains(&"short".to_owned()));
+}
