@@ -142,7 +142,7 @@ fn eip55_examples_from_the_eip_are_reproduced() {
         "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
         "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
     ] {
-        let bytes: [u8; 20] = hex::decode(&expected[2..].to_lowercase())
+        let bytes: [u8; 20] = hex::decode(expected[2..].to_lowercase())
             .expect("hex")
             .try_into()
             .expect("20 bytes");
