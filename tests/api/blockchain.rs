@@ -176,6 +176,15 @@ async fn a_derivation_path_in_the_key_name_signs_with_the_temporary_child() {
     let derived = &master["json"]["derivedAttributes"];
     assert_eq!(derived["derivationType"], "SLIP-10");
     assert_eq!(derived["derivationValue"].as_str().expect("hex").len(), 64);
+    let xml = master["xml"].as_str().expect("xml");
+    assert!(xml.contains(&format!(
+        "<derivation_value type=\"SLIP-10\">{}</derivation_value>",
+        derived["derivationValue"].as_str().expect("hex")
+    )));
+    assert!(xml.contains(&format!(
+        "<address_truncated format=\"BTC\">{}</address_truncated>",
+        master["json"]["addressTruncated"]["address"].as_str().expect("address")
+    )));
     let child_name = "master/86'/1'/0'/0/5";
     let child = app
         .post("/v1/key/attributes", &json!({"label": child_name}))
@@ -411,4 +420,86 @@ async fn an_imported_seed_gives_the_slip10_vector_master_and_children() {
     let reply = app.post("/v1/importedKey", &short).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
     assert!(!app.labels().await.contains(&"short".to_owned()));
+}
+
+/// Runs `scripts/bip340-verify.py` with coincurve (libsecp256k1), installing it into
+/// `target/bip340-venv` from PyPI when missing; panics (fails) if the check fails.
+fn libsecp256k1(args: &[&str]) -> String {
+    use std::process::Command;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let venv = format!("{root}/target/bip340-venv");
+    let python = format!("{venv}/bin/python");
+    let ready = Command::new(&python)
+        .args(["-c", "import coincurve"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        let made = Command::new("python3").args(["-m", "venv", &venv]).status();
+        assert!(made.is_ok_and(|s| s.success()), "python3 -m venv failed");
+        let pip = Command::new(format!("{venv}/bin/pip"))
+            .args(["install", "--quiet", "coincurve==21.0.0"])
+            .status();
+        assert!(
+            pip.is_ok_and(|s| s.success()),
+            "pip install coincurve failed"
+        );
+    }
+    let output = Command::new(&python)
+        .arg(format!("{root}/scripts/bip340-verify.py"))
+        .args(args)
+        .output()
+        .expect("run python");
+    assert!(
+        output.status.success(),
+        "libsecp256k1 refused {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn libsecp256k1_accepts_our_bip340_and_eth_signatures() {
+    let app = spawn_app().await;
+    let info = app
+        .create_key(&secp256k1_key("master", Some("ETH"), true))
+        .await;
+    // A BIP-340 signature by a derived child, checked against the child's x-only key.
+    let child_name = "master/86'/1'/0'/0/0";
+    let child = app
+        .post("/v1/key/attributes", &json!({"label": child_name}))
+        .await;
+    let message = [0x11u8; 32];
+    let body = json!({"signRequest": {"payload": STANDARD.encode(message),
+        "signKeyName": child_name, "signatureAlgorithm": "NONE_WITH_EC_SCHNORR_BIP0340"}});
+    let reply = app.post("/v1/synchronousSign", &body).await;
+    let signature = STANDARD
+        .decode(reply.body["signature"].as_str().expect("sig"))
+        .expect("b64");
+    let compressed = public_key(&child.body).as_affine().to_sec1_point(true);
+    libsecp256k1(&[
+        "schnorr",
+        &hex::encode(&compressed.as_bytes()[1..]),
+        &hex::encode(message),
+        &hex::encode(&signature),
+    ]);
+    // An Ethereum signature: libsecp256k1 recovers the master's key from r || s || v.
+    let hash = sha3::Keccak256::digest(b"tx");
+    let body = json!({"signRequest": {"payload": STANDARD.encode(hash), "signKeyName": "master",
+        "signatureAlgorithm": "KECCAK256_WITH_ECDSA", "signatureType": "ETH"}});
+    let reply = app.post("/v1/synchronousSign", &body).await;
+    let signature = STANDARD
+        .decode(reply.body["signature"].as_str().expect("sig"))
+        .expect("b64");
+    let digest = sha3::Keccak256::digest(hash);
+    let recovered = libsecp256k1(&["recover", &hex::encode(digest), &hex::encode(&signature)]);
+    let uncompressed = public_key(&info).as_affine().to_sec1_point(false);
+    assert_eq!(recovered, hex::encode(uncompressed.as_bytes()));
+    let address = &sha3::Keccak256::digest(&hex::decode(&recovered).unwrap()[1..])[12..];
+    assert_eq!(
+        info["json"]["addressTruncated"]["address"],
+        hex::encode_upper(address)
+    );
 }
