@@ -87,6 +87,8 @@ fn storage(c: &mut Criterion) {
         origin: tsb_emulator::keystore::KeyOrigin::Generated,
         certificate: None,
         next_signature_index: None,
+        address_format: None,
+        chain_code: None,
     };
     let dir = tempfile::tempdir().unwrap();
     let store = KeyStore::open(dir.path()).unwrap();

@@ -102,11 +102,13 @@ fn main() {
                         while Instant::now() < deadline {
                             hsm.sign(SignRequest {
                                 label: Label::parse(&name).unwrap(),
+                                path: None,
                                 password: None,
                                 algorithm: algorithm.parse().unwrap(),
                                 format: SignatureFormat::Der,
                                 payload: b"The quick brown fox jumps over the lazy dog".to_vec(),
                                 context: Vec::new(),
+                                schnorr: Default::default(),
                             })
                             .await
                             .unwrap();

@@ -31,6 +31,7 @@ async fn main() {
                 },
                 attributes: KeyAttributes::from_request(RequestedAttributes::default()),
                 policy: None,
+                address_format: None,
             })
             .await
             .unwrap();

@@ -68,11 +68,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     exact(7, "POST", "/v1/key/changePassword", "change key password"),
     approximated(8, "POST", "/v1/key/import/plain", "import plain key material / cert", "PQC keys (ML-DSA, SLH-DSA, ML-KEM, LMS, XMSS) are refused with 400/600"),
     approximated(9, "POST", "/v1/key/export/plain", "export plain key material", "PQC keys are refused with 400/614 (a copy of a stateful key could reuse one-time indices)"),
-    missing(10, "POST", "/v1/key/address", "crypto-currency address of a key"),
-    missing(11, "GET", "/v1/key/{keyName}/address", "same, deprecated"),
+    approximated(10, "POST", "/v1/key/address", "crypto-currency address of a key", "BTC and ETH addresses (secp256k1) only; XLM, XRP and IOTA answer 630"),
+    approximated(11, "GET", "/v1/key/{keyName}/address", "same, deprecated", "as POST /v1/key/address"),
     approximated(12, "POST", "/v1/key/keyAttestation", "attestation bundle (zip download)", "the attestation certificate chain is the emulator's own test CA, not a Securosys HSM's"),
-    missing(13, "POST", "/v1/importedKey", "create key from BIP32 seed"),
-    missing(14, "POST", "/v1/derivedKey", "persist a BIP32/SLIP10 child key"),
+    approximated(13, "POST", "/v1/importedKey", "create key from BIP32 seed", "secp256k1, P-256 and Ed25519 (SLIP-10) seeds only; answers 201 with key info (the TSB's answer is undocumented)"),
+    approximated(14, "POST", "/v1/derivedKey", "persist a BIP32/SLIP10 child key", "answers 201 with the child's key info, stored as master/<path> (the TSB's answer is undocumented)"),
     exact(15, "POST", "/v1/synchronousSign", "sign"),
     missing(16, "POST", "/v1/sign", "sign (SKA workflow)"),
     exact(17, "POST", "/v1/verify", "verify signature (also HMAC verify, see §7.9)"),
@@ -460,8 +460,6 @@ pub fn signature_algorithms() -> Vec<Algorithm> {
         SPEC_SIGNATURE_ALGORITHMS,
         SignatureAlgorithm::ALL
             .iter()
-            // Parsed, but some are refused as "not supported yet" by the device's dispatch.
-            .filter(|a| crate::hsm::signs_with(a.scheme()))
             .map(|a| a.wire_name())
             .collect(),
         |_| None,

@@ -279,6 +279,7 @@ impl From<HsmError> for ApiError {
             HsmError::KeyAlreadyExists(_) => Self::new(ErrorCode::KeyAlreadyExisting, message),
             HsmError::PasswordMismatch(_) => Self::new(ErrorCode::KeyPasswordMismatch, message),
             HsmError::AttributesForbid(_) => Self::new(ErrorCode::KeyAttributesInvalid, message),
+            HsmError::NoAddress(_) => Self::new(ErrorCode::InvalidAddressOnNonSkaKey, message),
             HsmError::OperationForbidden(_) => {
                 Self::new(ErrorCode::OperationForbiddenForKey, message)
             }

@@ -4,7 +4,9 @@ use super::SharedState;
 use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
 use super::wire::{self, AttributesDto};
-use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, KeySpec, LmsHeight, Password, RsaBits};
+use crate::domain::{
+    AddressFormat, Curve, KeyAlgorithm, KeyAttributes, KeySpec, LmsHeight, Password, RsaBits,
+};
 use crate::hsm::{CreateKey, SignedKeyInfo};
 use axum::Json;
 use axum::extract::State;
@@ -23,6 +25,8 @@ pub fn router() -> OpenApiRouter<SharedState> {
         .routes(routes!(delete_by_body))
         .routes(routes!(attributes_by_alias, delete_by_path))
         .routes(routes!(attributes_by_path))
+        .routes(routes!(address))
+        .routes(routes!(address_by_path))
 }
 
 /// `POST /v1/key` body.
@@ -210,7 +214,8 @@ impl TryFrom<CreateKeyDto> for CreateKey {
                 "Field 'policy' must be an object or null.",
             ));
         }
-        if dto.address_format.is_some_and(|format| !format.is_null()) && policy.is_none() {
+        let address_format = address_format(dto.address_format)?;
+        if address_format.is_some() && policy.is_none() {
             return Err(ApiError::new(
                 ErrorCode::InvalidAddressOnNonSkaKey,
                 "An addressFormat can only be given for a key with a policy.",
@@ -222,8 +227,26 @@ impl TryFrom<CreateKeyDto> for CreateKey {
             spec,
             attributes: KeyAttributes::from_request(attributes.try_into()?),
             policy,
+            address_format,
         })
     }
+}
+
+/// `addressFormat`: null or `{"format": "BTC"}` with a format of reference 6.13.
+pub(super) fn address_format(
+    value: Option<serde_json::Value>,
+) -> Result<Option<AddressFormat>, ApiError> {
+    let Some(value) = value.filter(|value| !value.is_null()) else {
+        return Ok(None);
+    };
+    let format = value.get("format").and_then(|format| format.as_str());
+    let format = format
+        .ok_or_else(|| ApiError::invalid("Field 'addressFormat.format' must not be null."))?;
+    AddressFormat::from_name(format).map(Some).ok_or_else(|| {
+        ApiError::invalid(format!(
+            "Value '{format}' is not valid for field addressFormat.format (BTC, ETH, XLM, XRP, IOTA)."
+        ))
+    })
 }
 
 /// The key-info envelope (`SignedKeyAttributesDto`, reference 6.6).
@@ -287,13 +310,23 @@ impl From<SignedKeyInfo> for KeyInfoResponse {
                 algorithm: info.algorithm.tsb_name(),
                 algorithm_oid: info.algorithm.oid(),
                 curve_oid: info.curve.map(|curve| curve.oid().to_owned()),
-                derived_attributes: None,
+                derived_attributes: info.derivation.map(|(kind, chain_code)| {
+                    serde_json::json!({
+                        "derivationType": kind,
+                        "derivationValue": hex::encode_upper(chain_code),
+                    })
+                }),
                 key_size: info.key_size,
                 key_usage_count: info.usage_count,
                 create_time: info.created_at.to_string(),
                 attest_time: signed.attested_at.to_string(),
                 public_key: info.public_key.map(|der| STANDARD.encode(der)),
-                address_truncated: None,
+                address_truncated: info.address.map(|(format, address)| {
+                    serde_json::json!({
+                        "address": hex::encode_upper(address),
+                        "format": format.name(),
+                    })
+                }),
                 attributes: AttributesJson {
                     decrypt: attributes.decrypt,
                     sign: attributes.sign,
@@ -366,8 +399,54 @@ async fn attributes(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<Json<KeyInfoResponse>, ApiError> {
-    let label = wire::label("label", dto.label)?;
-    Ok(Json(state.hsm.key_info(label, dto.password).await?.into()))
+    let (label, path) = wire::key_name("label", dto.label)?;
+    let info = state
+        .hsm
+        .derived_key_info(label, path, dto.password)
+        .await?;
+    Ok(Json(info.into()))
+}
+
+/// `POST /v1/key/address` and `GET /v1/key/{keyName}/address` answer (reference 6.13).
+#[derive(Serialize, utoipa::ToSchema)]
+struct AddressResponse {
+    /// The 20-byte address base, base64.
+    address: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/key/address",
+    tag = "Keys",
+    request_body = LabelPasswordDto,
+    responses((status = 200, description = "The key's address base.", body = AddressResponse))
+)]
+async fn address(
+    State(state): State<SharedState>,
+    TsbJson(dto): TsbJson<LabelPasswordDto>,
+) -> Result<Json<AddressResponse>, ApiError> {
+    let (label, path) = wire::key_name("label", dto.label)?;
+    let address = state.hsm.key_address(label, path, dto.password).await?;
+    Ok(Json(AddressResponse {
+        address: STANDARD.encode(address),
+    }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/key/{keyName}/address",
+    tag = "Keys",
+    params(("keyName" = String, Path, description = "The key's label.")),
+    responses((status = 200, description = "The key's address base (deprecated variant).", body = AddressResponse))
+)]
+async fn address_by_path(
+    State(state): State<SharedState>,
+    KeyNamePath(label): KeyNamePath,
+) -> Result<Json<AddressResponse>, ApiError> {
+    let address = state.hsm.key_address(label, None, None).await?;
+    Ok(Json(AddressResponse {
+        address: STANDARD.encode(address),
+    }))
 }
 
 #[utoipa::path(

@@ -7,6 +7,7 @@
 
 mod attestation;
 pub mod auth;
+mod blockchain;
 pub mod capabilities;
 mod certificates;
 mod cipher;

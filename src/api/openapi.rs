@@ -83,6 +83,7 @@ impl utoipa::Modify for TsbConventions {
 fn documented_routes() -> OpenApiRouter<super::SharedState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(super::keys::router())
+        .merge(super::blockchain::router())
         .merge(super::attestation::router())
         .merge(super::certificates::router())
         .merge(super::service::router())

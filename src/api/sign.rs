@@ -5,8 +5,9 @@ use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::wire;
+use crate::crypto::blockchain::TaprootTweak;
 use crate::domain::{Password, SignatureAlgorithm, SignatureFormat};
-use crate::hsm::{SignRequest, VerifyRequest};
+use crate::hsm::{SchnorrExtras, SignRequest, VerifyRequest};
 use axum::Json;
 use axum::extract::State;
 use base64::Engine;
@@ -45,6 +46,41 @@ struct SignDto {
     signature_type: Option<String>,
     /// ML-DSA/SLH-DSA context (base64), reference 7.6.
     context: Option<String>,
+    /// BIP-340 `aux_rand` (base64 of 32 bytes), reference 7.7.
+    auxiliary_random_data: Option<String>,
+    /// BIP-341 tweak `t` (base64 of 32 bytes), key-path spending.
+    taproot_tweak_data: Option<String>,
+    /// BIP-341 merkle root (base64), script-path spending.
+    merkle_root_data: Option<String>,
+}
+
+/// The BIP-340 extras of reference 7.7; absent, null and `""` all mean "not given".
+fn schnorr_extras(dto: &SignDto) -> Result<SchnorrExtras, ApiError> {
+    let field = |name: &str, value: &Option<String>| match value.as_deref() {
+        None | Some("") => Ok(None),
+        Some(text) => wire::base64_field(name, Some(text)).map(Some),
+    };
+    let thirty_two = |name: &str, bytes: Vec<u8>| {
+        <[u8; 32]>::try_from(bytes)
+            .map_err(|_| ApiError::invalid(format!("Field '{name}' must hold 32 bytes.")))
+    };
+    let aux_rand = field("auxiliaryRandomData", &dto.auxiliary_random_data)?
+        .map(|bytes| thirty_two("auxiliaryRandomData", bytes))
+        .transpose()?;
+    let tweak = match (
+        field("taprootTweakData", &dto.taproot_tweak_data)?,
+        field("merkleRootData", &dto.merkle_root_data)?,
+    ) {
+        (None, None) => TaprootTweak::None,
+        (Some(tweak), None) => TaprootTweak::Tweak(thirty_two("taprootTweakData", tweak)?),
+        (None, Some(root)) => TaprootTweak::MerkleRoot(root),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "Only one of 'taprootTweakData' and 'merkleRootData' may be set.",
+            ));
+        }
+    };
+    Ok(SchnorrExtras { aux_rand, tweak })
 }
 
 impl TryFrom<SignDto> for SignRequest {
@@ -56,8 +92,12 @@ impl TryFrom<SignDto> for SignRequest {
                 "External key objects ('signKeyObject') are not supported by tsb-emulator; use 'signKeyName'.",
             ));
         }
+        let schnorr = schnorr_extras(&dto)?;
+        let (label, path) = wire::key_name("signKeyName", dto.sign_key_name)?;
         Ok(Self {
-            label: wire::label("signKeyName", dto.sign_key_name)?,
+            schnorr,
+            label,
+            path,
             password: dto.key_password,
             algorithm: wire::required_enum(
                 "signatureAlgorithm",
@@ -131,17 +171,20 @@ impl HmacDto {
     fn sign_request(self) -> Result<SignRequest, ApiError> {
         Ok(SignRequest {
             label: wire::label("keyName", self.key_name)?,
+            path: None,
             password: self.key_password,
             algorithm: SignatureAlgorithm::HmacSha256,
             format: SignatureFormat::Der,
             payload: wire::payload(self.payload.as_deref(), self.payload_type.as_deref())?,
             context: Vec::new(),
+            schnorr: SchnorrExtras::default(),
         })
     }
 
     fn verify_request(self) -> Result<VerifyRequest, ApiError> {
         Ok(VerifyRequest {
             label: wire::label("keyName", self.key_name)?,
+            path: None,
             password: self.key_password,
             algorithm: SignatureAlgorithm::HmacSha256,
             payload: wire::payload(self.payload.as_deref(), self.payload_type.as_deref())?,
@@ -203,8 +246,10 @@ impl TryFrom<VerifyDto> for VerifyRequest {
     type Error = ApiError;
 
     fn try_from(dto: VerifyDto) -> Result<Self, ApiError> {
+        let (label, path) = wire::key_name("signKeyName", dto.sign_key_name)?;
         Ok(Self {
-            label: wire::label("signKeyName", dto.sign_key_name)?,
+            label,
+            path,
             password: dto.master_key_password,
             algorithm: wire::required_enum(
                 "signatureAlgorithm",

@@ -135,6 +135,28 @@ pub fn label(field: &str, value: Option<String>) -> Result<crate::domain::Label,
     })
 }
 
+/// A key name that may carry a derivation path (`master/44'/60'/0'/0/0`, reference 6.14):
+/// only sign, verify, key attributes and address accept one; creation keeps [`label`].
+pub fn key_name(
+    field: &str,
+    value: Option<String>,
+) -> Result<(crate::domain::Label, Option<crate::domain::DerivationPath>), ApiError> {
+    let value =
+        value.ok_or_else(|| ApiError::invalid(format!("Field '{field}' must not be null.")))?;
+    let Some((name, path)) = value.split_once('/') else {
+        return Ok((label(field, Some(value))?, None));
+    };
+    let path = crate::domain::DerivationPath::parse(path).ok_or_else(|| {
+        ApiError::new(
+            super::error::ErrorCode::InvalidKeyName,
+            format!(
+                "Invalid derivation path in '{field}': '{path}' (decimal indices separated by '/', ' for hardened)."
+            ),
+        )
+    })?;
+    Ok((label(field, Some(name.to_owned()))?, Some(path)))
+}
+
 /// Decodes a required standard-base64 field (padding required, no line breaks), 635 if it
 /// is not base64.
 pub fn base64_field(field: &str, value: Option<&str>) -> Result<Vec<u8>, ApiError> {

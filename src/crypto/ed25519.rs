@@ -14,6 +14,17 @@ pub fn generate(rng: &mut impl CryptoRng) -> Result<(SecretBytes, Vec<u8>), Cryp
     Ok(encode(&SigningKey::generate(rng)))
 }
 
+/// Our encodings (PKCS#8, SPKI) of the key with the 32-byte secret `seed` (RFC 8032's private
+/// key), e.g. a SLIP-10 child.
+pub fn from_seed(seed: &[u8; 32]) -> (SecretBytes, Vec<u8>) {
+    encode(&SigningKey::from_bytes(seed))
+}
+
+/// The 32-byte secret (RFC 8032 private key) of PKCS#8 key material.
+pub fn seed_of(pkcs8: &[u8]) -> Result<SecretBytes, CryptoError> {
+    Ok(SecretBytes::new(decode_private(pkcs8)?.to_bytes().to_vec()))
+}
+
 /// Re-encodes an imported PKCS#8 DER private key (v1, or v2 with the public key, which must then
 /// match) as our canonical PKCS#8 DER plus its SPKI.
 pub fn normalize_private(der: &[u8]) -> Result<(SecretBytes, Vec<u8>), CryptoError> {

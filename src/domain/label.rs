@@ -62,6 +62,29 @@ impl Label {
         Ok(Self(raw.to_owned()))
     }
 
+    /// The label of a persisted child key (`POST /v1/derivedKey`): `master/<path>`, the one
+    /// form in which a label holds `/` (the path is canonical, so the name is too).
+    pub fn derived(master: &Label, path: &super::DerivationPath) -> Self {
+        Self(format!("{}/{path}", master.0))
+    }
+
+    /// A stored label: a [`Label::parse`] label, or a persisted child's `master/<path>` in
+    /// its canonical form (what [`Label::derived`] makes).
+    pub fn parse_stored(raw: &str) -> Result<Self, LabelError> {
+        match raw.split_once('/') {
+            None => Self::parse(raw),
+            Some((master, path)) => {
+                let master = Self::parse(master)?;
+                super::DerivationPath::parse(path)
+                    .map(|path| Self::derived(&master, &path))
+                    .filter(|label| label.0 == raw)
+                    .ok_or(LabelError::ForbiddenCharacter(
+                        "'/' denotes a derivation path",
+                    ))
+            }
+        }
+    }
+
     /// The label as text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -4,6 +4,7 @@
 //! from request DTOs, and `hsm`, `keystore` and `crypto` consume them without re-validating.
 
 mod attributes;
+mod blockchain;
 mod certificate;
 mod cipher;
 mod curve;
@@ -16,6 +17,7 @@ mod signature;
 mod time;
 
 pub use attributes::{KeyAttributes, RequestedAttributes};
+pub use blockchain::{AddressFormat, DerivationPath, HARDENED, derivation_type};
 pub use certificate::{CertSignatureAlgorithm, ExtendedKeyUsage, KeyUsage, SubjectAttributes};
 pub use cipher::{CipherAlgorithm, WrapMethod};
 pub use curve::Curve;

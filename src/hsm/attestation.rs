@@ -188,6 +188,23 @@ pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
     );
     let public_key = info.public_key.as_ref().map(|der| STANDARD.encode(der));
     element(&mut xml, "public_key", public_key.as_deref());
+    // Reference 6.13 and 6.14: `<address_truncated format="ETH">HEX</…>`,
+    // `<derivation_value type="SLIP-10">HEX</…>`.
+    if let Some((format, address)) = &info.address {
+        let _ = writeln!(
+            xml,
+            "  <address_truncated format=\"{}\">{}</address_truncated>",
+            format.name(),
+            hex::encode_upper(address)
+        );
+    }
+    if let Some((kind, chain_code)) = &info.derivation {
+        let _ = writeln!(
+            xml,
+            "  <derivation_value type=\"{kind}\">{}</derivation_value>",
+            hex::encode_upper(chain_code)
+        );
+    }
     xml.push_str(&attributes_xml(&info.attributes, !info.imported));
     if info.policy.is_some() {
         xml.push_str(

@@ -34,6 +34,9 @@ pub enum HsmError {
     /// The key's attributes forbid the operation (606).
     #[error("{0}")]
     AttributesForbid(String),
+    /// The key has no address: no policy or no `addressFormat` (630).
+    #[error("{0}")]
+    NoAddress(String),
     /// The operation is not allowed on this key (614), e.g. deleting a non-destroyable key.
     #[error("{0}")]
     OperationForbidden(String),

@@ -2,12 +2,15 @@
 
 use super::attestation;
 use super::{Hsm, HsmError, Inner, rsa_key};
+use crate::crypto::blockchain::{self, derive, derive::DerivationCurve};
 use crate::crypto::pqc::{lms, ml_dsa, ml_kem, slh_dsa, xmss};
 use crate::crypto::{bls, dsa, ec, ed25519, password, pem, rsa, symmetric};
 use crate::domain::{
-    Curve, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password, SecretBytes, Timestamp,
+    AddressFormat, Curve, DerivationPath, KeyAlgorithm, KeyAttributes, KeySpec, Label, Password,
+    SecretBytes, Timestamp, derivation_type,
 };
 use crate::keystore::{KeyOrigin, KeyRecord, KeyStoreError};
+use rand::Rng;
 
 /// A validated `POST /v1/key` request.
 #[derive(Debug, Clone)]
@@ -22,6 +25,8 @@ pub struct CreateKey {
     pub attributes: KeyAttributes,
     /// The SKA policy as sent (stored and reported, not enforced yet).
     pub policy: Option<serde_json::Value>,
+    /// `addressFormat` (reference 6.13).
+    pub address_format: Option<AddressFormat>,
 }
 
 /// What the TSB reports about a key (the `json` part of key info).
@@ -47,6 +52,10 @@ pub struct KeyInfo {
     pub imported: bool,
     /// `keyUsageCount`: for a stateful (LMS, XMSS) key, the one-time signatures used so far.
     pub usage_count: u64,
+    /// `addressTruncated`: the key's address base in its format, when it can be computed.
+    pub address: Option<(AddressFormat, [u8; 20])>,
+    /// `derivedAttributes`: the derivation type and the chain code.
+    pub derivation: Option<(&'static str, Vec<u8>)>,
 }
 
 /// Key info with its attestation: the full envelope of reference 6.6.
@@ -116,6 +125,13 @@ impl Hsm {
                 return Err(HsmError::KeyAlreadyExists(request.label));
             }
             let (private_key, public_key) = generate(inner, request.spec)?;
+            // A master key gets a random chain code, as a generated BIP32 root would.
+            let chain_code =
+                derivation_type(request.spec.algorithm(), &request.attributes).map(|_| {
+                    let mut code = vec![0; 32];
+                    inner.entropy.rng().fill_bytes(&mut code);
+                    code
+                });
             let record = KeyRecord {
                 label: request.label.as_str().to_owned(),
                 algorithm: request.spec.algorithm(),
@@ -133,6 +149,8 @@ impl Hsm {
                 origin: KeyOrigin::Generated,
                 certificate: None,
                 next_signature_index: request.spec.algorithm().is_stateful().then_some(0),
+                address_format: request.address_format,
+                chain_code,
             };
             match inner.store.insert_new(&record) {
                 Ok(()) => {}
@@ -153,9 +171,43 @@ impl Hsm {
         label: Label,
         password: Option<Password>,
     ) -> Result<SignedKeyInfo, HsmError> {
+        self.derived_key_info(label, None, password).await
+    }
+
+    /// Describes a key, or with a derivation path its temporary child (reference 6.14).
+    pub async fn derived_key_info(
+        &self,
+        label: Label,
+        path: Option<DerivationPath>,
+        password: Option<Password>,
+    ) -> Result<SignedKeyInfo, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&label, password.as_ref())?;
+            let record = inner.unlocked_derived(&label, path.as_ref(), password.as_ref())?;
             inner.signed_info(label, &record)
+        })
+        .await
+    }
+
+    /// The address base of a key or of its temporary child (`POST /v1/key/address`, reference
+    /// 6.13): 630 when the key has no policy or no `addressFormat`.
+    pub async fn key_address(
+        &self,
+        label: Label,
+        path: Option<DerivationPath>,
+        password: Option<Password>,
+    ) -> Result<[u8; 20], HsmError> {
+        self.blocking(move |inner| {
+            let record = inner.unlocked_derived(&label, path.as_ref(), password.as_ref())?;
+            let (Some(format), Some(_)) = (record.address_format, record.policy.as_ref()) else {
+                return Err(HsmError::NoAddress(format!(
+                    "The key '{label}' has no address: it needs a policy and an addressFormat."
+                )));
+            };
+            let public = record
+                .public_key
+                .as_deref()
+                .ok_or_else(HsmError::not_asymmetric)?;
+            blockchain::address(public, format).map_err(|e| HsmError::NoAddress(e.to_string()))
         })
         .await
     }
@@ -251,6 +303,12 @@ impl KeyInfo {
             created_at: Timestamp(record.created_at),
             imported: record.origin == KeyOrigin::Imported,
             usage_count: record.next_signature_index.unwrap_or(0),
+            address: record.address_format.and_then(|format| {
+                let public = record.public_key.as_deref()?;
+                Some((format, blockchain::address(public, format).ok()?))
+            }),
+            derivation: derivation_type(record.algorithm, &record.attributes)
+                .zip(record.chain_code.clone()),
         }
     }
 }
@@ -280,6 +338,85 @@ impl Inner {
             (None, Some(_)) => !self.strict_key_protection,
             (stored, given) => password::matches(stored.as_ref(), given),
         }
+    }
+
+    /// As [`Inner::unlocked`], and with a derivation path (reference 6.14) the temporary child
+    /// of the key along `path`: its material and chain code in a copy of the master's record.
+    pub(super) fn unlocked_derived(
+        &self,
+        label: &Label,
+        path: Option<&DerivationPath>,
+        password: Option<&Password>,
+    ) -> Result<KeyRecord, HsmError> {
+        let Some(path) = path else {
+            return self.unlocked(label, password);
+        };
+        // A child stored by `POST /v1/derivedKey` is used as it is (release notes 1.16.1).
+        let persisted = Label::derived(label, path);
+        if self.store.get(&persisted)?.is_some() {
+            return self.unlocked(&persisted, password);
+        }
+        let record = self.unlocked(label, password)?;
+        let refused = |why: &str| {
+            HsmError::OperationForbidden(format!(
+                "The key '{label}' can not derive '{path}': {why}."
+            ))
+        };
+        let kind = derivation_type(record.algorithm, &record.attributes)
+            .ok_or_else(|| refused("its derive, bip32 and slip10 attributes do not allow it"))?;
+        let (curve, chain_code, private) = match (
+            record.curve,
+            kind,
+            record.chain_code.as_deref(),
+            record.private_key.as_ref(),
+        ) {
+            (Some(Curve::Secp256k1), _, Some(code), Some(private)) => {
+                (DerivationCurve::Secp256k1, code, private)
+            }
+            (Some(Curve::P256), _, Some(code), Some(private)) => {
+                (DerivationCurve::P256, code, private)
+            }
+            (None, "ADA/SLIP-10", Some(code), Some(private)) => {
+                (DerivationCurve::Ed25519, code, private)
+            }
+            _ => {
+                return Err(refused(
+                    "tsb-emulator derives secp256k1, P-256 and SLIP-10 Ed25519 keys only",
+                ));
+            }
+        };
+        let key = match curve {
+            DerivationCurve::Ed25519 => ed25519::seed_of(private.expose())?,
+            _ => ec::private_scalar(record.curve.unwrap_or(Curve::Secp256k1), private.expose())?,
+        };
+        let master = derive::ExtendedKey {
+            key,
+            chain_code: chain_code
+                .try_into()
+                .map_err(|_| refused("its chain code is damaged"))?,
+        };
+        let child = derive::derive_path(curve, &master, path).map_err(|e| match e {
+            crate::crypto::CryptoError::InvalidInput(message) => HsmError::InvalidInput(message),
+            other => HsmError::Crypto(other),
+        })?;
+        let (private, public) = match curve {
+            DerivationCurve::Ed25519 => {
+                let seed: [u8; 32] = child
+                    .key
+                    .expose()
+                    .try_into()
+                    .map_err(|_| refused("bad child"))?;
+                ed25519::from_seed(&seed)
+            }
+            _ => ec::from_scalar(record.curve.unwrap_or(Curve::Secp256k1), child.key.expose())?,
+        };
+        Ok(KeyRecord {
+            private_key: Some(private),
+            public_key: Some(public),
+            chain_code: Some(child.chain_code.to_vec()),
+            certificate: None,
+            ..record
+        })
     }
 
     pub(super) fn signed_info(

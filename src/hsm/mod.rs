@@ -8,6 +8,7 @@
 //! back.
 
 mod attestation;
+mod blockchain;
 mod certificates;
 mod cipher;
 mod entropy;
@@ -20,6 +21,7 @@ mod sign;
 mod transfer;
 mod wrap;
 
+pub use blockchain::{DeriveKey, ImportSeed};
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
 pub use entropy::{Entropy, FIXED_CLOCK, OperationRng};
@@ -27,7 +29,7 @@ pub use error::HsmError;
 pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use pool::{KeyPool, Pooled};
-pub use sign::{SignRequest, VerifyRequest, signs_with};
+pub use sign::{SchnorrExtras, SignRequest, VerifyRequest};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 pub use wrap::{UnwrapRequest, WrapRequest};
 

@@ -1,11 +1,12 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
 use super::{Hsm, HsmError, Inner};
+use crate::crypto::blockchain::{self, TaprootTweak};
 use crate::crypto::pqc::{lms, ml_dsa, slh_dsa, xmss};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, rsa, symmetric};
 use crate::domain::{
-    Curve, KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat, SignatureScheme,
-    XmssParams,
+    Curve, DerivationPath, KeyAlgorithm, Label, Password, SignatureAlgorithm, SignatureFormat,
+    SignatureScheme, XmssParams,
 };
 use crate::keystore::KeyRecord;
 
@@ -14,6 +15,8 @@ use crate::keystore::KeyRecord;
 pub struct SignRequest {
     /// The signing key.
     pub label: Label,
+    /// A derivation path after the key name: sign with the temporary child (reference 6.14).
+    pub path: Option<DerivationPath>,
     /// Its password.
     pub password: Option<Password>,
     /// The algorithm.
@@ -24,6 +27,17 @@ pub struct SignRequest {
     pub payload: Vec<u8>,
     /// The ML-DSA/SLH-DSA context string (`context`), empty when absent.
     pub context: Vec<u8>,
+    /// The BIP-340 extras (reference 7.7); ignored by the other algorithms.
+    pub schnorr: SchnorrExtras,
+}
+
+/// `auxiliaryRandomData`, `taprootTweakData` and `merkleRootData` of a BIP-340 signature.
+#[derive(Debug, Clone, Default)]
+pub struct SchnorrExtras {
+    /// BIP-340 `aux_rand`; absent: fresh randomness.
+    pub aux_rand: Option<[u8; 32]>,
+    /// The BIP-341 tweak of the key.
+    pub tweak: TaprootTweak,
 }
 
 /// Payloads are the client's data: `Debug` shows their length only.
@@ -48,6 +62,8 @@ impl std::fmt::Debug for SignRequest {
 pub struct VerifyRequest {
     /// The key whose public part verifies.
     pub label: Label,
+    /// A derivation path after the key name: verify with the temporary child.
+    pub path: Option<DerivationPath>,
     /// Its password.
     pub password: Option<Password>,
     /// The algorithm the signature was made with.
@@ -82,8 +98,11 @@ impl Hsm {
     pub async fn sign(&self, request: SignRequest) -> Result<Vec<u8>, HsmError> {
         let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
-            not_yet_refused(requested, request.algorithm)?;
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let record = inner.unlocked_derived(
+                &request.label,
+                request.path.as_ref(),
+                request.password.as_ref(),
+            )?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
             if !record.attributes.sign {
@@ -181,7 +200,21 @@ impl Hsm {
                     let index = reserve_index(inner, &request.label, xmss::CAPACITY)?;
                     xmss::sign(private, index, payload)
                 }
-                SignatureScheme::SchnorrBip340 => Err(not_yet(request.algorithm)),
+                SignatureScheme::SchnorrBip340 => {
+                    only_der(request.format, record.algorithm)?;
+                    let extras = &request.schnorr;
+                    inner
+                        .key_cache
+                        .with_ec_scalar(Curve::Secp256k1, private, |scalar| {
+                            blockchain::schnorr_sign(
+                                scalar,
+                                payload,
+                                extras.aux_rand,
+                                &extras.tweak,
+                                &mut rng,
+                            )
+                        })
+                }
             };
             signature.map_err(crypto_outcome)
         };
@@ -193,8 +226,11 @@ impl Hsm {
     pub async fn verify(&self, request: VerifyRequest) -> Result<bool, HsmError> {
         let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
-            not_yet_refused(requested, request.algorithm)?;
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let record = inner.unlocked_derived(
+                &request.label,
+                request.path.as_ref(),
+                request.password.as_ref(),
+            )?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
             let (payload, signature) = (request.payload.as_slice(), request.signature.as_slice());
@@ -254,32 +290,14 @@ impl Hsm {
                     };
                     xmss::verify(params, public, payload, signature)
                 }
-                SignatureScheme::HmacSha256 | SignatureScheme::SchnorrBip340 => {
-                    Err(not_yet(request.algorithm))
+                SignatureScheme::SchnorrBip340 => {
+                    blockchain::schnorr_verify(public, payload, signature)
                 }
+                SignatureScheme::HmacSha256 => Err(not_yet(request.algorithm)),
             };
             valid.map_err(crypto_outcome)
         };
         self.signing(requested, operation).await
-    }
-}
-
-/// Whether the device signs with `scheme`: sign and verify refuse the others first (400/600
-/// "not supported by tsb-emulator yet"), and the capabilities manifest lists the signature
-/// algorithms from it (a test signs with every one it lists).
-pub const fn signs_with(scheme: SignatureScheme) -> bool {
-    !matches!(scheme, SignatureScheme::SchnorrBip340)
-}
-
-/// The gate of [`signs_with`].
-fn not_yet_refused(scheme: SignatureScheme, algorithm: SignatureAlgorithm) -> Result<(), HsmError> {
-    if signs_with(scheme) {
-        Ok(())
-    } else {
-        Err(HsmError::InvalidInput(format!(
-            "{} is not supported by tsb-emulator yet.",
-            algorithm.wire_name()
-        )))
     }
 }
 
@@ -302,10 +320,12 @@ fn fitting_scheme(
             scheme,
             SignatureScheme::RsaPkcs1v15(_) | SignatureScheme::RsaPss(_)
         ),
-        KeyAlgorithm::Ec => matches!(
-            scheme,
-            SignatureScheme::Ecdsa { .. } | SignatureScheme::SchnorrBip340
-        ),
+        KeyAlgorithm::Ec => match scheme {
+            SignatureScheme::Ecdsa { .. } => true,
+            // BIP-340 is defined on secp256k1 only.
+            SignatureScheme::SchnorrBip340 => record.curve == Some(Curve::Secp256k1),
+            _ => false,
+        },
         KeyAlgorithm::Ed => scheme == SignatureScheme::EdDsa,
         KeyAlgorithm::Dsa => matches!(scheme, SignatureScheme::Dsa(_)),
         KeyAlgorithm::Bls => scheme == SignatureScheme::Bls,

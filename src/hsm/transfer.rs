@@ -266,6 +266,8 @@ fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
         origin: KeyOrigin::Imported,
         certificate: None,
         next_signature_index: None,
+        address_format: None,
+        chain_code: None,
     }
 }
 

@@ -374,5 +374,7 @@ fn unwrapped_record(request: &UnwrapRequest, algorithm: KeyAlgorithm, now: Times
         origin: KeyOrigin::Imported,
         certificate: None,
         next_signature_index: None,
+        address_format: None,
+        chain_code: None,
     }
 }

@@ -189,7 +189,7 @@ impl KeyStore {
     /// Stores a new key; [`KeyStoreError::AlreadyExists`] if the label is taken. Durable when
     /// it returns `Ok`.
     pub fn insert_new(&self, record: &KeyRecord) -> Result<(), KeyStoreError> {
-        let label = Label::parse(&record.label).map_err(|e| KeyStoreError::Corrupt {
+        let label = Label::parse_stored(&record.label).map_err(|e| KeyStoreError::Corrupt {
             name: record.label.clone(),
             reason: e.to_string(),
         })?;

@@ -1,7 +1,7 @@
 //! The stored form of a key: a versioned JSON document (binary fields in base64).
 
 use super::KeyStoreError;
-use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, PasswordHash, SecretBytes};
+use crate::domain::{AddressFormat, Curve, KeyAlgorithm, KeyAttributes, PasswordHash, SecretBytes};
 use serde::{Deserialize, Serialize};
 
 /// A key as stored: material, attributes and bookkeeping.
@@ -40,6 +40,13 @@ pub struct KeyRecord {
     /// flushed) before a signature is computed, so an index is never used twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_signature_index: Option<u64>,
+    /// The address format of a blockchain key (reference 6.13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_format: Option<AddressFormat>,
+    /// The 32-byte chain code of a key that derives children (reported as `derivationValue`,
+    /// reference 6.14).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "bytes_b64")]
+    pub chain_code: Option<Vec<u8>>,
 }
 
 /// Where a key's material came from (the attestation XML's `creation` attribute).

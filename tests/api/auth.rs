@@ -31,6 +31,10 @@ pub const ROUTES: &[(&str, &str, &[ApiKeyGroup])] = &[
     ("POST", "/v1/key/export/plain", &[KeyManagement]),
     ("POST", "/v1/key/changePassword", &[KeyManagement]),
     ("POST", "/v1/key/keyAttestation", &[KeyManagement]),
+    ("POST", "/v1/key/address", &[KeyManagement]),
+    ("GET", "/v1/key/some-key/address", &[KeyManagement]),
+    ("POST", "/v1/importedKey", &[KeyManagement]),
+    ("POST", "/v1/derivedKey", &[KeyManagement]),
     ("GET", "/v1/attestation/certificateChain", &[KeyManagement]),
     (
         "POST",

@@ -473,8 +473,8 @@ async fn algorithms_and_encodings_that_do_not_fit_the_key_are_refused() {
         (
             sign_request("p256", "NONE_WITH_EC_SCHNORR_BIP0340", MESSAGE, "DER"),
             400,
-            600,
-            "res.error.input.validation.failed",
+            607,
+            "res.error.algorithm.not.supported.by.key",
         ),
         (
             sign_request("p256", "NONE_WITH_ECDSA", &[1u8; 65], "DER"),

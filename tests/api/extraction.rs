@@ -617,11 +617,13 @@ fn debug_output_of_requests_and_secrets_shows_no_secret() {
             "{:?}",
             SignRequest {
                 label,
+                path: None,
                 password,
                 algorithm: "SHA256_WITH_ECDSA".parse().expect("algorithm"),
                 format: Default::default(),
                 payload: payload.clone(),
                 context: Vec::new(),
+                schnorr: Default::default(),
             }
         ),
     ];

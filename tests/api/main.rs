@@ -6,6 +6,7 @@
 
 mod attestation;
 mod auth;
+mod blockchain;
 mod capabilities;
 mod certificates;
 mod cipher;

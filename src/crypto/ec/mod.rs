@@ -112,6 +112,16 @@ pub fn generate(
     with_curve!(curve, C => encode(&SecretKey::<C>::generate_from_rng(rng)))
 }
 
+/// Our encodings (PKCS#8, SPKI) of the private scalar `scalar` (big-endian, field size), e.g. a
+/// derived child key; [`CryptoError::InvalidKey`] if it is zero or not below the order.
+pub fn from_scalar(curve: Curve, scalar: &[u8]) -> Result<(SecretBytes, Vec<u8>), CryptoError> {
+    with_curve!(curve, C => {
+        let key = SecretKey::<C>::from_slice(scalar)
+            .map_err(|_| CryptoError::InvalidKey("scalar out of range".to_owned()))?;
+        encode(&key)
+    })
+}
+
 /// The curve named by a DER SubjectPublicKeyInfo; [`CryptoError::InvalidKey`] if it is not an
 /// EC key on one of our curves, or its point is not on that curve (as `openssl` refuses the
 /// point (0,0): issue 22).
