@@ -93,12 +93,27 @@ impl TryFrom<ImportSeedDto> for ImportSeed {
     path = "/v1/importedKey",
     tag = "Keys",
     request_body = ImportSeedDto,
-    responses((status = 201, description = "The master key is created; its key info.", body = KeyInfoResponse))
+    responses((status = 201, description = "The master key is created from the seed (or, for a body with `privateKey`/`publicKey`/`secretKey` and no `seed`, the key is imported as by `/v1/key/import/plain`); its key info.", body = KeyInfoResponse))
 )]
 async fn imported_key(
     State(state): State<SharedState>,
-    TsbJson(dto): TsbJson<ImportSeedDto>,
+    TsbJson(body): TsbJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
+    // The documentation's key-import tutorial sends plain key material (`privateKey`,
+    // `publicKey`) here rather than a seed: such a body is a `POST /v1/key/import/plain`.
+    let bytes = body.to_string();
+    if body.get("seed").is_none_or(serde_json::Value::is_null) {
+        let (outcome, info) = state
+            .hsm
+            .import_key(super::transfer::import_request(bytes.as_bytes())?)
+            .await?;
+        let status = match outcome {
+            crate::hsm::Imported::Created => StatusCode::CREATED,
+            crate::hsm::Imported::Replaced => StatusCode::OK,
+        };
+        return Ok((status, Json(info.into())));
+    }
+    let dto: ImportSeedDto = super::json::parse(bytes.as_bytes())?;
     let info = state.hsm.import_seed(dto.try_into()?).await?;
     Ok((StatusCode::CREATED, Json(info.into())))
 }

@@ -229,3 +229,51 @@ async fn rsa_1024_keys_are_created_as_legacy_clients_ask() {
     );
     assert!(String::from_utf8_lossy(&text).contains("Public-Key: (1024 bit)"));
 }
+
+/// The documentation's key-import tutorial posts a key pair (`privateKey`, `publicKey`) to
+/// `POST /v1/importedKey`: without a `seed` that is a plain import, and the key then works.
+#[tokio::test]
+async fn the_import_tutorials_key_pair_imports_through_imported_key() {
+    use tsb_emulator::crypto::rsa;
+    let app = spawn_app().await;
+    let key = crate::helpers::fixture_key("rsa-2048-1");
+    let private = rsa::encode_private(&key).expect("pkcs8");
+    let public = rsa::public_spki_der(&key).expect("spki");
+    let body = json!({
+        "label": "import_keypair",
+        "algorithm": "RSA",
+        "privateKey": STANDARD.encode(private.expose()),
+        "publicKey": STANDARD.encode(&public),
+        "attributes": {"encrypt": true, "decrypt": true, "verify": true, "sign": true,
+            "wrap": true, "unwrap": true, "derive": false, "extractable": false,
+            "modifiable": true, "destroyable": true, "sensitive": true, "copyable": false}
+    });
+    let reply = app.post("/v1/importedKey", &body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_eq!(
+        reply.body["json"]["publicKey"],
+        json!(STANDARD.encode(&public))
+    );
+    let encrypted = app
+        .post("/v1/encrypt", &json!({"encryptRequest": {"payload": "RW5jcnlwdE1l",
+            "encryptKeyName": "import_keypair", "cipherAlgorithm": "RSA_PADDING_OAEP_WITH_SHA512"}}))
+        .await;
+    assert_eq!(encrypted.status, StatusCode::OK, "{}", encrypted.body);
+    let decrypted = app
+        .post("/v1/synchronousDecrypt", &json!({"decryptRequest": {
+            "encryptedPayload": encrypted.body["encryptedPayload"], "decryptKeyName": "import_keypair",
+            "cipherAlgorithm": "RSA_PADDING_OAEP_WITH_SHA512"}}))
+        .await;
+    assert_eq!(
+        decrypted.body["payload"], "RW5jcnlwdE1l",
+        "{}",
+        decrypted.body
+    );
+    // A seed body still makes a master key (issue 21's path).
+    let seeded = app
+        .post("/v1/importedKey", &json!({"label": "seeded", "curveOid": "1.3.132.0.10",
+            "seed": "AAECAwQFBgcICQoLDA0ODw==",
+            "attributes": {"decrypt": false, "sign": true, "unwrap": false, "derive": true, "bip32": true}}))
+        .await;
+    assert_eq!(seeded.status, StatusCode::CREATED, "{}", seeded.body);
+}
