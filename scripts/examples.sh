@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every client example (examples/clients/*) and the test-suite helpers' own tests
-# (helpers/*) against a live emulator, and fails if any fails.
+# (helpers/*, which start emulators of their own) against a live emulator, and fails if any
+# fails.
 #
 #   scripts/examples.sh                 # the debug binary (what `cargo test` builds)
 #   EX_PROFILE=release scripts/examples.sh
@@ -77,12 +78,9 @@ run python "$PYVENV/bin/python" examples/clients/python/example.py
 run go bash -c 'cd examples/clients/go && go run .'
 run java bash -c "javac -d '$JAVA_OUT' examples/clients/java/Example.java && java -cp '$JAVA_OUT' Example"
 run node node examples/clients/node/example.mjs
-if [ -d helpers/python ]; then
-  run helpers/python env -u TSB_URL bash -c "cd helpers/python && '$ROOT/$PYVENV/bin/python' -m pytest -q -p no:cacheprovider"
-fi
-if [ -d helpers/go ]; then
-  run helpers/go env -u TSB_URL bash -c 'cd helpers/go && go test ./...'
-fi
+# The helpers start emulators of their own (from $TSB_EMULATOR_BIN), not the one above.
+run helpers/python env -u TSB_URL bash -c "cd helpers/python && '$ROOT/$PYVENV/bin/python' -m pytest -q -p no:cacheprovider"
+run helpers/go env -u TSB_URL bash -c 'cd helpers/go && go vet ./... && go test -count=1 ./...'
 
 if grep -q panicked "$LOG"; then
   echo "the server panicked:" >&2
