@@ -9,6 +9,7 @@ mod auth;
 mod capabilities;
 mod certificates;
 mod cipher;
+mod cli;
 mod concurrency;
 mod control;
 mod csr;

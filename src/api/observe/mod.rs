@@ -177,7 +177,7 @@ impl Observer {
             route: route.unwrap_or("-"),
             status,
             error_code,
-            key_label: call.label().unwrap_or("-"),
+            key_label: call.label(),
             duration_ms,
             fault,
             internal,
