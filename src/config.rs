@@ -260,7 +260,7 @@ pub enum Command {
 #[derive(Debug, Clone, Subcommand)]
 pub enum FixturesCommand {
     /// Checks a manifest (file or folder) without starting the server; exits 1 naming the
-    /// file, key and field of the first problem.
+    /// file, key and field of every problem.
     Validate {
         /// The manifest file or folder.
         path: PathBuf,

@@ -34,5 +34,6 @@ mod secret;
 mod server;
 mod service;
 mod sign;
+mod snapshot;
 mod transfer;
 mod transport;
