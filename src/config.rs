@@ -298,7 +298,7 @@ pub enum Command {
 #[derive(Debug, Clone, Subcommand)]
 pub enum FixturesCommand {
     /// Checks a manifest (file or folder) without starting the server; exits 1 naming the
-    /// file, key and field of the first problem.
+    /// file, key and field of every problem.
     Validate {
         /// The manifest file or folder.
         path: PathBuf,
@@ -486,5 +486,33 @@ impl Config {
     /// The request timeout.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+}
+
+impl Config {
+    /// The process's arguments, parsed with every top-level flag also accepted after a
+    /// subcommand (`tsb-emulator health --listen 127.0.0.1:9000`); exits with clap's message
+    /// on a bad command line.
+    pub fn parse_args() -> Self {
+        Self::try_parse_args_from(std::env::args_os()).unwrap_or_else(|error| error.exit())
+    }
+
+    /// [`Config::parse_args`] on the given arguments (the first is the program name).
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        // Marking the flags global here, not on each field, keeps every flag added later
+        // global too.
+        let command = <Self as clap::CommandFactory>::command().mut_args(|arg| {
+            if arg.is_positional() {
+                arg
+            } else {
+                arg.global(true)
+            }
+        });
+        let mut matches = command.try_get_matches_from(args)?;
+        <Self as clap::FromArgMatches>::from_arg_matches_mut(&mut matches)
     }
 }

@@ -86,7 +86,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let access = config.access_policy().map_err(RunError::Config)?;
-    let tls = tls_setup(&config)?;
+    let (tls, temporary_certificate) = tls_setup(&config)?;
+    // An in-memory server's certificate is its own file in the temp folder: removed at exit.
+    let _remove_certificate = temporary_certificate.map(RemoveOnDrop);
     // The Host check follows the address asked for: binding keeps its IP.
     let guard = api::guard::Guard::new(
         &config.allow_origins,
@@ -152,6 +154,15 @@ pub async fn run(
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!("tsb-emulator listening on {scheme}://{address} (keys {storage})");
+    let base = format!("{scheme}://{address}");
+    let control = if config.no_control_api {
+        "off (--no-control-api)".to_owned()
+    } else {
+        format!("{base}/_emulator/")
+    };
+    tracing::info!(
+        "API {base}/v1/, Swagger UI {base}/swagger-ui/, control API {control}, metrics {base}/metrics"
+    );
     if access.api_keys_enabled() || access.bearer_enabled() {
         tracing::info!(
             api_keys = access.api_keys_enabled(),
@@ -197,8 +208,15 @@ pub async fn run(
     Ok(())
 }
 
-/// The TLS configuration the flags ask for, if any; `--tls-self-signed` makes its certificate
-/// here and writes it where clients can pick it up.
+/// Removes a file when dropped (at the end of [`run`]), if it still can.
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// The `--license-flags` list, trimmed, without empty entries or repeats, in the order given.
 fn license_flags(given: &[String]) -> std::sync::Arc<[String]> {
     let mut flags: Vec<String> = Vec::new();
@@ -210,9 +228,17 @@ fn license_flags(given: &[String]) -> std::sync::Arc<[String]> {
     flags.into()
 }
 
-fn tls_setup(
-    config: &config::Config,
-) -> Result<Option<std::sync::Arc<rustls::ServerConfig>>, RunError> {
+/// The TLS configuration the flags ask for, if any; `--tls-self-signed` makes its certificate
+/// here and writes it where clients can pick it up. The path comes back too when it is a
+/// per-process file in the temp folder (`--in-memory` without `--tls-self-signed-cert-out`),
+/// which [`run`] removes at exit.
+type TlsSetup = (
+    Option<std::sync::Arc<rustls::ServerConfig>>,
+    Option<std::path::PathBuf>,
+);
+
+fn tls_setup(config: &config::Config) -> Result<TlsSetup, RunError> {
+    let mut temporary = None;
     let (chain, key) = match (&config.tls_cert, &config.tls_key, config.tls_self_signed) {
         (Some(cert), Some(key), _) => (
             server::read_certificates(cert)?,
@@ -227,7 +253,16 @@ fn tls_setup(
                 .map_err(|e| RunError::Config(format!("cannot make the TLS certificate: {e}")))?;
             let path = config.tls_self_signed_cert_out.clone().unwrap_or_else(|| {
                 if config.in_memory {
-                    std::env::temp_dir().join("tsb-emulator-self-signed.pem")
+                    // Parallel in-memory servers must not overwrite each other's certificate:
+                    // the process id and a random tag make the name unique.
+                    let tag: u32 = rand::random();
+                    let name = format!(
+                        "tsb-emulator-self-signed-{}-{tag:08x}.pem",
+                        std::process::id()
+                    );
+                    let path = std::env::temp_dir().join(name);
+                    temporary = Some(path.clone());
+                    path
                 } else {
                     config.data_dir.join("tls-self-signed.pem")
                 }
@@ -256,7 +291,7 @@ fn tls_setup(
                         .into(),
                 ));
             }
-            return Ok(None);
+            return Ok((None, None));
         }
     };
     let client_cas = match &config.tls_client_ca {
@@ -266,5 +301,5 @@ fn tls_setup(
         )),
         None => None,
     };
-    Ok(Some(server::tls_config(chain, key, client_cas)?))
+    Ok((Some(server::tls_config(chain, key, client_cas)?), temporary))
 }

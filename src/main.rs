@@ -1,6 +1,5 @@
 //! The `tsb-emulator` binary: parse the configuration, start logging, run until a signal.
 
-use clap::Parser;
 use std::process::ExitCode;
 use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
 use tsb_emulator::logging::{BatchedStdout, request};
@@ -18,7 +17,7 @@ async fn main() -> ExitCode {
     // The process writes nothing else, so a process-wide 077 costs nothing.
     #[cfg(unix)]
     rustix::process::umask(rustix::fs::Mode::from_bits_truncate(0o077));
-    let config = Config::parse();
+    let config = Config::parse_args();
     match &config.command {
         Some(Command::Health) => {
             // Over TLS when the server serves TLS (the same flags configure both).

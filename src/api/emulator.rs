@@ -1,6 +1,6 @@
 //! Emulator-only endpoints under `/_emulator/`, a prefix no TSB path uses, and `/metrics`.
 //!
-//! The control API (reset, keys, journal, faults) can be turned off; the attestation key and
+//! The control API (reset, keys, journal, faults, snapshot and restore) can be turned off; the attestation key and
 //! the capabilities are read-only facts and always answer. None of them takes the TSB's
 //! authentication.
 
@@ -16,6 +16,8 @@ use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
+
+mod snapshot;
 
 /// The emulator's own routes that always answer.
 pub fn router() -> Router<SharedState> {
@@ -35,6 +37,8 @@ pub fn control_router() -> Router<SharedState> {
             "/_emulator/faults",
             get(faults).post(add_fault).delete(clear_faults),
         )
+        .route("/_emulator/snapshot", get(snapshot::snapshot))
+        .route("/_emulator/restore", post(snapshot::restore))
 }
 
 /// The public half of the attestation key, so clients can verify `xmlSignature`.

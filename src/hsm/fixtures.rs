@@ -176,3 +176,32 @@ fn stored_key(record: &KeyRecord) -> Option<StoredKey> {
 pub fn public_key_of(algorithm: KeyAlgorithm, private_der: &[u8]) -> Result<Vec<u8>, CryptoError> {
     transfer::decode_private(algorithm, private_der).map(|(_, public)| public)
 }
+
+impl Hsm {
+    /// Every stored record, material included, for `GET /_emulator/snapshot` (the control
+    /// API's explicit export of the whole store).
+    pub async fn key_records(&self) -> Result<Vec<KeyRecord>, HsmError> {
+        self.blocking(|inner| Ok(inner.store.records()?)).await
+    }
+
+    /// Replaces every key by `imports` in one atomic storage batch: all records are built
+    /// (and checked, as `POST /v1/key/import/plain` checks them) first, so a refused key or a
+    /// storage error leaves the store as it was. The fixture (reset) state is unchanged.
+    pub async fn restore(&self, imports: Vec<super::ImportKey>) -> Result<usize, HsmError> {
+        self.blocking(move |inner| {
+            let records = imports
+                .iter()
+                .map(|import| transfer::imported_record(import, &inner.entropy))
+                .collect::<Result<Vec<_>, _>>()?;
+            // As for a reset: no stateful signer reserves an index while the store is swapped.
+            let _no_reservations = inner
+                .stateful_guard
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            inner.store.replace_all(&records)?;
+            tracing::info!(keys = records.len(), "key store restored from a manifest");
+            Ok(records.len())
+        })
+        .await
+    }
+}

@@ -178,7 +178,10 @@ impl Hsm {
 }
 
 /// Checks the material against the declared algorithm and builds the record.
-fn imported_record(request: &ImportKey, entropy: &Entropy) -> Result<KeyRecord, HsmError> {
+pub(super) fn imported_record(
+    request: &ImportKey,
+    entropy: &Entropy,
+) -> Result<KeyRecord, HsmError> {
     if let Some((allowed, _)) = request.algorithm.secret_sizes() {
         let ImportMaterial::Secret(secret) = &request.material else {
             return Err(HsmError::InvalidInput(format!(

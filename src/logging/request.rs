@@ -9,7 +9,7 @@
 use super::sink::BatchedStdout;
 use super::text::{needs_no_escapes, write_quoted, write_timestamp};
 use std::cell::RefCell;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 use tracing::Level;
@@ -23,10 +23,10 @@ pub struct RequestLine<'a> {
     pub route: &'a str,
     /// The HTTP status answered (0 for a dropped connection).
     pub status: u16,
-    /// The TSB error code of an error answer.
+    /// The TSB error code of an error answer (a JSON number; the field is left out if none).
     pub error_code: Option<u16>,
-    /// The key the request named; `-` if none.
-    pub key_label: &'a str,
+    /// The key the request named (the field is left out if none).
+    pub key_label: Option<&'a str>,
     /// Time to answer.
     pub duration_ms: u64,
     /// The injected fault that hit it, if any.
@@ -78,32 +78,21 @@ pub fn log(line: &RequestLine<'_>) {
 
 /// The line as a `tracing` event.
 fn event(line: &RequestLine<'_>) {
-    let code = ErrorCodeField(line.error_code);
+    // Absent values (`None`) are left out of the line, in text and in JSON.
     let RequestLine {
         method,
         route,
         status,
+        error_code,
         key_label,
         duration_ms,
+        fault,
         ..
     } = *line;
     if line.internal {
-        tracing::debug!(target: REQUEST_TARGET, method = %method, route, status, error_code = %code, key_label, duration_ms, "request");
+        tracing::debug!(target: REQUEST_TARGET, method = %method, route, status, error_code, key_label, duration_ms, "request");
     } else {
-        let fault = line.fault.unwrap_or("-");
-        tracing::info!(target: REQUEST_TARGET, method = %method, route, status, error_code = %code, key_label, duration_ms, fault, "request");
-    }
-}
-
-/// The `error_code` field: the code, or `-`.
-struct ErrorCodeField(Option<u16>);
-
-impl fmt::Display for ErrorCodeField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(code) => f.write_str(itoa::Buffer::new().format(code)),
-            None => f.write_str("-"),
-        }
+        tracing::info!(target: REQUEST_TARGET, method = %method, route, status, error_code, key_label, duration_ms, fault, "request");
     }
 }
 
@@ -136,14 +125,19 @@ fn text(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> fmt::Resul
     write_quoted(out, line.route)?;
     out.push_str(" status=");
     out.push_str(itoa::Buffer::new().format(line.status));
-    write!(out, " error_code={}", ErrorCodeField(line.error_code))?;
-    out.push_str(" key_label=");
-    write_quoted(out, line.key_label)?;
+    if let Some(code) = line.error_code {
+        out.push_str(" error_code=");
+        out.push_str(itoa::Buffer::new().format(code));
+    }
+    if let Some(label) = line.key_label {
+        out.push_str(" key_label=");
+        write_quoted(out, label)?;
+    }
     out.push_str(" duration_ms=");
     out.push_str(itoa::Buffer::new().format(line.duration_ms));
-    if !line.internal {
+    if let Some(fault) = line.fault.filter(|_| !line.internal) {
         out.push_str(" fault=");
-        write_quoted(out, line.fault.unwrap_or("-"))?;
+        write_quoted(out, fault)?;
     }
     out.push('\n');
     Ok(())
@@ -164,18 +158,19 @@ fn json(out: &mut String, now: SystemTime, line: &RequestLine<'_>) -> fmt::Resul
     json_string(out, line.route);
     out.push_str(r#","status":"#);
     out.push_str(itoa::Buffer::new().format(line.status));
-    write!(
-        out,
-        r#","error_code":"{}""#,
-        ErrorCodeField(line.error_code)
-    )?;
-    out.push_str(r#","key_label":"#);
-    json_string(out, line.key_label);
+    if let Some(code) = line.error_code {
+        out.push_str(r#","error_code":"#);
+        out.push_str(itoa::Buffer::new().format(code));
+    }
+    if let Some(label) = line.key_label {
+        out.push_str(r#","key_label":"#);
+        json_string(out, label);
+    }
     out.push_str(r#","duration_ms":"#);
     out.push_str(itoa::Buffer::new().format(line.duration_ms));
-    if !line.internal {
+    if let Some(fault) = line.fault.filter(|_| !line.internal) {
         out.push_str(r#","fault":"#);
-        json_string(out, line.fault.unwrap_or("-"));
+        json_string(out, fault);
     }
     out.push_str(r#"},"target":""#);
     out.push_str(REQUEST_TARGET);
@@ -205,7 +200,7 @@ mod tests {
             route: "/v1/key",
             status: 201,
             error_code: None,
-            key_label: "-",
+            key_label: None,
             duration_ms: 3,
             fault: None,
             internal: false,
@@ -220,7 +215,10 @@ mod tests {
             "ünï",
             "del\u{7f}",
         ] {
-            lines.push(RequestLine { key_label, ..line });
+            lines.push(RequestLine {
+                key_label: Some(key_label),
+                ..line
+            });
         }
         lines.push(RequestLine {
             status: 404,
@@ -291,7 +289,9 @@ mod tests {
     #[test]
     fn the_json_line_is_what_tracing_subscriber_writes() {
         let (ours, theirs) = both(Format::Json);
-        assert!(ours.contains(r#""error_code":"650""#), "{ours}");
+        assert!(ours.contains(r#""error_code":650,"#), "{ours}");
+        // Absent values are left out, not written as "-".
+        assert!(!ours.contains(r#""-""#), "{ours}");
         assert_eq!(ours, theirs);
     }
 }

@@ -612,6 +612,35 @@ fn json_logs_have_one_line_per_request_without_secrets() {
 }
 
 #[test]
+fn json_log_fields_have_json_types_and_absent_values_are_left_out() {
+    let server = Server::start(&["--in-memory", "--log-format", "json"]);
+    let (status, _) = server.request("GET", "/v1/key/absent-key", None);
+    assert_eq!(status, 404);
+    let (status, _) = server.request("GET", "/v1/key", None);
+    assert_eq!(status, 200);
+    let log = server.stop_and_collect_log();
+    let entries: Vec<Value> = log
+        .lines()
+        .filter(|line| line.contains(r#""message":"request""#))
+        .map(|line| serde_json::from_str(line).expect("a JSON log line"))
+        .collect();
+    let failed = entries
+        .iter()
+        .find(|e| e["fields"]["key_label"] == "absent-key")
+        .unwrap_or_else(|| panic!("no request line:\n{log}"));
+    assert_eq!(failed["fields"]["error_code"], json!(650));
+    assert_eq!(failed["fields"]["status"], json!(404));
+    assert!(failed["fields"].get("fault").is_none(), "{failed}");
+    let listed = entries
+        .iter()
+        .find(|e| e["fields"]["route"] == "/v1/key")
+        .unwrap_or_else(|| panic!("no request line:\n{log}"));
+    for absent in ["error_code", "key_label", "fault"] {
+        assert!(listed["fields"].get(absent).is_none(), "{listed}");
+    }
+}
+
+#[test]
 fn text_logs_have_one_line_per_request_and_the_filter_decides() {
     let server = Server::start(&["--in-memory"]);
     let (status, _) = server.request("GET", "/v1/key/absent-key", None);
@@ -623,10 +652,8 @@ fn text_logs_have_one_line_per_request_and_the_filter_decides() {
         .find(|line| line.contains("absent-key"))
         .unwrap_or_else(|| panic!("no request line:\n{log}"));
     let fields = r#"  INFO tsb_emulator::request: request method=GET route="/v1/key/{keyName}" status=404 error_code=650 key_label="absent-key" duration_ms="#;
-    assert!(
-        line.contains(fields) && line.ends_with(r#" fault="-""#),
-        "{line}"
-    );
+    // No fault hit it: the field is left out, not written as "-".
+    assert!(line.contains(fields) && !line.contains("fault="), "{line}");
     // The emulator's own calls are logged at debug level only.
     assert!(!log.contains("/health"), "{log}");
     // A filter that turns the request target off (or down) drops the line.

@@ -197,7 +197,7 @@ impl Observer {
             route: route.unwrap_or("-"),
             status,
             error_code,
-            key_label: call.label().unwrap_or("-"),
+            key_label: call.label(),
             duration_ms,
             fault,
             internal,

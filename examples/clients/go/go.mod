@@ -1,0 +1,3 @@
+module example.com/tsb-emulator/examples/go
+
+go 1.21
