@@ -86,7 +86,7 @@ impl Hsm {
                     .password
                     .as_ref()
                     .map(|p| password::hash(p, &mut inner.entropy.rng())),
-                created_at: inner.entropy.now().0,
+                created_at: inner.clock.now().0,
                 origin: KeyOrigin::Imported,
                 certificate: None,
                 next_signature_index: None,
@@ -113,7 +113,7 @@ impl Hsm {
             let record = KeyRecord {
                 label: label.as_str().to_owned(),
                 attributes: request.attributes.unwrap_or(child.attributes),
-                created_at: inner.entropy.now().0,
+                created_at: inner.clock.now().0,
                 ..child
             };
             insert(inner, &label, &record)?;

@@ -1,7 +1,7 @@
 //! Certificates made with stored keys (reference 11.2 to 11.8): CSRs, self-signed
 //! certificates, and the certificate a key carries.
 
-use super::{Entropy, Hsm, HsmError, Inner};
+use super::{Clock, Hsm, HsmError, Inner};
 use crate::crypto::signer::X509Signer;
 use crate::crypto::{CryptoError, csr, pem, rsa, x509};
 use crate::domain::{
@@ -111,7 +111,7 @@ impl Hsm {
             let der = csr::build_csr(&key.signer(), public_key, params, &mut inner.entropy.rng())
                 .map_err(subject_error)?;
             let certificate = self_signed(
-                &inner.entropy,
+                inner,
                 &key,
                 &record,
                 &SelfSignRequest {
@@ -137,7 +137,7 @@ impl Hsm {
         self.blocking(move |inner| {
             let record = inner.unlocked(&request.label, request.password.as_ref())?;
             let (key, digest) = signing_key(&record, request.algorithm)?;
-            let certificate = self_signed(&inner.entropy, &key, &record, &request, digest)?;
+            let certificate = self_signed(inner, &key, &record, &request, digest)?;
             inner.attach(&request.label, certificate.clone())?;
             Ok(pem::encode(pem::CERTIFICATE_LABEL, &certificate))
         })
@@ -165,7 +165,7 @@ impl Hsm {
                 subject,
                 subject_public_key: &csr.public_key,
                 issuer_certificate: Some(issuer),
-                not_before: start_of_today(&inner.entropy),
+                not_before: start_of_today(&inner.clock),
                 validity_days: request.validity_days,
                 certificate_authority: request.certificate_authority,
                 key_usage: &request.key_usage,
@@ -261,7 +261,7 @@ impl Inner {
 
 /// A self-signed certificate of `record`'s key, valid from today 00:00:00 UTC.
 fn self_signed(
-    entropy: &Entropy,
+    inner: &Inner,
     key: &SigningKey,
     record: &KeyRecord,
     request: &SelfSignRequest,
@@ -271,19 +271,19 @@ fn self_signed(
         subject: x509::Subject::Attributes(&request.subject),
         subject_public_key: public_key(record)?,
         issuer_certificate: None,
-        not_before: start_of_today(entropy),
+        not_before: start_of_today(&inner.clock),
         validity_days: request.validity_days,
         certificate_authority: request.certificate_authority,
         key_usage: &request.key_usage,
         extended_key_usage: &request.extended_key_usage,
         digest,
     };
-    x509::build_certificate(&key.signer(), params, &mut entropy.rng()).map_err(subject_error)
+    x509::build_certificate(&key.signer(), params, &mut inner.entropy.rng()).map_err(subject_error)
 }
 
 /// Today at 00:00:00 UTC, as the TSB starts certificate validity.
-fn start_of_today(entropy: &Entropy) -> u64 {
-    let now = entropy.now().0;
+fn start_of_today(clock: &Clock) -> u64 {
+    let now = clock.now().0;
     now - now % 86_400
 }
 

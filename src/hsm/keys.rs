@@ -145,7 +145,7 @@ impl Hsm {
                     .password
                     .as_ref()
                     .map(|p| password::hash(p, &mut inner.entropy.rng())),
-                created_at: inner.entropy.now().0,
+                created_at: inner.clock.now().0,
                 origin: KeyOrigin::Generated,
                 certificate: None,
                 next_signature_index: request.spec.algorithm().is_stateful().then_some(0),
@@ -425,7 +425,7 @@ impl Inner {
         record: &KeyRecord,
     ) -> Result<SignedKeyInfo, HsmError> {
         let info = KeyInfo::of(label, record);
-        let attested_at = self.entropy.now();
+        let attested_at = self.clock.now();
         let xml = attestation::xml(&info, attested_at);
         let xml_signature = self.attestation.sign(&xml, &mut self.entropy.rng())?;
         Ok(SignedKeyInfo {

@@ -1,6 +1,6 @@
 //! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
 
-use super::{Entropy, Hsm, HsmError, SignedKeyInfo};
+use super::{Hsm, HsmError, Inner, SignedKeyInfo};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, password, rsa, x509};
 use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes};
 use crate::keystore::{KeyOrigin, KeyRecord};
@@ -76,7 +76,7 @@ impl Hsm {
             ));
         }
         self.blocking(move |inner| {
-            let record = imported_record(&request, &inner.entropy)?;
+            let record = imported_record(&request, inner)?;
             let private = record.private_key.is_some();
             let mut replaced = false;
             let stored = inner
@@ -178,10 +178,7 @@ impl Hsm {
 }
 
 /// Checks the material against the declared algorithm and builds the record.
-pub(super) fn imported_record(
-    request: &ImportKey,
-    entropy: &Entropy,
-) -> Result<KeyRecord, HsmError> {
+pub(super) fn imported_record(request: &ImportKey, inner: &Inner) -> Result<KeyRecord, HsmError> {
     if let Some((allowed, _)) = request.algorithm.secret_sizes() {
         let ImportMaterial::Secret(secret) = &request.material else {
             return Err(HsmError::InvalidInput(format!(
@@ -202,7 +199,7 @@ pub(super) fn imported_record(
             private_key: Some(secret.clone()),
             public_key: None,
             certificate: None,
-            ..new_imported(request, entropy)
+            ..new_imported(request, inner)
         });
     }
     let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
@@ -246,12 +243,12 @@ pub(super) fn imported_record(
         private_key,
         public_key: Some(public_key),
         certificate,
-        ..new_imported(request, entropy)
+        ..new_imported(request, inner)
     })
 }
 
 /// The record fields every import shares.
-fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
+fn new_imported(request: &ImportKey, inner: &Inner) -> KeyRecord {
     KeyRecord {
         label: request.label.as_str().to_owned(),
         algorithm: request.algorithm,
@@ -264,8 +261,8 @@ fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
         password: request
             .password
             .as_ref()
-            .map(|p| password::hash(p, &mut entropy.rng())),
-        created_at: entropy.now().0,
+            .map(|p| password::hash(p, &mut inner.entropy.rng())),
+        created_at: inner.clock.now().0,
         origin: KeyOrigin::Imported,
         certificate: None,
         next_signature_index: None,

@@ -195,7 +195,7 @@ impl Hsm {
                         private_key: Some(private),
                         public_key: Some(public),
                         policy: request.policy.clone(),
-                        ..unwrapped_record(&request, algorithm, inner.entropy.now())
+                        ..unwrapped_record(&request, algorithm, inner.clock.now())
                     }
                 }
                 None => {
@@ -213,7 +213,7 @@ impl Hsm {
                     KeyRecord {
                         key_size: Some(bits),
                         private_key: Some(plaintext),
-                        ..unwrapped_record(&request, algorithm, inner.entropy.now())
+                        ..unwrapped_record(&request, algorithm, inner.clock.now())
                     }
                 }
             };
