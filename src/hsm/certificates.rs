@@ -1,6 +1,7 @@
 //! Certificates made with stored keys (reference 11.2 to 11.8): CSRs, self-signed
 //! certificates, and the certificate a key carries.
 
+use super::gate::{KeyRef, KeyUse};
 use super::{Clock, Hsm, HsmError, Inner};
 use crate::crypto::signer::X509Signer;
 use crate::crypto::{CryptoError, csr, pem, rsa, x509};
@@ -99,7 +100,11 @@ impl Hsm {
     /// the same subject to the key. Returns the CSR PEM-armoured as the TSB writes it.
     pub async fn create_csr(&self, request: CsrRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let record = inner.use_key_fitting(
+                KeyRef::new(&request.label, request.password.as_ref()),
+                KeyUse::Certify,
+                |record| signing_digest(record, request.algorithm).map(drop),
+            )?;
             let (key, digest) = signing_key(&record, request.algorithm)?;
             let public_key = public_key(&record)?;
             let params = csr::CsrParams {
@@ -135,7 +140,11 @@ impl Hsm {
     /// Makes a self-signed certificate for the key and stores it with the key; returns it PEM.
     pub async fn self_sign(&self, request: SelfSignRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let record = inner.use_key_fitting(
+                KeyRef::new(&request.label, request.password.as_ref()),
+                KeyUse::Certify,
+                |record| signing_digest(record, request.algorithm).map(drop),
+            )?;
             let (key, digest) = signing_key(&record, request.algorithm)?;
             let certificate = self_signed(inner, &key, &record, &request, digest)?;
             inner.attach(&request.label, certificate.clone())?;
@@ -148,7 +157,9 @@ impl Hsm {
     /// certificate subject as issuer; returns it PEM. The certificate is not stored anywhere.
     pub async fn issue_certificate(&self, request: IssueRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.ca_label, request.password.as_ref())?;
+            let record = inner.use_key_fitting(KeyRef::new(&request.ca_label, request.password.as_ref()), KeyUse::Certify, |record| {
+                signing_digest(record, request.algorithm).map(drop)
+            })?;
             let (key, digest) = signing_key(&record, request.algorithm)?;
             let issuer = record.certificate.as_deref().ok_or_else(|| {
                 HsmError::InvalidCertificate(format!(
@@ -287,11 +298,12 @@ fn start_of_today(clock: &Clock) -> u64 {
     now - now % 86_400
 }
 
-/// The key's signing material if it may sign certificates with `algorithm`.
-fn signing_key(
+/// The digest `algorithm` signs with if the key can sign certificates with it (the gate's
+/// fit check).
+fn signing_digest(
     record: &KeyRecord,
     algorithm: CertSignatureAlgorithm,
-) -> Result<(SigningKey, HashAlgorithm), HsmError> {
+) -> Result<HashAlgorithm, HsmError> {
     if record.algorithm.is_symmetric() {
         return Err(HsmError::not_asymmetric());
     }
@@ -300,20 +312,22 @@ fn signing_key(
         KeyAlgorithm::Ec => algorithm.ecdsa_digest(),
         _ => None,
     };
-    let digest = digest.ok_or_else(|| {
+    digest.ok_or_else(|| {
         HsmError::AlgorithmNotSupportedByKey(format!(
             "The signature algorithm '{}' can not be used with the {} key '{}'.",
             algorithm.wire_name(),
             record.algorithm,
             record.label
         ))
-    })?;
-    if !record.attributes.sign {
-        return Err(HsmError::HsmRefused(format!(
-            "Error creating signature: the sign attribute of key '{}' is set to false.",
-            record.label
-        )));
-    }
+    })
+}
+
+/// The key's signing material if it may sign certificates with `algorithm`.
+fn signing_key(
+    record: &KeyRecord,
+    algorithm: CertSignatureAlgorithm,
+) -> Result<(SigningKey, HashAlgorithm), HsmError> {
+    let digest = signing_digest(record, algorithm)?;
     let private = record.private_key.as_ref().ok_or_else(|| {
         HsmError::InvalidKeyType(format!(
             "Key '{}' has no private part and can not sign.",

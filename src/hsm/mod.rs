@@ -15,6 +15,7 @@ mod clock;
 mod entropy;
 mod error;
 mod fixtures;
+mod gate;
 mod keycache;
 mod keys;
 mod pool;

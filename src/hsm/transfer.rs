@@ -1,5 +1,6 @@
 //! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
 
+use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner, SignedKeyInfo};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, password, rsa, x509};
 use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes};
@@ -109,13 +110,7 @@ impl Hsm {
         password: Option<Password>,
     ) -> Result<ExportedKey, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&label, password.as_ref())?;
-            let attributes = record.attributes;
-            if !attributes.extractable || attributes.sensitive || record.policy.is_some() {
-                return Err(HsmError::AttributesForbid(format!(
-                    "The key '{label}' can not be exported: only extractable, non-sensitive keys without a policy can."
-                )));
-            }
+            let record = inner.use_key(KeyRef::new(&label, password.as_ref()), KeyUse::Export)?;
             if record.algorithm.is_stateful() {
                 // A copy of a stateful key outside the device could reuse one-time indices.
                 return Err(HsmError::OperationForbidden(format!(
@@ -154,18 +149,12 @@ impl Hsm {
         new: Option<Password>,
     ) -> Result<(), HsmError> {
         self.blocking(move |inner| {
-            let new_hash = new.as_ref().map(|p| password::hash(p, &mut inner.entropy.rng()));
+            let new_hash = new
+                .as_ref()
+                .map(|p| password::hash(p, &mut inner.entropy.rng()));
             let outcome = inner.store.modify(&label, |current| {
                 let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
-                // Strict even by default: a password change on a key without one names none.
-                if !password::matches(record.password.as_ref(), old.as_ref()) {
-                    return Err(HsmError::PasswordMismatch(label.clone()));
-                }
-                if !record.attributes.modifiable {
-                    return Err(HsmError::OperationForbidden(format!(
-                        "The password of key '{label}' can not be changed as its modifiable attribute is set to false."
-                    )));
-                }
+                inner.admit(record, &label, old.as_ref(), KeyUse::ChangePassword)?;
                 Ok(Some(KeyRecord {
                     password: new_hash.clone(),
                     ..record.clone()
