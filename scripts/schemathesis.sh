@@ -52,7 +52,8 @@ curl -sf "http://127.0.0.1:$PORT/v3/api-docs" >"$LOG.openapi.json"
 "$OSV_VENV/bin/openapi-spec-validator" "$LOG.openapi.json"
 rm -f "$LOG.openapi.json"
 
-# not_a_server_error: no 5xx; status_code_conformance / content_type_conformance /
+# The control API is documented too, but fuzzing it would arm faults and wipe the store
+# mid-run, so it stays out. not_a_server_error: no 5xx; status_code_conformance / content_type_conformance /
 # response_schema_conformance: the answer is one the document declares.
 STATUS=0
 "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/v3/api-docs" \
@@ -60,6 +61,7 @@ STATUS=0
   --max-examples "$EXAMPLES" \
   --max-time "$MAX_TIME" \
   --workers 2 \
+  --exclude-path-regex '^/_emulator/' \
   --request-timeout 60 \
   --suppress-health-check all \
   --warnings off || STATUS=$?

@@ -89,89 +89,6 @@ impl FromStr for ApiKeyGroup {
     }
 }
 
-/// The groups whose keys open `path` (reference 3.2 with the tolerances of 3.3); empty for
-/// paths no group protects. Matching is exact and case-sensitive, as Spring's is.
-pub fn groups_for(path: &str) -> &'static [ApiKeyGroup] {
-    use ApiKeyGroup::*;
-    let under = |prefix: &str| {
-        path == prefix
-            || path
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('/'))
-    };
-    let Some(rest) = path.strip_prefix("/v1/") else {
-        return &[];
-    };
-    // 3.3: generateRandom is keyOperation in the docs but the Go client sends the service key;
-    // certificates are keyOperation but the Keycloak and Fireblocks clients send key management.
-    if under("/v1/generateRandom") {
-        return &[KeyOperation, Service];
-    }
-    if under("/v1/certificate") {
-        return &[KeyOperation, KeyManagement];
-    }
-    if under("/v1/key")
-        || under("/v1/dataObject")
-        || under("/v1/attestation")
-        || matches!(
-            rest,
-            "importedKey" | "derivedKey" | "modify" | "synchronousModify"
-        )
-    {
-        return &[KeyManagement];
-    }
-    if under("/v1/request")
-        || matches!(
-            rest,
-            "synchronousUnwrap"
-                | "synchronousUnblock"
-                | "synchronousSign"
-                | "synchronousFileDecrypt"
-                | "synchronousDecrypt"
-                | "synchronousBlock"
-                | "synchronousHmac"
-                | "fileEncrypt"
-                | "wrap"
-                | "verify"
-                | "encrypt"
-                | "createRfcTimestamp"
-                | "unwrap"
-                | "unblock"
-                | "sign"
-                | "decrypt"
-                | "block"
-                | "filteredRequests"
-        )
-    {
-        return &[KeyOperation];
-    }
-    if (rest.starts_with("filtered") && rest.ends_with("ApprovalTask") && !rest.contains('/'))
-        || matches!(rest, "approval" | "task" | "approver/onboard")
-    {
-        return &[Approver];
-    }
-    if under("/v1/hsm/log") || matches!(rest, "versionInfo" | "licenseInfo" | "keystore/statistics")
-    {
-        return &[Service];
-    }
-    if under("/v1/approverManagement") {
-        return &[ApproverKeyManagement];
-    }
-    &[]
-}
-
-/// Paths outside TSB access control: the emulator's health check, metrics and control API,
-/// and the API documentation (which the TSB serves without credentials).
-pub fn is_exempt(path: &str) -> bool {
-    path == "/health"
-        || path == "/metrics"
-        || path.starts_with("/_emulator/")
-        || path == "/v3/api-docs"
-        || path.starts_with("/v3/api-docs/")
-        || path == "/swagger-ui"
-        || path.starts_with("/swagger-ui/")
-}
-
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccessDenied {
@@ -289,23 +206,22 @@ impl AccessPolicy {
         !self.bearer_tokens.is_empty() || self.jwt_key.is_some()
     }
 
-    /// Decides a request to `path` carrying `api_key` (`X-API-KEY`) and `bearer` (the token
-    /// after `Bearer `, `None` when there is no bearer authorization), at `now` (Unix seconds).
-    /// The bearer token is checked first, then the API key.
+    /// Decides a request to `path`, which keys of `groups` open (the route table's answer;
+    /// empty when no group protects it), carrying `api_key` (`X-API-KEY`) and `bearer` (the
+    /// token after `Bearer `, `None` when there is no bearer authorization), at `now` (Unix
+    /// seconds). Bearer tokens guard every TSB path (`/v1/`); the bearer token is checked
+    /// first, then the API key.
     pub fn check(
         &self,
         path: &str,
+        groups: &[ApiKeyGroup],
         api_key: Option<&[u8]>,
         bearer: Option<&str>,
         now: u64,
     ) -> Result<(), AccessDenied> {
-        if is_exempt(path) {
-            return Ok(());
-        }
         if self.bearer_enabled() && path.starts_with("/v1/") {
             self.check_bearer(bearer, now)?;
         }
-        let groups = groups_for(path);
         let accepted: Vec<SecretDigest> = groups
             .iter()
             .flat_map(|group| self.api_keys[group.index()].iter().copied())
@@ -345,30 +261,6 @@ impl AccessPolicy {
 mod tests {
     use super::*;
     use ApiKeyGroup::*;
-
-    #[test]
-    fn paths_map_to_the_documented_groups() {
-        assert_eq!(groups_for("/v1/key"), [KeyManagement]);
-        assert_eq!(groups_for("/v1/key/a/attributes"), [KeyManagement]);
-        assert_eq!(groups_for("/v1/keystore/statistics"), [Service]);
-        assert_eq!(groups_for("/v1/synchronousSign"), [KeyOperation]);
-        assert_eq!(groups_for("/v1/request/42"), [KeyOperation]);
-        assert_eq!(groups_for("/v1/filteredSignApprovalTask"), [Approver]);
-        assert_eq!(groups_for("/v1/approver/onboard"), [Approver]);
-        assert_eq!(
-            groups_for("/v1/approverManagement/create"),
-            [ApproverKeyManagement]
-        );
-        assert_eq!(groups_for("/v1/hsm/log/x"), [Service]);
-        assert_eq!(groups_for("/v1/generateRandom/8"), [KeyOperation, Service]);
-        assert_eq!(
-            groups_for("/v1/certificate/x"),
-            [KeyOperation, KeyManagement]
-        );
-        assert!(groups_for("/v1/keys").is_empty());
-        assert!(groups_for("/v1/Key").is_empty());
-        assert!(groups_for("/health").is_empty());
-    }
 
     #[test]
     fn group_names_parse_in_both_spellings() {

@@ -15,19 +15,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// The attestation routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(chain))
-        .routes(routes!(bundle))
-}
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ChainResponse {
+pub(super) struct ChainResponse {
     attestation_certificate_chain: Vec<String>,
 }
 
@@ -38,7 +29,7 @@ struct ChainResponse {
     tag = "Attestation",
     responses((status = 200, description = "The attestation key's certificate chain.", body = ChainResponse))
 )]
-async fn chain(State(state): State<SharedState>) -> Json<ChainResponse> {
+pub(super) async fn chain(State(state): State<SharedState>) -> Json<ChainResponse> {
     Json(ChainResponse {
         attestation_certificate_chain: state
             .hsm
@@ -50,7 +41,7 @@ async fn chain(State(state): State<SharedState>) -> Json<ChainResponse> {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-struct LabelPasswordDto {
+pub(super) struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -83,7 +74,7 @@ together, not that a real HSM made them.
     request_body = LabelPasswordDto,
     responses((status = 200, description = "A zip bundle: key attestation XML, signature and certificate chain."))
 )]
-async fn bundle(
+pub(super) async fn bundle(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<impl IntoResponse, ApiError> {

@@ -26,7 +26,13 @@ pub(super) fn refusal_for(state: &AppState, request: &Request) -> Option<Respons
         .and_then(bearer_token);
     let now = state.hsm.clock().now().0;
     let denied = policy
-        .check(request.uri().path(), api_key, bearer, now)
+        .check(
+            request.uri().path(),
+            super::routes::groups_for(request.uri().path()),
+            api_key,
+            bearer,
+            now,
+        )
         .err()?;
     tracing::info!(
         method = %request.method(),

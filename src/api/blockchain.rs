@@ -12,15 +12,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// The blockchain key routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(imported_key))
-        .routes(routes!(derived_key))
-}
 
 /// `POST /v1/importedKey` body (`ImportKeyDto`).
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -95,7 +86,7 @@ impl TryFrom<ImportSeedDto> for ImportSeed {
     request_body = ImportSeedDto,
     responses((status = 201, description = "The master key is created from the seed (or, for a body with `privateKey`/`publicKey`/`secretKey` and no `seed`, the key is imported as by `/v1/key/import/plain`); its key info.", body = KeyInfoResponse))
 )]
-async fn imported_key(
+pub(super) async fn imported_key(
     State(state): State<SharedState>,
     TsbJson(body): TsbJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
@@ -121,7 +112,7 @@ async fn imported_key(
 /// `POST /v1/derivedKey` body (`DeriveKeyDto`).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct DeriveKeyDto {
+pub(super) struct DeriveKeyDto {
     master_key_label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -158,7 +149,7 @@ impl TryFrom<DeriveKeyDto> for DeriveKey {
     request_body = DeriveKeyDto,
     responses((status = 201, description = "The child key is stored as `master/<path>`; its key info.", body = KeyInfoResponse))
 )]
-async fn derived_key(
+pub(super) async fn derived_key(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<DeriveKeyDto>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {

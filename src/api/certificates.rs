@@ -14,19 +14,6 @@ use axum::response::IntoResponse;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// The certificate routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(request))
-        .routes(routes!(download))
-        .routes(routes!(self_sign))
-        .routes(routes!(issue))
-        .routes(routes!(import))
-        .routes(routes!(read, remove))
-}
 
 /// `standardCertificateAttributes` (`CertificateAttributesDto`).
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -115,7 +102,7 @@ fn validity(value: Option<i64>, default: Option<u32>) -> Result<u32, ApiError> {
 /// The CSR request body (flat, reference 11.2).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct CsrDto {
+pub(super) struct CsrDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -157,7 +144,7 @@ impl TryFrom<CsrDto> for CsrRequest {
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct CsrResponse {
+pub(super) struct CsrResponse {
     label: String,
     certificate_signing_request: String,
 }
@@ -169,7 +156,7 @@ struct CsrResponse {
     request_body = CsrDto,
     responses((status = 200, description = "A PKCS#10 CSR in PEM.", body = CsrResponse))
 )]
-async fn request(
+pub(super) async fn request(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<CsrDto>,
 ) -> Result<Json<CsrResponse>, ApiError> {
@@ -190,7 +177,7 @@ async fn request(
     request_body = CsrDto,
     responses((status = 200, description = "The CSR as a file."))
 )]
-async fn download(
+pub(super) async fn download(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<CsrDto>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -213,7 +200,7 @@ async fn download(
 /// `standardCertificateAttributes` other official clients send.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct SelfSignDto {
+pub(super) struct SelfSignDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -263,7 +250,7 @@ impl TryFrom<SelfSignDto> for SelfSignRequest {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct CertificateResponse {
+pub(super) struct CertificateResponse {
     label: String,
     certificate: String,
 }
@@ -275,7 +262,7 @@ struct CertificateResponse {
     request_body = SelfSignDto,
     responses((status = 200, description = "A self-signed certificate, stored on the key.", body = CertificateResponse))
 )]
-async fn self_sign(
+pub(super) async fn self_sign(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<SelfSignDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
@@ -289,7 +276,7 @@ async fn self_sign(
 /// `validity` and `standardCertificateAttributes` some official clients send.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct IssueDto {
+pub(super) struct IssueDto {
     sign_key_name: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -349,7 +336,7 @@ impl TryFrom<IssueDto> for IssueRequest {
     request_body = IssueDto,
     responses((status = 200, description = "A certificate issued from the CSR.", body = CertificateResponse))
 )]
-async fn issue(
+pub(super) async fn issue(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<IssueDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
@@ -361,7 +348,7 @@ async fn issue(
 
 /// `{"label", "certificate": "<base64 DER>"}` (reference 11.7).
 #[derive(Deserialize, utoipa::ToSchema)]
-struct ImportCertificateDto {
+pub(super) struct ImportCertificateDto {
     label: Option<String>,
     certificate: Option<String>,
 }
@@ -375,7 +362,7 @@ struct ImportCertificateDto {
     request_body = ImportCertificateDto,
     responses((status = 200, description = "The certificate is attached to the key.", body = CertificateResponse))
 )]
-async fn import(
+pub(super) async fn import(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<ImportCertificateDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
@@ -403,7 +390,7 @@ async fn import(
 /// DER (what the Keycloak client reads), reference 11.8.
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct StoredCertificateResponse {
+pub(super) struct StoredCertificateResponse {
     label: String,
     certificate: String,
     raw_certificate: String,
@@ -416,7 +403,7 @@ struct StoredCertificateResponse {
     params(("keyName" = String, Path, description = "The key's label.")),
     responses((status = 200, description = "The key's certificate.", body = StoredCertificateResponse))
 )]
-async fn read(
+pub(super) async fn read(
     State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<Json<StoredCertificateResponse>, ApiError> {
@@ -435,7 +422,7 @@ async fn read(
     params(("keyName" = String, Path, description = "The key's label.")),
     responses((status = 200, description = "The certificate is removed."))
 )]
-async fn remove(
+pub(super) async fn remove(
     State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<StatusCode, ApiError> {

@@ -12,16 +12,6 @@ use axum::extract::{Path, State};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// The encryption routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(encrypt))
-        .routes(routes!(decrypt))
-        .routes(routes!(random))
-}
 
 /// An optional base64 field (`null` and `""` are absent, as the Go client sends them).
 fn optional_base64(field: &str, value: Option<String>) -> Result<Option<Vec<u8>>, ApiError> {
@@ -39,7 +29,7 @@ fn tag_bits(value: Option<i64>) -> u32 {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct EncryptEnvelope {
+pub(super) struct EncryptEnvelope {
     encrypt_request: Option<EncryptDto>,
 }
 
@@ -76,7 +66,7 @@ impl TryFrom<EncryptDto> for EncryptRequest {
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct EncryptResponse {
+pub(super) struct EncryptResponse {
     encrypted_payload: String,
     encrypted_payload_without_message_authentication_code: Option<String>,
     initialization_vector: Option<String>,
@@ -90,7 +80,7 @@ struct EncryptResponse {
     request_body = EncryptEnvelope,
     responses((status = 200, description = "The ciphertext (and IV, tag).", body = EncryptResponse))
 )]
-async fn encrypt(
+pub(super) async fn encrypt(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<EncryptEnvelope>,
 ) -> Result<Json<EncryptResponse>, ApiError> {
@@ -109,7 +99,7 @@ async fn encrypt(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct DecryptEnvelope {
+pub(super) struct DecryptEnvelope {
     decrypt_request: Option<DecryptDto>,
 }
 
@@ -147,7 +137,7 @@ impl TryFrom<DecryptDto> for DecryptRequest {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct DecryptResponse {
+pub(super) struct DecryptResponse {
     payload: String,
 }
 
@@ -158,7 +148,7 @@ struct DecryptResponse {
     request_body = DecryptEnvelope,
     responses((status = 200, description = "The plaintext.", body = DecryptResponse))
 )]
-async fn decrypt(
+pub(super) async fn decrypt(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<DecryptEnvelope>,
 ) -> Result<Json<DecryptResponse>, ApiError> {
@@ -172,7 +162,7 @@ async fn decrypt(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct RandomResponse {
+pub(super) struct RandomResponse {
     random: String,
 }
 
@@ -183,7 +173,7 @@ struct RandomResponse {
     params(("length" = u32, Path, description = "Number of bytes.")),
     responses((status = 200, description = "Random bytes from the HSM.", body = RandomResponse))
 )]
-async fn random(
+pub(super) async fn random(
     State(state): State<SharedState>,
     length: Result<Path<String>, PathRejection>,
 ) -> Result<Json<RandomResponse>, ApiError> {

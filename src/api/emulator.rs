@@ -8,43 +8,25 @@ use super::SharedState;
 use super::error::ApiError;
 use super::json::TsbJson;
 use super::observe::Fault;
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
-mod clock;
-mod snapshot;
+pub(super) mod clock;
+pub(super) mod snapshot;
 
-/// The emulator's own routes that always answer.
-pub fn router() -> Router<SharedState> {
-    Router::new()
-        .route("/_emulator/attestation-key", get(attestation_key))
-        .route("/_emulator/capabilities", get(super::capabilities::handler))
-        .route("/metrics", get(metrics))
-}
-
-/// The control API (`--no-control-api` leaves it out).
-pub fn control_router() -> Router<SharedState> {
-    Router::new()
-        .route("/_emulator/reset", post(reset))
-        .route("/_emulator/keys", get(keys))
-        .route("/_emulator/journal", get(journal).delete(clear_journal))
-        .route(
-            "/_emulator/faults",
-            get(faults).post(add_fault).delete(clear_faults),
-        )
-        .route("/_emulator/clock", get(clock::read).post(clock::move_clock))
-        .route("/_emulator/snapshot", get(snapshot::snapshot))
-        .route("/_emulator/restore", post(snapshot::restore))
-}
+/// The body of `POST /_emulator/reset`: none, or any JSON object, which is ignored.
+#[derive(utoipa::ToSchema)]
+pub(super) struct ResetBody {}
 
 /// The public half of the attestation key, so clients can verify `xmlSignature`.
-async fn attestation_key(State(state): State<SharedState>) -> Json<Value> {
+#[utoipa::path(get, path = "/_emulator/attestation-key", tag = "emulator", operation_id = "readAttestationKey",
+    responses((status = 200, description = "The attestation key: name, public key and certificate chain, to verify `xmlSignature`")))]
+pub(super) async fn attestation_key(State(state): State<SharedState>) -> Json<Value> {
     let (name, public_key) = state.hsm.attestation_public_key();
     Json(json!({
         "attestationKeyName": name,
@@ -56,7 +38,10 @@ async fn attestation_key(State(state): State<SharedState>) -> Json<Value> {
 
 /// Deletes every key and puts the fixture keys back; also clears the journal and the faults,
 /// so a test starts from the state the emulator started in.
-async fn reset(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(post, path = "/_emulator/reset", tag = "emulator", operation_id = "resetEmulator",
+    request_body = ResetBody,
+    responses((status = 200, description = "Deletes every key, puts the fixtures back, clears journal and faults and resets the clock")))]
+pub(super) async fn reset(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
     let keys = state.hsm.reset().await?;
     state.observer.clear_journal();
     state.observer.clear_faults();
@@ -64,7 +49,9 @@ async fn reset(State(state): State<SharedState>) -> Result<Json<Value>, ApiError
 }
 
 /// Every stored key with its metadata (never material or passwords).
-async fn keys(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/_emulator/keys", tag = "emulator", operation_id = "listStoredKeys",
+    responses((status = 200, description = "Every stored key with its metadata (never material or passwords)")))]
+pub(super) async fn keys(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
     let keys: Vec<Value> = state
         .hsm
         .stored_keys()
@@ -92,7 +79,9 @@ async fn keys(State(state): State<SharedState>) -> Result<Json<Value>, ApiError>
 }
 
 /// The journal; `?since=N` gives only the entries after sequence number N.
-async fn journal(State(state): State<SharedState>, uri: Uri) -> Json<Value> {
+#[utoipa::path(get, path = "/_emulator/journal", tag = "emulator", operation_id = "readJournal",
+    responses((status = 200, description = "The journal of calls; `?since=N` gives the entries after sequence number N")))]
+pub(super) async fn journal(State(state): State<SharedState>, uri: Uri) -> Json<Value> {
     let since = uri
         .query()
         .unwrap_or_default()
@@ -103,29 +92,40 @@ async fn journal(State(state): State<SharedState>, uri: Uri) -> Json<Value> {
     Json(json!({ "entries": state.observer.journal(since) }))
 }
 
-async fn clear_journal(State(state): State<SharedState>) -> StatusCode {
+#[utoipa::path(delete, path = "/_emulator/journal", tag = "emulator", operation_id = "clearJournal",
+    responses((status = 200, description = "Empties the journal")))]
+pub(super) async fn clear_journal(State(state): State<SharedState>) -> StatusCode {
     state.observer.clear_journal();
     StatusCode::NO_CONTENT
 }
 
-async fn faults(State(state): State<SharedState>) -> Json<Value> {
+#[utoipa::path(get, path = "/_emulator/faults", tag = "emulator", operation_id = "listFaults",
+    responses((status = 200, description = "The faults that are armed")))]
+pub(super) async fn faults(State(state): State<SharedState>) -> Json<Value> {
     Json(json!({ "faults": state.observer.faults() }))
 }
 
-async fn add_fault(
+#[utoipa::path(post, path = "/_emulator/faults", tag = "emulator", operation_id = "addFault",
+    request_body = Fault,
+    responses((status = 200, description = "Arms a fault")))]
+pub(super) async fn add_fault(
     State(state): State<SharedState>,
     TsbJson(fault): TsbJson<Fault>,
 ) -> Result<(StatusCode, Json<Fault>), ApiError> {
     Ok((StatusCode::CREATED, Json(state.observer.add_fault(fault)?)))
 }
 
-async fn clear_faults(State(state): State<SharedState>) -> StatusCode {
+#[utoipa::path(delete, path = "/_emulator/faults", tag = "emulator", operation_id = "clearFaults",
+    responses((status = 200, description = "Disarms every fault")))]
+pub(super) async fn clear_faults(State(state): State<SharedState>) -> StatusCode {
     state.observer.clear_faults();
     StatusCode::NO_CONTENT
 }
 
 /// Prometheus text exposition.
-async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/metrics", tag = "emulator", operation_id = "readMetrics",
+    responses((status = 200, description = "Prometheus text exposition")))]
+pub(super) async fn metrics(State(state): State<SharedState>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

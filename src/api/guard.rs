@@ -116,7 +116,7 @@ pub(super) fn check(state: &AppState, parts: &Parts) -> Verdict {
         }
     }
     if state.control_api
-        && is_control(parts.uri.path())
+        && super::routes::is_control(parts.uri.path())
         && let Some(refusal) = control_refusal(state, parts)
     {
         return Verdict::Answer(with_cors(refusal, cors.as_ref()));
@@ -223,13 +223,6 @@ pub fn is_loopback_authority(authority: &str) -> bool {
 
 fn is_port(digits: &str) -> bool {
     !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The control API: every `/_emulator/` path but the read-only facts every client may read.
-fn is_control(path: &str) -> bool {
-    path.starts_with("/_emulator/")
-        && path != "/_emulator/attestation-key"
-        && path != "/_emulator/capabilities"
 }
 
 /// The control token (when one is configured), then JSON on state-changing calls: a form

@@ -5,10 +5,9 @@
 use utoipa::OpenApi;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Response, ResponseBuilder, SecurityRequirement, content::Content};
-use utoipa_axum::router::OpenApiRouter;
 
 /// The document's frame; the paths come from the handlers' `#[utoipa::path]` attributes, the
-/// security of each operation from the access table (`access::groups_for`).
+/// security of each operation from the route table (`routes::groups_for`).
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -48,7 +47,7 @@ impl utoipa::Modify for TsbConventions {
             .build()
             .into();
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let groups = crate::access::groups_for(path);
+            let groups = super::routes::groups_for(path);
             let operations = [
                 &mut item.get,
                 &mut item.post,
@@ -78,24 +77,22 @@ impl utoipa::Modify for TsbConventions {
     }
 }
 
-/// The routes documented in the OpenAPI document (everything but the API documents and the
-/// emulator's own `/_emulator/` routes).
-fn documented_routes() -> OpenApiRouter<super::SharedState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(super::keys::router())
-        .merge(super::blockchain::router())
-        .merge(super::attestation::router())
-        .merge(super::certificates::router())
-        .merge(super::service::router())
-        .merge(super::sign::router())
-        .merge(super::transfer::router())
-        .merge(super::cipher::router())
-        .merge(super::wrap::router())
+/// The document before the routes are added.
+pub(super) fn frame() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
 }
 
-/// The documented routes as a router and the OpenAPI document describing them.
-pub(super) fn documented() -> (axum::Router<super::SharedState>, utoipa::openapi::OpenApi) {
-    let (router, mut openapi) = documented_routes().split_for_parts();
+/// The routes of the table as a router (control routes only with `control_api`) and the
+/// OpenAPI document describing all of them.
+pub(super) fn documented(
+    control_api: bool,
+) -> (axum::Router<super::SharedState>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = super::routes::router(true).split_for_parts();
+    let router = if control_api {
+        router
+    } else {
+        super::routes::router(false).split_for_parts().0
+    };
     // After the merge: a modifier on `ApiDoc` would run before the paths are there.
     utoipa::Modify::modify(&TsbConventions, &mut openapi);
     (router, openapi)
@@ -103,5 +100,5 @@ pub(super) fn documented() -> (axum::Router<super::SharedState>, utoipa::openapi
 
 /// The OpenAPI 3 document served at `/v3/api-docs`, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented().1
+    documented(true).1
 }

@@ -7,8 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The TSB release whose API the emulator follows.
 pub const EMULATED_TSB_VERSION: &str = "2.2.0";
@@ -16,15 +14,6 @@ pub const EMULATED_TSB_VERSION: &str = "2.2.0";
 /// The licence flag reported when `--license-flags` is not given: plain (non-SKA) keys over
 /// the REST API. `KEY_AUTH`/`TSB_ENGINE` join when the SKA workflow exists.
 pub const DEFAULT_LICENSE_FLAG: &str = "REST_API";
-
-/// The service routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(version))
-        .routes(routes!(license))
-        .routes(routes!(statistics))
-        .routes(routes!(health))
-}
 
 /// Liveness and readiness, not a TSB path: `UP` once the store is open, 503 `DOWN` once the
 /// key store has stopped after a failed write (so a container orchestrator restarts the
@@ -38,7 +27,7 @@ pub fn router() -> OpenApiRouter<SharedState> {
         (status = 503, description = "`{\"status\": \"DOWN\"}` once the key store has stopped after a failed write.", body = Object)
     )
 )]
-async fn health(State(state): State<SharedState>) -> (StatusCode, Json<Value>) {
+pub(super) async fn health(State(state): State<SharedState>) -> (StatusCode, Json<Value>) {
     if state.hsm.is_healthy() {
         (StatusCode::OK, Json(json!({ "status": "UP" })))
     } else {
@@ -55,7 +44,7 @@ async fn health(State(state): State<SharedState>) -> (StatusCode, Json<Value>) {
     tag = "Service",
     responses((status = 200, description = "The emulated TSB version.", body = Object))
 )]
-async fn version() -> Json<Value> {
+pub(super) async fn version() -> Json<Value> {
     Json(json!({ "Version": EMULATED_TSB_VERSION }))
 }
 
@@ -65,7 +54,7 @@ async fn version() -> Json<Value> {
     tag = "Service",
     responses((status = 200, description = "The licence flags (`--license-flags`).", body = Object))
 )]
-async fn license(State(state): State<SharedState>) -> Json<Value> {
+pub(super) async fn license(State(state): State<SharedState>) -> Json<Value> {
     Json(json!({ "clientFlags": &*state.license_flags }))
 }
 
@@ -75,7 +64,7 @@ async fn license(State(state): State<SharedState>) -> Json<Value> {
     tag = "Service",
     responses((status = 200, description = "Key store statistics.", body = Object))
 )]
-async fn statistics(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
+pub(super) async fn statistics(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
     let stats = state.hsm.statistics().await?;
     let pool = match &stats.rsa_pool {
         Some((ready, depth)) => {

@@ -13,22 +13,12 @@ use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// The signature routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(sign))
-        .routes(routes!(verify))
-        .routes(routes!(hmac))
-}
 
 /// `{"signRequest": {...}, "requestSignature": ...}`; the request signature is accepted and
 /// not checked (the TSB checks it only when whitelisting is configured).
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct SignEnvelope {
+pub(super) struct SignEnvelope {
     sign_request: Option<SignDto>,
 }
 
@@ -122,7 +112,7 @@ fn context(value: Option<&str>) -> Result<Vec<u8>, ApiError> {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-struct SignResponse {
+pub(super) struct SignResponse {
     signature: String,
 }
 
@@ -133,7 +123,7 @@ struct SignResponse {
     request_body = SignEnvelope,
     responses((status = 200, description = "The signature.", body = SignResponse))
 )]
-async fn sign(
+pub(super) async fn sign(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<SignEnvelope>,
 ) -> Result<Json<SignResponse>, ApiError> {
@@ -149,7 +139,7 @@ async fn sign(
 /// `{"verifySignatureRequest": {...}}` or, for HMAC keys, `{"verifyHmacRequest": {...}}`.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct VerifyEnvelope {
+pub(super) struct VerifyEnvelope {
     verify_signature_request: Option<VerifyDto>,
     verify_hmac_request: Option<HmacDto>,
 }
@@ -196,13 +186,13 @@ impl HmacDto {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct HmacEnvelope {
+pub(super) struct HmacEnvelope {
     hmac_request: Option<HmacDto>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct HmacResponse {
+pub(super) struct HmacResponse {
     keyed_hash: String,
 }
 
@@ -213,7 +203,7 @@ struct HmacResponse {
     request_body = HmacEnvelope,
     responses((status = 200, description = "The HMAC.", body = HmacResponse))
 )]
-async fn hmac(
+pub(super) async fn hmac(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<HmacEnvelope>,
 ) -> Result<Json<HmacResponse>, ApiError> {
@@ -264,7 +254,7 @@ impl TryFrom<VerifyDto> for VerifyRequest {
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct VerifyResponse {
+pub(super) struct VerifyResponse {
     signature_valid: bool,
 }
 
@@ -275,7 +265,7 @@ struct VerifyResponse {
     request_body = VerifyEnvelope,
     responses((status = 200, description = "Whether the signature is valid.", body = VerifyResponse))
 )]
-async fn verify(
+pub(super) async fn verify(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<VerifyEnvelope>,
 ) -> Result<Json<VerifyResponse>, ApiError> {

@@ -14,21 +14,11 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// The key-transfer routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(import))
-        .routes(routes!(export))
-        .routes(routes!(change_password))
-}
 
 /// `KeyImportDto`.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ImportDto {
+pub(super) struct ImportDto {
     label: Option<String>,
     algorithm: Option<String>,
     private_key: Option<String>,
@@ -141,7 +131,7 @@ pub(super) fn import_request(body: &[u8]) -> Result<ImportKey, ApiError> {
     request_body = ImportDto,
     responses((status = 201, description = "The key is imported; its key info.", body = KeyInfoResponse), (status = 200, description = "A certificate replaced the key's one; its key info.", body = KeyInfoResponse))
 )]
-async fn import(
+pub(super) async fn import(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<ImportDto>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
@@ -155,7 +145,7 @@ async fn import(
 
 /// Body of export: the key and its password.
 #[derive(Deserialize, utoipa::ToSchema)]
-struct LabelPasswordDto {
+pub(super) struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -164,7 +154,7 @@ struct LabelPasswordDto {
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ExportResponse {
+pub(super) struct ExportResponse {
     private_key: Option<String>,
     public_key: Option<String>,
     secret_key: Option<String>,
@@ -177,7 +167,7 @@ struct ExportResponse {
     request_body = LabelPasswordDto,
     responses((status = 200, description = "The key material.", body = ExportResponse))
 )]
-async fn export(
+pub(super) async fn export(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<Json<ExportResponse>, ApiError> {
@@ -193,7 +183,7 @@ async fn export(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ChangePasswordDto {
+pub(super) struct ChangePasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -210,7 +200,7 @@ struct ChangePasswordDto {
     request_body = ChangePasswordDto,
     responses((status = 200, description = "The password is changed."))
 )]
-async fn change_password(
+pub(super) async fn change_password(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<ChangePasswordDto>,
 ) -> Result<StatusCode, ApiError> {

@@ -13,19 +13,10 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-/// The key-transport routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(wrap))
-        .routes(routes!(unwrap))
-}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct WrapEnvelope {
+pub(super) struct WrapEnvelope {
     wrap_key_request: Option<WrapDto>,
 }
 
@@ -45,7 +36,7 @@ struct WrapDto {
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct WrapResponse {
+pub(super) struct WrapResponse {
     wrapped_key: String,
 }
 
@@ -56,7 +47,7 @@ struct WrapResponse {
     request_body = WrapEnvelope,
     responses((status = 200, description = "The wrapped key.", body = WrapResponse))
 )]
-async fn wrap(
+pub(super) async fn wrap(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<WrapEnvelope>,
 ) -> Result<Json<WrapResponse>, ApiError> {
@@ -78,7 +69,7 @@ async fn wrap(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct UnwrapEnvelope {
+pub(super) struct UnwrapEnvelope {
     unwrap_key_request: Option<UnwrapDto>,
 }
 
@@ -130,7 +121,7 @@ impl TryFrom<UnwrapDto> for UnwrapRequest {
     request_body = UnwrapEnvelope,
     responses((status = 201, description = "The unwrapped key is created; its key info.", body = KeyInfoResponse))
 )]
-async fn unwrap(
+pub(super) async fn unwrap(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<UnwrapEnvelope>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {

@@ -34,6 +34,7 @@ mod packaging;
 mod pool;
 mod pqc;
 mod properties;
+mod routes;
 mod secret;
 mod server;
 mod service;

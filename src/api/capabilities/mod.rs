@@ -4,8 +4,8 @@
 //!
 //! Algorithm statuses are derived from the domain enums (`KeyAlgorithm::ALL`,
 //! `SignatureAlgorithm::ALL`, ...): a value the emulator's enum knows is implemented, so adding
-//! an algorithm updates this list. Endpoint statuses are one table; a test probes every row
-//! through the router, so a row cannot claim what the router does not do.
+//! an algorithm updates this list. Endpoint statuses are the route table's (`api::routes`); a
+//! test probes every row through the router, so a row cannot claim what the router does not do.
 
 use super::SharedState;
 use crate::domain::{CipherAlgorithm, KeyAlgorithm, SignatureAlgorithm, WrapMethod};
@@ -61,164 +61,21 @@ pub struct Endpoint {
     pub difference: Option<&'static str>,
 }
 
-/// Every endpoint of reference section 1.
-#[rustfmt::skip]
-pub const ENDPOINTS: &[Endpoint] = &[
-    approximated(1, "POST", "/v1/key", "create key", "no ISS; LMS keys have one HSS level (tree height 5, or 10 as an emulator extension); EC curves of table 6.2 without a RustCrypto implementation are refused"),
-    exact(2, "GET", "/v1/key", "list key labels"),
-    exact(3, "POST", "/v1/key/attributes", "key info (password-capable)"),
-    exact(4, "GET", "/v1/key/{keyName}/attributes", "key info (deprecated, no password)"),
-    exact(5, "POST", "/v1/key/deleteKey", "delete key (password-capable)"),
-    exact(6, "DELETE", "/v1/key/{keyName}", "delete key"),
-    exact(7, "POST", "/v1/key/changePassword", "change key password"),
-    approximated(8, "POST", "/v1/key/import/plain", "import plain key material / cert", "PQC keys (ML-DSA, SLH-DSA, ML-KEM, LMS, XMSS) are refused with 400/600"),
-    approximated(9, "POST", "/v1/key/export/plain", "export plain key material", "PQC keys are refused with 400/614 (a copy of a stateful key could reuse one-time indices)"),
-    approximated(10, "POST", "/v1/key/address", "crypto-currency address of a key", "BTC and ETH addresses (secp256k1) only; XLM, XRP and IOTA answer 630"),
-    approximated(11, "GET", "/v1/key/{keyName}/address", "same, deprecated", "as POST /v1/key/address"),
-    approximated(12, "POST", "/v1/key/keyAttestation", "attestation bundle (zip download)", "the attestation certificate chain is the emulator's own test CA, not a Securosys HSM's"),
-    approximated(13, "POST", "/v1/importedKey", "create key from BIP32 seed", "secp256k1, P-256 and Ed25519 (SLIP-10) seeds only; answers 201 with key info (the TSB's answer is undocumented)"),
-    approximated(14, "POST", "/v1/derivedKey", "persist a BIP32/SLIP10 child key", "answers 201 with the child's key info, stored as master/<path> (the TSB's answer is undocumented)"),
-    exact(15, "POST", "/v1/synchronousSign", "sign"),
-    missing(16, "POST", "/v1/sign", "sign (SKA workflow)"),
-    exact(17, "POST", "/v1/verify", "verify signature (also HMAC verify, see §7.9)"),
-    exact(18, "POST", "/v1/synchronousHmac", "HMAC"),
-    exact(19, "POST", "/v1/encrypt", "encrypt"),
-    exact(20, "POST", "/v1/synchronousDecrypt", "decrypt"),
-    missing(21, "POST", "/v1/decrypt", "decrypt (SKA workflow)"),
-    missing(22, "POST", "/v1/fileEncrypt", "ECIES file encryption (multipart)"),
-    missing(23, "POST", "/v1/synchronousFileDecrypt", "ECIES file decryption (multipart)"),
-    approximated(24, "POST", "/v1/wrap", "wrap (export encrypted) a key", "wrapped private keys are PKCS#8, not Primus blobs; ML-KEM wrapping is the KEM ciphertext followed by RFC 5649 AES-256 key wrap under the shared secret (the TSB's format is unknown)"),
-    approximated(25, "POST", "/v1/synchronousUnwrap", "unwrap (import) a key", "accepts what /v1/wrap produces (see there)"),
-    missing(26, "POST", "/v1/unwrap", "unwrap (SKA workflow)"),
-    missing(27, "POST", "/v1/synchronousBlock", "block key"),
-    missing(28, "POST", "/v1/block", "block key (workflow)"),
-    missing(29, "POST", "/v1/synchronousUnblock", "unblock key"),
-    missing(30, "POST", "/v1/unblock", "unblock key (workflow)"),
-    missing(31, "POST", "/v1/synchronousModify", "replace SKA policy"),
-    missing(32, "POST", "/v1/modify", "replace SKA policy (workflow)"),
-    missing(33, "GET", "/v1/request/{id}", "status/result of an async request"),
-    missing(34, "DELETE", "/v1/request/{id}", "cancel async request"),
-    missing(35, "UNKNOWN", "/v1/filteredRequests", "list requests by status"),
-    exact(36, "POST", "/v1/certificate/synchronous/request", "create CSR"),
-    exact(37, "POST", "/v1/certificate/synchronous/request/download", "create CSR as file"),
-    exact(38, "POST", "/v1/certificate/synchronous/selfsign", "self-signed cert, stored on key"),
-    missing(39, "POST", "/v1/certificate/synchronous/create/selfSigned", "older self-signed endpoint (release 1.17.0)"),
-    exact(40, "POST", "/v1/certificate/synchronous/sign", "issue cert from CSR"),
-    missing(41, "POST", "/v1/certificate/request", "CSR (SKA workflow)"),
-    missing(42, "POST", "/v1/certificate/selfsign", "self-signed (SKA workflow)"),
-    missing(43, "POST", "/v1/certificate/sign", "issue cert (SKA workflow)"),
-    exact(44, "POST", "/v1/certificate/import/plain", "attach cert to existing key"),
-    exact(45, "GET", "/v1/certificate/{keyName}", "read attached cert"),
-    exact(46, "DELETE", "/v1/certificate/{keyName}", "remove attached cert"),
-    exact(47, "GET", "/v1/generateRandom/{length}", "HSM random bytes"),
-    approximated(48, "GET", "/v1/keystore/statistics", "keystore statistics / health check", "the statistics text is the emulator's (key count, bytes on disk, RSA pool)"),
-    exact(49, "GET", "/v1/versionInfo", "version"),
-    exact(50, "GET", "/v1/licenseInfo", "license flags"),
-    missing(51, "GET", "/v1/hsm/log", "HSM log (and /v1/hsm/log/**)"),
-    missing(52, "POST", "/v1/createRfcTimestamp", "RFC 3161 timestamp"),
-    missing(53, "POST", "/v1/dataObject", "store data object"),
-    missing(54, "GET", "/v1/dataObject/{dataObjectName}", "read data object"),
-    approximated(55, "UNKNOWN", "/v1/attestation/**", "attestation-key certificate chain", "GET /v1/attestation/certificateChain only: the emulator's test CA chain"),
-    missing(56, "POST", "/v1/filteredSignApprovalTask", "approver fetches sign tasks"),
-    missing(57, "POST", "/v1/filteredDecryptApprovalTask", "… decrypt tasks"),
-    missing(58, "POST", "/v1/filteredUnwrapKeyApprovalTask", "… unwrap tasks"),
-    missing(59, "POST", "/v1/filteredBlockKeyApprovalTask", "… block tasks"),
-    missing(60, "POST", "/v1/filteredUnblockKeyApprovalTask", "… unblock tasks"),
-    missing(61, "POST", "/v1/filteredModifyKeyApprovalTask", "… modify tasks"),
-    missing(62, "POST", "/v1/filteredAllApprovalTask", "… all tasks"),
-    missing(63, "POST", "/v1/approval", "submit an approval"),
-    missing(64, "UNKNOWN", "/v1/task", "reject/delete a task"),
-    missing(65, "POST (docs curl shows PUT)", "/v1/approverManagement/create", "create approver key pair"),
-    missing(66, "POST", "/v1/approver/onboard", "approver downloads its key"),
-    missing(67, "POST", "/v1/approverManagement/renewOneTimeCode", "new one-time code"),
-    missing(68, "POST", "/v1/approverManagement/restoreFromBackup", "restore approver (password known)"),
-    missing(69, "POST", "/v1/approverManagement/restoreFromBackup/forgotPassword", "restore (password lost)"),
-    missing(70, "GET", "/v1/approverManagement/onboarding/status", "onboarded / pending approvers"),
-    missing(71, "DELETE", "/v1/approverManagement/delete/{approverName}", "delete approver backup"),
-    missing(72, "UNKNOWN", "ML-KEM decapsulation (path UNKNOWN)", "KEM decapsulation"),
-];
-
-/// Whether `method path` is a TSB endpoint the emulator does not implement: such a request
-/// answers 404/101 like any unknown path, even where the path also fits another route's
-/// pattern (`POST /v1/key/address` against `/v1/key/{keyName}`), which would otherwise be 405.
-pub fn is_missing_endpoint(method: &str, path: &str) -> bool {
-    ENDPOINTS.iter().any(|e| {
-        let methods = e.method.split(|c: char| !c.is_ascii_alphabetic());
-        e.status == Status::NotImplemented
-            && methods
-                .filter(|m| !m.is_empty())
-                .any(|m| m == "UNKNOWN" || m == method)
-            && pattern_matches(e.path, path)
-    })
-}
-
-/// Whether `path` fits the route `pattern` (`{name}` one segment, a final `**` the rest).
-fn pattern_matches(pattern: &str, path: &str) -> bool {
-    let mut given = path.split('/');
-    for part in pattern.split('/') {
-        if part == "**" {
-            return true;
-        }
-        match given.next() {
-            Some(segment) if part.starts_with('{') && part.ends_with('}') => {
-                if segment.is_empty() {
-                    return false;
-                }
-            }
-            Some(segment) if segment == part => {}
-            _ => return false,
-        }
-    }
-    given.next().is_none()
-}
-
-const fn exact(
-    row: u32,
-    method: &'static str,
-    path: &'static str,
-    purpose: &'static str,
-) -> Endpoint {
-    Endpoint {
-        row,
-        method,
-        path,
-        purpose,
-        status: Status::Exact,
-        difference: None,
-    }
-}
-
-const fn missing(
-    row: u32,
-    method: &'static str,
-    path: &'static str,
-    purpose: &'static str,
-) -> Endpoint {
-    Endpoint {
-        row,
-        method,
-        path,
-        purpose,
-        status: Status::NotImplemented,
-        difference: None,
-    }
-}
-
-const fn approximated(
-    row: u32,
-    method: &'static str,
-    path: &'static str,
-    purpose: &'static str,
-    difference: &'static str,
-) -> Endpoint {
-    Endpoint {
-        row,
-        method,
-        path,
-        purpose,
-        status: Status::Approximated,
-        difference: Some(difference),
-    }
+/// Every endpoint of reference section 1, from the route table's numbered rows.
+pub fn endpoints() -> Vec<Endpoint> {
+    super::routes::ROUTES
+        .iter()
+        .filter_map(|route| {
+            Some(Endpoint {
+                row: route.row?,
+                method: route.method,
+                path: route.path,
+                purpose: route.purpose,
+                status: route.status,
+                difference: route.difference,
+            })
+        })
+        .collect()
 }
 
 /// An algorithm value and its status.
@@ -328,7 +185,7 @@ pub fn wrap_methods() -> Vec<Algorithm> {
 /// The whole manifest as JSON.
 pub fn manifest() -> Value {
     json!({
-        "endpoints": ENDPOINTS,
+        "endpoints": endpoints(),
         "keyAlgorithms": key_algorithms(),
         "signatureAlgorithms": signature_algorithms(),
         "cipherAlgorithms": cipher_algorithms(),
@@ -337,6 +194,8 @@ pub fn manifest() -> Value {
 }
 
 /// `GET /_emulator/capabilities`.
+#[utoipa::path(get, path = "/_emulator/capabilities", tag = "emulator", operation_id = "readCapabilities",
+    responses((status = 200, description = "The fidelity manifest: every TSB endpoint and algorithm with its status here")))]
 pub async fn handler(State(_): State<SharedState>) -> Json<Value> {
     Json(manifest())
 }
@@ -345,7 +204,7 @@ pub async fn handler(State(_): State<SharedState>) -> Json<Value> {
 pub fn markdown() -> String {
     let mut out = String::new();
     out.push_str("| # | Method | Path | Status | Difference |\n|---|---|---|---|---|\n");
-    for e in ENDPOINTS {
+    for e in endpoints() {
         let _ = writeln!(
             out,
             "| {} | {} | `{}` | {} | {} |",

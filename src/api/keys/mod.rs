@@ -14,28 +14,14 @@ use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 mod info;
 pub(in crate::api) use info::KeyInfoResponse;
 
-/// The key-management routes.
-pub fn router() -> OpenApiRouter<SharedState> {
-    OpenApiRouter::new()
-        .routes(routes!(create, list))
-        .routes(routes!(attributes))
-        .routes(routes!(delete_by_body))
-        .routes(routes!(attributes_by_alias, delete_by_path))
-        .routes(routes!(attributes_by_path))
-        .routes(routes!(address))
-        .routes(routes!(address_by_path))
-}
-
 /// `POST /v1/key` body.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct CreateKeyDto {
+pub(super) struct CreateKeyDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -264,7 +250,7 @@ pub(super) fn create_request(body: &[u8]) -> Result<CreateKey, ApiError> {
     request_body = CreateKeyDto,
     responses((status = 201, description = "The key is created; its key info.", body = KeyInfoResponse))
 )]
-async fn create(
+pub(super) async fn create(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<CreateKeyDto>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
@@ -278,13 +264,13 @@ async fn create(
     tag = "Keys",
     responses((status = 200, description = "The labels of all keys.", body = Vec<String>))
 )]
-async fn list(State(state): State<SharedState>) -> Result<Json<Vec<String>>, ApiError> {
+pub(super) async fn list(State(state): State<SharedState>) -> Result<Json<Vec<String>>, ApiError> {
     Ok(Json(state.hsm.list_keys().await?))
 }
 
 /// Body of `POST /v1/key/attributes` and `POST /v1/key/deleteKey`.
 #[derive(Deserialize, utoipa::ToSchema)]
-struct LabelPasswordDto {
+pub(super) struct LabelPasswordDto {
     label: Option<String>,
     #[serde(default, deserialize_with = "wire::password")]
     #[schema(value_type = Option<String>)]
@@ -298,7 +284,7 @@ struct LabelPasswordDto {
     request_body = LabelPasswordDto,
     responses((status = 200, description = "The key info.", body = KeyInfoResponse))
 )]
-async fn attributes(
+pub(super) async fn attributes(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<Json<KeyInfoResponse>, ApiError> {
@@ -312,7 +298,7 @@ async fn attributes(
 
 /// `POST /v1/key/address` and `GET /v1/key/{keyName}/address` answer (reference 6.13).
 #[derive(Serialize, utoipa::ToSchema)]
-struct AddressResponse {
+pub(super) struct AddressResponse {
     /// The 20-byte address base, base64.
     address: String,
 }
@@ -324,7 +310,7 @@ struct AddressResponse {
     request_body = LabelPasswordDto,
     responses((status = 200, description = "The key's address base.", body = AddressResponse))
 )]
-async fn address(
+pub(super) async fn address(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<Json<AddressResponse>, ApiError> {
@@ -342,7 +328,7 @@ async fn address(
     params(("keyName" = String, Path, description = "The key's label.")),
     responses((status = 200, description = "The key's address base (deprecated variant).", body = AddressResponse))
 )]
-async fn address_by_path(
+pub(super) async fn address_by_path(
     State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<Json<AddressResponse>, ApiError> {
@@ -359,7 +345,7 @@ async fn address_by_path(
     params(("keyName" = String, Path, description = "The key's label.")),
     responses((status = 200, description = "The key info.", body = KeyInfoResponse))
 )]
-async fn attributes_by_path(
+pub(super) async fn attributes_by_path(
     State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<Json<KeyInfoResponse>, ApiError> {
@@ -374,7 +360,7 @@ async fn attributes_by_path(
     params(("keyName" = String, Path, description = "The key's label.")),
     responses((status = 200, description = "The key info (alias of `/v1/key/{keyName}/attributes`).", body = KeyInfoResponse))
 )]
-async fn attributes_by_alias(
+pub(super) async fn attributes_by_alias(
     state: State<SharedState>,
     label: KeyNamePath,
 ) -> Result<Json<KeyInfoResponse>, ApiError> {
@@ -388,7 +374,7 @@ async fn attributes_by_alias(
     request_body = LabelPasswordDto,
     responses((status = 200, description = "The key is deleted."))
 )]
-async fn delete_by_body(
+pub(super) async fn delete_by_body(
     State(state): State<SharedState>,
     TsbJson(dto): TsbJson<LabelPasswordDto>,
 ) -> Result<StatusCode, ApiError> {
@@ -404,7 +390,7 @@ async fn delete_by_body(
     params(("keyName" = String, Path, description = "The key's label.")),
     responses((status = 200, description = "The key is deleted."))
 )]
-async fn delete_by_path(
+pub(super) async fn delete_by_path(
     State(state): State<SharedState>,
     KeyNamePath(label): KeyNamePath,
 ) -> Result<StatusCode, ApiError> {

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 
 /// What an injected fault does.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FaultError {
     /// HTTP status to answer.
@@ -27,7 +27,7 @@ pub struct FaultError {
 }
 
 /// A fault as `POST /_emulator/faults` takes it and `GET` lists it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Fault {
     /// Assigned on creation.

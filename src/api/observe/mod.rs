@@ -264,7 +264,7 @@ impl Call {
 
     /// Emulator's own, health and metrics calls: counted, never journaled nor faulted.
     fn is_internal(&self) -> bool {
-        self.path.starts_with("/_emulator/") || self.path == "/health" || self.path == "/metrics"
+        super::routes::is_internal(&self.path)
     }
 
     fn matches(&self, fault: &Fault) -> bool {
