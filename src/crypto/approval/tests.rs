@@ -492,3 +492,63 @@ fn timestamps_outside_the_window_are_off() {
     ));
     assert_eq!(check_timestamp(text, now - 5, 600, 5), Ok(1_698_687_024));
 }
+
+#[test]
+fn openssl_verifies_our_integrity_signature() {
+    let mut rng = StdRng::seed_from_u64(11);
+    let (pkcs8, public) = integrity(&mut rng);
+    let key = IntegrityKey {
+        pkcs8: pkcs8.expose(),
+        label: "timestamp-key",
+    };
+    let payload = ApprovalPayload::Use(b"cross-checked".to_vec());
+    let token =
+        build_approval_token(Operation::Use, "k", &payload, 1, &key, &mut rng).expect("builds");
+    let timestamp = parse_approval_token(&token)
+        .expect("parses")
+        .timestamp
+        .expect("timestamp");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(path.join(name), bytes).expect(name);
+    write("timestamp.bin", &timestamp.raw);
+    write("signature.der", &timestamp.signature);
+    write(
+        "integrity.pem",
+        crate::crypto::pem::encode("PUBLIC KEY", &public).as_bytes(),
+    );
+    crate::crypto::test_support::openssl(
+        path,
+        "dgst -sha256 -verify integrity.pem -signature signature.der timestamp.bin",
+    );
+    // And the whole 0x1056 value is the DER structure OpenSSL reads as such.
+    write("wrapped.der", &timestamp.signature_with_algorithm);
+    crate::crypto::test_support::openssl(path, "asn1parse -inform DER -in wrapped.der");
+}
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic_the_parsers(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+        let _ = parse_approval_token(&bytes);
+        let _ = decode_policy(&bytes);
+        let _ = SignedApproval::decode(&bytes);
+        let _ = crate::domain::approver_key_type(&bytes);
+        // With a consistent header too, so the record walk is reached.
+        let mut block = (bytes.len() as u32).to_le_bytes().to_vec();
+        block.extend_from_slice(&bytes);
+        let _ = parse_approval_token(&block);
+        let _ = decode_policy(&block);
+        let _ = SignedApproval::decode(&block);
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics_the_timestamp_parser(text in "\\PC{0,40}") {
+        let _ = check_timestamp(&text, 1_700_000_000, 600, 0);
+    }
+
+    #[test]
+    fn formatted_instants_parse_back(seconds in 0u64..4_102_444_800) {
+        let text = crate::domain::Timestamp(seconds).to_string();
+        proptest::prop_assert_eq!(parse_timestamp(&text), Ok(seconds as i64));
+    }
+}
