@@ -7,6 +7,7 @@
 
 mod policy_blob;
 mod signed;
+mod sync;
 #[cfg(test)]
 mod tests;
 mod timestamp;
@@ -16,6 +17,7 @@ mod verify;
 
 pub use policy_blob::{decode_policy, encode_policy};
 pub use signed::{ApproverIdentity, SignedApproval};
+pub use sync::{Expected, ProvenApprovals, prove_signed_approvals};
 pub use timestamp::{TimestampError, check_timestamp, parse_timestamp};
 pub use token::{
     ApprovalPayload, ApprovalToken, HsmTimestamp, IntegrityKey, build_approval_token,
@@ -46,6 +48,10 @@ pub enum ApprovalError {
     /// `res.error.input.invalid.signature` (HTTP 400).
     #[error("The signature is not valid.")]
     BadSignature,
+    /// A signed approval whose token is for another operation, key or payload (the HSM
+    /// refuses such approvals: 500/701 with the "insufficient approvals" message).
+    #[error("The provided approvals are insufficient: {0}.")]
+    Mismatch(String),
     /// A token, policy blob or signed approval that does not follow its layout: 400/600.
     #[error("Malformed approval data: {0}.")]
     Malformed(String),
