@@ -317,3 +317,18 @@ fn names_are_escaped_in_the_attestation_fragment() {
             .contains("<token name=\"a&quot;&lt;&amp;&gt;\">")
     );
 }
+
+#[test]
+fn rendered_policies_parse_back_and_a_policy_as_sent_reads_as_the_stored_form() {
+    let sent = json!({"ruleUse": docs_rule(), "ruleBlock": {"tokens": [{"name": "T",
+        "timelock": 60, "timeout": 120, "groups": [{"name": null, "quorum": 2, "approvals": [
+            approver("certificate", "c", DOCS_CERTIFICATE), approver("public_key", "d", DSA),
+            json!({"type": "onboarded_approver_certificate", "name": "officer1"})]}]}]},
+        "ruleModify": {"tokens": null}, "keyStatus": {"blocked": true}});
+    let policy = Policy::parse(&sent).expect("valid");
+    assert_eq!(Policy::parse(&policy.to_json()).expect("valid"), policy);
+    // A body as the docs send it is already the stored form (records written before the
+    // typed policy hold exactly such bodies).
+    let read: Policy = serde_json::from_value(sent).expect("reads");
+    assert_eq!(read, policy);
+}
