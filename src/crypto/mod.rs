@@ -3,6 +3,7 @@
 //! No tokio, no sled, no axum. Randomness is always passed in (`&mut impl CryptoRng`), so
 //! callers decide between the operating system's generator and a seeded one.
 
+pub mod approval;
 pub mod blockchain;
 pub mod bls;
 pub mod cipher;

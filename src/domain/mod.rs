@@ -11,6 +11,7 @@ mod curve;
 mod key;
 mod label;
 mod password;
+mod policy;
 mod pqc;
 mod secret;
 mod signature;
@@ -24,6 +25,10 @@ pub use curve::Curve;
 pub use key::{KeyAlgorithm, KeySpec, RsaBits};
 pub use label::{Label, LabelError};
 pub use password::{Password, PasswordHash};
+pub use policy::{
+    Approval, ApprovalKind, ApproverKeyType, Evaluation, Group, KeyStatus, ModifyPolicy, Operation,
+    Policy, PolicyError, Rule, Token, approver_key_type,
+};
 pub use pqc::{
     HSS_LMS_OID, LmsHeight, MlDsaParams, MlKemParams, PreHash, SlhDsaParams, XmssParams,
 };
