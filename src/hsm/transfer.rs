@@ -2,7 +2,9 @@
 
 use super::{Entropy, Hsm, HsmError, SignedKeyInfo};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, password, rsa, x509};
-use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes};
+use crate::domain::{
+    AddressFormat, Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes,
+};
 use crate::keystore::{KeyOrigin, KeyRecord};
 
 /// The key material of an import, as the rules of reference 6.11 allow it.
@@ -41,6 +43,8 @@ pub struct ImportKey {
     pub policy: Option<serde_json::Value>,
     /// A password for the key: the TSB's import takes none, fixtures may set one.
     pub password: Option<Password>,
+    /// `addressFormat` (reference 6.13).
+    pub address_format: Option<AddressFormat>,
 }
 
 /// What `POST /v1/key/export/plain` hands out.
@@ -269,7 +273,7 @@ fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
         origin: KeyOrigin::Imported,
         certificate: None,
         next_signature_index: None,
-        address_format: None,
+        address_format: request.address_format,
         chain_code: None,
     }
 }

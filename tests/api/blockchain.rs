@@ -2,6 +2,8 @@
 //! BIP-340 Schnorr (7.7) and Ethereum signatures, checked with code paths independent of the
 //! emulator's (k256 recovery and x-only verification, SHA-256/RIPEMD-160 done here).
 
+mod vectors;
+
 use crate::helpers::spawn_app;
 use axum::http::StatusCode;
 use base64::Engine;
