@@ -73,7 +73,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     exact(7, "POST", "/v1/key/changePassword", "change key password"),
     approximated(8, "POST", "/v1/key/import/plain", "import plain key material / cert", "PQC keys (ML-DSA, SLH-DSA, ML-KEM, LMS, XMSS) are refused with 400/600"),
     approximated(9, "POST", "/v1/key/export/plain", "export plain key material", "PQC keys are refused with 400/614 (a copy of a stateful key could reuse one-time indices)"),
-    approximated(10, "POST", "/v1/key/address", "crypto-currency address of a key", "BTC and ETH addresses (secp256k1) only; XLM, XRP and IOTA answer 630"),
+    approximated(10, "POST", "/v1/key/address", "crypto-currency address of a key", "BTC and ETH of secp256k1 keys, XRP of secp256k1 and Ed25519 keys, XLM of Ed25519 keys; IOTA (no documented encoding) and a format that does not fit the key answer 630"),
     approximated(11, "GET", "/v1/key/{keyName}/address", "same, deprecated", "as POST /v1/key/address"),
     approximated(12, "POST", "/v1/key/keyAttestation", "attestation bundle (zip download)", "the attestation certificate chain is the emulator's own test CA, not a Securosys HSM's"),
     approximated(13, "POST", "/v1/importedKey", "create key from BIP32 seed", "secp256k1, P-256 and Ed25519 (SLIP-10) seeds only; answers 201 with key info (the TSB's answer is undocumented)"),
