@@ -494,3 +494,53 @@ async fn libsecp256k1_accepts_our_bip340_and_eth_signatures() {
         hex::encode_upper(address)
     );
 }
+
+/// An ED key with `bip32` alone is of derivation type `ADA` (Cardano BIP32-Ed25519, reference
+/// 6.3); tsb-emulator reports the type and chain code but derives no child of it (400/614,
+/// docs/decisions.md "Derivation"), for key info, address and signing alike.
+#[tokio::test]
+async fn an_ada_key_reports_its_type_and_refuses_to_derive() {
+    let app = spawn_app().await;
+    let info = app
+        .create_key(&json!({
+            "label": "cardano", "algorithm": "ED", "curveOid": "1.3.101.112",
+            "addressFormat": null,
+            "attributes": {"decrypt": false, "sign": true, "unwrap": false, "derive": true,
+                           "bip32": true, "slip10": false},
+            "policy": empty_policy()
+        }))
+        .await;
+    let derived = &info["json"]["derivedAttributes"];
+    assert_eq!(derived["derivationType"], "ADA");
+    assert_eq!(derived["derivationValue"].as_str().expect("hex").len(), 64);
+    let name = "cardano/1852'/1815'/0'/0/0";
+    for reply in [
+        app.post("/v1/key/attributes", &json!({"label": name}))
+            .await,
+        app.post(
+            "/v1/synchronousSign",
+            &json!({"signRequest": {"payload": STANDARD.encode(b"tx body hash"),
+                    "signKeyName": name, "signatureAlgorithm": "EDDSA"}}),
+        )
+        .await,
+    ] {
+        reply.assert_error(
+            StatusCode::BAD_REQUEST,
+            614,
+            "res.error.operation.forbidden.for.key",
+        );
+    }
+    let body = json!({"masterKeyLabel": "cardano", "derivationPath": "1852'/1815'/0'"});
+    assert_eq!(
+        app.post("/v1/derivedKey", &body).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.labels()
+            .await
+            .iter()
+            .filter(|l| l.starts_with("cardano"))
+            .count(),
+        1
+    );
+}
