@@ -1,8 +1,10 @@
 //! Blockchain keys (issue 21): addresses (reference 6.13), derivation paths in key names (6.14),
 //! BIP-340 Schnorr (7.7) and Ethereum signatures, checked with code paths independent of the
 //! emulator's (k256 recovery and x-only verification, SHA-256/RIPEMD-160 done here). The
-//! documentation's pages replayed as printed are in `docs`, published vectors in `vectors`.
+//! documentation's pages replayed as printed are in `docs` and `concepts`, published vectors in
+//! `vectors`.
 
+mod concepts;
 mod docs;
 mod vectors;
 
