@@ -179,7 +179,7 @@ pub static ROUTES: &[Route] = &[
     tsb(7, "POST", "/v1/key/changePassword", "change key password", KM, || routes!(transfer::change_password)),
     tsb(8, "POST", "/v1/key/import/plain", "import plain key material / cert", KM, || routes!(transfer::import)).approximated("PQC keys (ML-DSA, SLH-DSA, ML-KEM, LMS, XMSS) are refused with 400/600"),
     tsb(9, "POST", "/v1/key/export/plain", "export plain key material", KM, || routes!(transfer::export)).approximated("PQC keys are refused with 400/614 (a copy of a stateful key could reuse one-time indices)"),
-    tsb(10, "POST", "/v1/key/address", "crypto-currency address of a key", KM, || routes!(keys::address)).approximated("BTC and ETH addresses (secp256k1) only; XLM, XRP and IOTA answer 630"),
+    tsb(10, "POST", "/v1/key/address", "crypto-currency address of a key", KM, || routes!(keys::address)).approximated("BTC and ETH of secp256k1 keys, XRP of secp256k1 and Ed25519 keys, XLM of Ed25519 keys; IOTA (no documented encoding) and a format that does not fit the key answer 630"),
     tsb(11, "GET", "/v1/key/{keyName}/address", "same, deprecated", KM, || routes!(keys::address_by_path)).approximated("as POST /v1/key/address"),
     tsb(12, "POST", "/v1/key/keyAttestation", "attestation bundle (zip download)", KM, || routes!(attestation::bundle)).approximated("the attestation certificate chain is the emulator's own test CA, not a Securosys HSM's"),
     tsb(13, "POST", "/v1/importedKey", "create key from BIP32 seed", KM, || routes!(blockchain::imported_key)).approximated("secp256k1, P-256 and Ed25519 (SLIP-10) seeds only; answers 201 with key info (the TSB's answer is undocumented)"),

@@ -27,6 +27,8 @@ pub(super) struct ImportDto {
     certificate: Option<String>,
     attributes: Option<AttributesDto>,
     policy: Option<serde_json::Value>,
+    /// Reference 6.13: `{"format": "BTC"}`, only with a policy.
+    address_format: Option<serde_json::Value>,
 }
 
 impl TryFrom<ImportDto> for ImportKey {
@@ -49,6 +51,13 @@ impl TryFrom<ImportDto> for ImportKey {
             .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
         let attributes = KeyAttributes::from_request(attributes.try_into()?);
         let policy = dto.policy.filter(|policy| !policy.is_null());
+        let address_format = super::keys::address_format(dto.address_format)?;
+        if address_format.is_some() && policy.is_none() {
+            return Err(ApiError::new(
+                super::error::ErrorCode::InvalidAddressOnNonSkaKey,
+                "An addressFormat can only be given for a key with a policy.",
+            ));
+        }
         let material = if algorithm.is_symmetric() {
             secret_material(algorithm, secret_key, private_key, public_key, certificate)?
         } else if secret_key.is_some() {
@@ -65,6 +74,7 @@ impl TryFrom<ImportDto> for ImportKey {
             attributes,
             policy,
             password: None,
+            address_format,
         })
     }
 }

@@ -16,13 +16,13 @@ pub enum AddressFormat {
     /// Ethereum: the last 20 bytes of Keccak-256 over the uncompressed point's `X || Y`.
     #[serde(rename = "ETH")]
     Eth,
-    /// Stellar (encoding undocumented; refused when an address is computed).
+    /// Stellar: the Ed25519 public key (the payload of the `G…` StrKey).
     #[serde(rename = "XLM")]
     Xlm,
-    /// Ripple (encoding undocumented; refused when an address is computed).
+    /// XRP Ledger: the account id, HASH160 of the secp256k1 or `0xED`-prefixed Ed25519 key.
     #[serde(rename = "XRP")]
     Xrp,
-    /// IOTA (encoding undocumented; refused when an address is computed).
+    /// IOTA (encoding undocumented; no address is computed).
     #[serde(rename = "IOTA")]
     Iota,
 }

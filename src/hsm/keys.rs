@@ -54,7 +54,7 @@ pub struct KeyInfo {
     /// `keyUsageCount`: for a stateful (LMS, XMSS) key, the one-time signatures used so far.
     pub usage_count: u64,
     /// `addressTruncated`: the key's address base in its format, when it can be computed.
-    pub address: Option<(AddressFormat, [u8; 20])>,
+    pub address: Option<(AddressFormat, Vec<u8>)>,
     /// `derivedAttributes`: the derivation type and the chain code.
     pub derivation: Option<(&'static str, Vec<u8>)>,
 }
@@ -197,7 +197,7 @@ impl Hsm {
         label: Label,
         path: Option<DerivationPath>,
         password: Option<Password>,
-    ) -> Result<[u8; 20], HsmError> {
+    ) -> Result<Vec<u8>, HsmError> {
         self.blocking(move |inner| {
             let key = KeyRef::derived(&label, path.as_ref(), password.as_ref());
             let record = inner.use_key(key, KeyUse::Read)?;

@@ -3,7 +3,9 @@
 use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner, SignedKeyInfo};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, password, rsa, x509};
-use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes};
+use crate::domain::{
+    AddressFormat, Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes,
+};
 use crate::keystore::{KeyOrigin, KeyRecord};
 
 /// The key material of an import, as the rules of reference 6.11 allow it.
@@ -42,6 +44,8 @@ pub struct ImportKey {
     pub policy: Option<serde_json::Value>,
     /// A password for the key: the TSB's import takes none, fixtures may set one.
     pub password: Option<Password>,
+    /// `addressFormat` (reference 6.13).
+    pub address_format: Option<AddressFormat>,
 }
 
 /// What `POST /v1/key/export/plain` hands out.
@@ -255,7 +259,7 @@ fn new_imported(request: &ImportKey, inner: &Inner) -> KeyRecord {
         origin: KeyOrigin::Imported,
         certificate: None,
         next_signature_index: None,
-        address_format: None,
+        address_format: request.address_format,
         chain_code: None,
     }
 }

@@ -1,6 +1,12 @@
 //! Blockchain keys (issue 21): addresses (reference 6.13), derivation paths in key names (6.14),
 //! BIP-340 Schnorr (7.7) and Ethereum signatures, checked with code paths independent of the
-//! emulator's (k256 recovery and x-only verification, SHA-256/RIPEMD-160 done here).
+//! emulator's (k256 recovery and x-only verification, SHA-256/RIPEMD-160 done here). The
+//! documentation's pages replayed as printed are in `docs` and `concepts`, published vectors in
+//! `vectors`.
+
+mod concepts;
+mod docs;
+mod vectors;
 
 use crate::helpers::spawn_app;
 use axum::http::StatusCode;
@@ -263,34 +269,21 @@ async fn paths_are_refused_where_the_key_cannot_derive_and_at_creation() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
 }
 
-/// The ED key of `tsb/Tutorials/Blockchain/slip10.md` (its `ruleUse` and `keyStatus`; the
-/// page's other rules only add approvers) and its signature request with a hardened path.
+/// An `ADA/SLIP-10` Ed25519 key (as `tsb/Tutorials/Blockchain/slip10.md` creates it, with an
+/// empty policy here so that no approval is needed) signs with the child along the page's
+/// hardened path, and refuses a normal index.
 #[tokio::test]
-async fn the_slip10_tutorials_ed25519_requests_work_as_printed() {
+async fn an_ed25519_slip10_child_signs_along_a_hardened_path() {
     let app = spawn_app().await;
     let create = json!({
         "label": "TESTKEY2024-08-14_20-02-48.72168016257020",
-        "password": null,
-        "id": null,
         "algorithm": "ED",
-        "algorithmOid": null,
         "curveOid": "1.3.101.112",
-        "keySize": null,
-        "addressFormat": null,
         "attributes": {
-            "encrypt": null, "decrypt": true, "verify": null, "sign": true, "wrap": null,
-            "unwrap": true, "derive": true, "bip32": true, "slip10": true,
-            "extractable": false, "modifiable": true, "destroyable": true,
-            "sensitive": null, "copyable": false
+            "decrypt": true, "sign": true, "unwrap": true, "derive": true, "bip32": true,
+            "slip10": true, "destroyable": true
         },
-        "policy": {
-            "ruleUse": {"tokens": [{"name": "Token1", "timelock": 0, "timeout": 600,
-                "groups": [{"name": "Group1", "quorum": 1, "approvals": [{
-                    "type": "public_key", "name": "ApproverKey1",
-                    "value": "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEEkfktKPbQR0EHSzTOEma9SlWRxenH5qv1uTAUphH4lq2G0WdYSVYeLAFFFWZCrAiksxxke5iFnW2+rA/fc619RqOoKrXpK/BGxEdhvkw1rYpZODe1BNEo9oqyS0+lFa+"
-                }]}]}]},
-            "keyStatus": {"blocked": false}
-        }
+        "policy": empty_policy()
     });
     let info = app.create_key(&create).await;
     assert_eq!(
@@ -501,5 +494,55 @@ async fn libsecp256k1_accepts_our_bip340_and_eth_signatures() {
     assert_eq!(
         info["json"]["addressTruncated"]["address"],
         hex::encode_upper(address)
+    );
+}
+
+/// An ED key with `bip32` alone is of derivation type `ADA` (Cardano BIP32-Ed25519, reference
+/// 6.3); tsb-emulator reports the type and chain code but derives no child of it (400/614,
+/// docs/decisions.md "Derivation"), for key info, address and signing alike.
+#[tokio::test]
+async fn an_ada_key_reports_its_type_and_refuses_to_derive() {
+    let app = spawn_app().await;
+    let info = app
+        .create_key(&json!({
+            "label": "cardano", "algorithm": "ED", "curveOid": "1.3.101.112",
+            "addressFormat": null,
+            "attributes": {"decrypt": false, "sign": true, "unwrap": false, "derive": true,
+                           "bip32": true, "slip10": false},
+            "policy": empty_policy()
+        }))
+        .await;
+    let derived = &info["json"]["derivedAttributes"];
+    assert_eq!(derived["derivationType"], "ADA");
+    assert_eq!(derived["derivationValue"].as_str().expect("hex").len(), 64);
+    let name = "cardano/1852'/1815'/0'/0/0";
+    for reply in [
+        app.post("/v1/key/attributes", &json!({"label": name}))
+            .await,
+        app.post(
+            "/v1/synchronousSign",
+            &json!({"signRequest": {"payload": STANDARD.encode(b"tx body hash"),
+                    "signKeyName": name, "signatureAlgorithm": "EDDSA"}}),
+        )
+        .await,
+    ] {
+        reply.assert_error(
+            StatusCode::BAD_REQUEST,
+            614,
+            "res.error.operation.forbidden.for.key",
+        );
+    }
+    let body = json!({"masterKeyLabel": "cardano", "derivationPath": "1852'/1815'/0'"});
+    assert_eq!(
+        app.post("/v1/derivedKey", &body).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.labels()
+            .await
+            .iter()
+            .filter(|l| l.starts_with("cardano"))
+            .count(),
+        1
     );
 }

@@ -22,24 +22,48 @@ pub fn hash160(data: &[u8]) -> [u8; 20] {
     Ripemd160::digest(Sha256::digest(data)).into()
 }
 
-/// The TSB's "address base" of a secp256k1 public key (DER SPKI) in `format`: 20 bytes,
-/// without checksum, version byte or network prefix (reference 6.13).
-pub fn address(spki: &[u8], format: AddressFormat) -> Result<[u8; 20], CryptoError> {
-    let key = k256::PublicKey::from_public_key_der(spki)
-        .map_err(|_| CryptoError::Unsupported("Addresses need a secp256k1 key.".to_owned()))?;
+/// The TSB's "address base" of a public key (DER SPKI) in `format`, without checksum, version
+/// byte or network prefix (reference 6.13):
+/// - `BTC`: HASH160 of the compressed secp256k1 point (20 bytes, the P2WPKH program);
+/// - `ETH`: the last 20 bytes of Keccak-256 over the uncompressed point's `X || Y`;
+/// - `XRP`: the XRP Ledger account id, HASH160 of the compressed secp256k1 point or of
+///   `0xED || A` for an Ed25519 key (20 bytes; the `r…` address is its base58check, version 0);
+/// - `XLM`: the Ed25519 key `A` itself (32 bytes; the `G…` StrKey adds version byte and CRC16).
+///
+/// IOTA names no encoding the TSB documents, and other curves have none: `Unsupported`.
+pub fn address(spki: &[u8], format: AddressFormat) -> Result<Vec<u8>, CryptoError> {
+    let unsupported = |what: &str| {
+        CryptoError::Unsupported(format!(
+            "{} addresses need {what} in tsb-emulator.",
+            format.name()
+        ))
+    };
+    let secp256k1 = || k256::PublicKey::from_public_key_der(spki).ok();
+    let ed25519 = || ed25519_dalek::VerifyingKey::from_public_key_der(spki).ok();
     match format {
-        AddressFormat::Btc => Ok(hash160(key.as_affine().to_sec1_point(true).as_bytes())),
-        AddressFormat::Eth => {
-            let point = key.as_affine().to_sec1_point(false);
-            let digest = Keccak256::digest(&point.as_bytes()[1..]);
-            let mut out = [0; 20];
-            out.copy_from_slice(&digest[12..]);
-            Ok(out)
+        AddressFormat::Btc => {
+            let key = secp256k1().ok_or_else(|| unsupported("a secp256k1 key"))?;
+            Ok(hash160(key.as_affine().to_sec1_point(true).as_bytes()).to_vec())
         }
-        other => Err(CryptoError::Unsupported(format!(
-            "The address format {} is not supported by tsb-emulator.",
-            other.name()
-        ))),
+        AddressFormat::Eth => {
+            let key = secp256k1().ok_or_else(|| unsupported("a secp256k1 key"))?;
+            let point = key.as_affine().to_sec1_point(false);
+            Ok(Keccak256::digest(&point.as_bytes()[1..])[12..].to_vec())
+        }
+        AddressFormat::Xrp => {
+            if let Some(key) = secp256k1() {
+                return Ok(hash160(key.as_affine().to_sec1_point(true).as_bytes()).to_vec());
+            }
+            let key = ed25519().ok_or_else(|| unsupported("a secp256k1 or Ed25519 key"))?;
+            Ok(hash160(&[&[0xED][..], key.as_bytes()].concat()).to_vec())
+        }
+        AddressFormat::Xlm => {
+            let key = ed25519().ok_or_else(|| unsupported("an Ed25519 key"))?;
+            Ok(key.as_bytes().to_vec())
+        }
+        AddressFormat::Iota => Err(CryptoError::Unsupported(
+            "The address format IOTA is not supported by tsb-emulator: the TSB documents no encoding for it.".to_owned(),
+        )),
     }
 }
 

@@ -129,9 +129,18 @@ fn addresses_of_the_generator_key_match_the_known_ones() {
         hex::encode(address(&spki, AddressFormat::Btc).expect("BTC")),
         "751e76e8199196d454941c45d1b3a323f1433bd6"
     );
-    let eth = address(&spki, AddressFormat::Eth).expect("ETH");
+    let eth: [u8; 20] = address(&spki, AddressFormat::Eth)
+        .expect("ETH")
+        .try_into()
+        .expect("20 bytes");
     assert_eq!(eip55(&eth), "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf");
-    assert!(address(&spki, AddressFormat::Xrp).is_err());
+    // An XRP account id of a secp256k1 key is the same HASH160; Stellar and IOTA have none.
+    assert_eq!(
+        address(&spki, AddressFormat::Xrp).expect("XRP"),
+        address(&spki, AddressFormat::Btc).expect("BTC")
+    );
+    assert!(address(&spki, AddressFormat::Xlm).is_err());
+    assert!(address(&spki, AddressFormat::Iota).is_err());
 }
 
 #[test]
