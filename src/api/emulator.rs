@@ -1,6 +1,6 @@
 //! Emulator-only endpoints under `/_emulator/`, a prefix no TSB path uses, and `/metrics`.
 //!
-//! The control API (reset, keys, journal, faults, snapshot and restore) can be turned off; the attestation key and
+//! The control API (reset, keys, journal, faults, snapshot and restore) and its dashboard can be turned off; the attestation key and
 //! the capabilities are read-only facts and always answer. None of them takes the TSB's
 //! authentication.
 
@@ -18,6 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 mod snapshot;
+pub(super) mod ui;
 
 /// The emulator's own routes that always answer.
 pub fn router() -> Router<SharedState> {
@@ -39,6 +40,7 @@ pub fn control_router() -> Router<SharedState> {
         )
         .route("/_emulator/snapshot", get(snapshot::snapshot))
         .route("/_emulator/restore", post(snapshot::restore))
+        .merge(ui::router())
 }
 
 /// The public half of the attestation key, so clients can verify `xmlSignature`.

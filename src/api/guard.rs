@@ -225,11 +225,13 @@ fn is_port(digits: &str) -> bool {
     !digits.is_empty() && digits.len() <= 5 && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The control API: every `/_emulator/` path but the read-only facts every client may read.
+/// The control API: every `/_emulator/` path but the read-only facts every client may read
+/// and the dashboard's static page (its data calls are control calls).
 fn is_control(path: &str) -> bool {
     path.starts_with("/_emulator/")
         && path != "/_emulator/attestation-key"
         && path != "/_emulator/capabilities"
+        && !super::emulator::ui::is_static(path)
 }
 
 /// The control token (when one is configured), then JSON on state-changing calls: a form

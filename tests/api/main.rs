@@ -14,6 +14,7 @@ mod cli;
 mod concurrency;
 mod control;
 mod csr;
+mod dashboard;
 mod deterministic;
 mod dsa_bls;
 mod durability;
