@@ -8,7 +8,6 @@ use crate::access::AccessDenied;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The header API keys travel in.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -25,10 +24,7 @@ pub(super) fn refusal_for(state: &AppState, request: &Request) -> Option<Respons
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(bearer_token);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_secs())
-        .unwrap_or(0);
+    let now = state.hsm.clock().now().0;
     let denied = policy
         .check(request.uri().path(), api_key, bearer, now)
         .err()?;

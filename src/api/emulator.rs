@@ -1,6 +1,6 @@
 //! Emulator-only endpoints under `/_emulator/`, a prefix no TSB path uses, and `/metrics`.
 //!
-//! The control API (reset, keys, journal, faults, snapshot and restore) and its dashboard can be turned off; the attestation key and
+//! The control API (reset, keys, journal, faults, clock, snapshot and restore) and its dashboard can be turned off; the attestation key and
 //! the capabilities are read-only facts and always answer. None of them takes the TSB's
 //! authentication.
 
@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
+mod clock;
 mod snapshot;
 pub(super) mod ui;
 
@@ -38,6 +39,7 @@ pub fn control_router() -> Router<SharedState> {
             "/_emulator/faults",
             get(faults).post(add_fault).delete(clear_faults),
         )
+        .route("/_emulator/clock", get(clock::read).post(clock::move_clock))
         .route("/_emulator/snapshot", get(snapshot::snapshot))
         .route("/_emulator/restore", post(snapshot::restore))
         .merge(ui::router())

@@ -5,7 +5,7 @@
 //! (PKCS#1 v1.5) signature over the XML's UTF-8 bytes by this key.
 
 use super::KeyInfo;
-use super::{Entropy, HsmError, OperationRng};
+use super::{Clock, Entropy, HsmError, OperationRng};
 use crate::crypto::signer::X509Signer;
 use crate::crypto::{ec, pem, rsa, x509};
 use crate::domain::{
@@ -38,6 +38,7 @@ impl AttestationKey {
         store: &KeyStore,
         name: String,
         entropy: &Entropy,
+        clock: &Clock,
         make: impl FnOnce() -> Result<rsa::PrivateKey, HsmError>,
     ) -> Result<Self, HsmError> {
         let stored = match store.meta(META_ENTRY)? {
@@ -53,7 +54,7 @@ impl AttestationKey {
         let chain = match store.meta(CHAIN_ENTRY)? {
             Some(pem) => pem,
             None => {
-                let fresh = certificate_chain(&name, &public_key, entropy)?;
+                let fresh = certificate_chain(&name, &public_key, entropy, clock)?;
                 store.meta_insert_if_absent(CHAIN_ENTRY, fresh.as_bytes())?
             }
         };
@@ -87,6 +88,7 @@ fn certificate_chain(
     name: &str,
     attestation_public_key: &[u8],
     entropy: &Entropy,
+    clock: &Clock,
 ) -> Result<String, HsmError> {
     let mut rng = entropy.rng();
     let (root_key, root_public) = ec::generate(Curve::P256, &mut rng)?;
@@ -94,7 +96,7 @@ fn certificate_chain(
         curve: Curve::P256,
         pkcs8: root_key.expose(),
     };
-    let not_before = entropy.now().0;
+    let not_before = clock.now().0;
     let not_before = not_before - not_before % 86_400;
     let root_subject = SubjectAttributes {
         common_name: "tsb-emulator Attestation Root CA".to_owned(),

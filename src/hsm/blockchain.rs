@@ -1,6 +1,7 @@
 //! Blockchain master and child keys: a master key from a seed (`POST /v1/importedKey`) and a
 //! persisted child (`POST /v1/derivedKey`), reference 6.14.
 
+use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError};
 use crate::crypto::blockchain::derive::{self, DerivationCurve};
 use crate::crypto::{ec, ed25519, password};
@@ -86,7 +87,7 @@ impl Hsm {
                     .password
                     .as_ref()
                     .map(|p| password::hash(p, &mut inner.entropy.rng())),
-                created_at: inner.entropy.now().0,
+                created_at: inner.clock.now().0,
                 origin: KeyOrigin::Imported,
                 certificate: None,
                 next_signature_index: None,
@@ -104,16 +105,17 @@ impl Hsm {
     /// Derives the child of a master key along a path and stores it as `master/<path>`.
     pub async fn persist_derived(&self, request: DeriveKey) -> Result<SignedKeyInfo, HsmError> {
         self.blocking(move |inner| {
-            let child = inner.unlocked_derived(
+            let master = KeyRef::derived(
                 &request.master,
                 Some(&request.path),
                 request.password.as_ref(),
-            )?;
+            );
+            let child = inner.use_key(master, KeyUse::Derive)?;
             let label = Label::derived(&request.master, &request.path);
             let record = KeyRecord {
                 label: label.as_str().to_owned(),
                 attributes: request.attributes.unwrap_or(child.attributes),
-                created_at: inner.entropy.now().0,
+                created_at: inner.clock.now().0,
                 ..child
             };
             insert(inner, &label, &record)?;

@@ -1,7 +1,8 @@
 //! Certificates made with stored keys (reference 11.2 to 11.8): CSRs, self-signed
 //! certificates, and the certificate a key carries.
 
-use super::{Entropy, Hsm, HsmError, Inner};
+use super::gate::{KeyRef, KeyUse};
+use super::{Clock, Hsm, HsmError, Inner};
 use crate::crypto::signer::X509Signer;
 use crate::crypto::{CryptoError, csr, pem, rsa, x509};
 use crate::domain::{
@@ -99,7 +100,11 @@ impl Hsm {
     /// the same subject to the key. Returns the CSR PEM-armoured as the TSB writes it.
     pub async fn create_csr(&self, request: CsrRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let record = inner.use_key_fitting(
+                KeyRef::new(&request.label, request.password.as_ref()),
+                KeyUse::Certify,
+                |record| signing_digest(record, request.algorithm).map(drop),
+            )?;
             let (key, digest) = signing_key(&record, request.algorithm)?;
             let public_key = public_key(&record)?;
             let params = csr::CsrParams {
@@ -111,7 +116,7 @@ impl Hsm {
             let der = csr::build_csr(&key.signer(), public_key, params, &mut inner.entropy.rng())
                 .map_err(subject_error)?;
             let certificate = self_signed(
-                &inner.entropy,
+                inner,
                 &key,
                 &record,
                 &SelfSignRequest {
@@ -135,9 +140,13 @@ impl Hsm {
     /// Makes a self-signed certificate for the key and stores it with the key; returns it PEM.
     pub async fn self_sign(&self, request: SelfSignRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
+            let record = inner.use_key_fitting(
+                KeyRef::new(&request.label, request.password.as_ref()),
+                KeyUse::Certify,
+                |record| signing_digest(record, request.algorithm).map(drop),
+            )?;
             let (key, digest) = signing_key(&record, request.algorithm)?;
-            let certificate = self_signed(&inner.entropy, &key, &record, &request, digest)?;
+            let certificate = self_signed(inner, &key, &record, &request, digest)?;
             inner.attach(&request.label, certificate.clone())?;
             Ok(pem::encode(pem::CERTIFICATE_LABEL, &certificate))
         })
@@ -148,7 +157,9 @@ impl Hsm {
     /// certificate subject as issuer; returns it PEM. The certificate is not stored anywhere.
     pub async fn issue_certificate(&self, request: IssueRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.ca_label, request.password.as_ref())?;
+            let record = inner.use_key_fitting(KeyRef::new(&request.ca_label, request.password.as_ref()), KeyUse::Certify, |record| {
+                signing_digest(record, request.algorithm).map(drop)
+            })?;
             let (key, digest) = signing_key(&record, request.algorithm)?;
             let issuer = record.certificate.as_deref().ok_or_else(|| {
                 HsmError::InvalidCertificate(format!(
@@ -165,7 +176,7 @@ impl Hsm {
                 subject,
                 subject_public_key: &csr.public_key,
                 issuer_certificate: Some(issuer),
-                not_before: start_of_today(&inner.entropy),
+                not_before: start_of_today(&inner.clock),
                 validity_days: request.validity_days,
                 certificate_authority: request.certificate_authority,
                 key_usage: &request.key_usage,
@@ -261,7 +272,7 @@ impl Inner {
 
 /// A self-signed certificate of `record`'s key, valid from today 00:00:00 UTC.
 fn self_signed(
-    entropy: &Entropy,
+    inner: &Inner,
     key: &SigningKey,
     record: &KeyRecord,
     request: &SelfSignRequest,
@@ -271,27 +282,28 @@ fn self_signed(
         subject: x509::Subject::Attributes(&request.subject),
         subject_public_key: public_key(record)?,
         issuer_certificate: None,
-        not_before: start_of_today(entropy),
+        not_before: start_of_today(&inner.clock),
         validity_days: request.validity_days,
         certificate_authority: request.certificate_authority,
         key_usage: &request.key_usage,
         extended_key_usage: &request.extended_key_usage,
         digest,
     };
-    x509::build_certificate(&key.signer(), params, &mut entropy.rng()).map_err(subject_error)
+    x509::build_certificate(&key.signer(), params, &mut inner.entropy.rng()).map_err(subject_error)
 }
 
 /// Today at 00:00:00 UTC, as the TSB starts certificate validity.
-fn start_of_today(entropy: &Entropy) -> u64 {
-    let now = entropy.now().0;
+fn start_of_today(clock: &Clock) -> u64 {
+    let now = clock.now().0;
     now - now % 86_400
 }
 
-/// The key's signing material if it may sign certificates with `algorithm`.
-fn signing_key(
+/// The digest `algorithm` signs with if the key can sign certificates with it (the gate's
+/// fit check).
+fn signing_digest(
     record: &KeyRecord,
     algorithm: CertSignatureAlgorithm,
-) -> Result<(SigningKey, HashAlgorithm), HsmError> {
+) -> Result<HashAlgorithm, HsmError> {
     if record.algorithm.is_symmetric() {
         return Err(HsmError::not_asymmetric());
     }
@@ -300,20 +312,22 @@ fn signing_key(
         KeyAlgorithm::Ec => algorithm.ecdsa_digest(),
         _ => None,
     };
-    let digest = digest.ok_or_else(|| {
+    digest.ok_or_else(|| {
         HsmError::AlgorithmNotSupportedByKey(format!(
             "The signature algorithm '{}' can not be used with the {} key '{}'.",
             algorithm.wire_name(),
             record.algorithm,
             record.label
         ))
-    })?;
-    if !record.attributes.sign {
-        return Err(HsmError::HsmRefused(format!(
-            "Error creating signature: the sign attribute of key '{}' is set to false.",
-            record.label
-        )));
-    }
+    })
+}
+
+/// The key's signing material if it may sign certificates with `algorithm`.
+fn signing_key(
+    record: &KeyRecord,
+    algorithm: CertSignatureAlgorithm,
+) -> Result<(SigningKey, HashAlgorithm), HsmError> {
+    let digest = signing_digest(record, algorithm)?;
     let private = record.private_key.as_ref().ok_or_else(|| {
         HsmError::InvalidKeyType(format!(
             "Key '{}' has no private part and can not sign.",

@@ -1,5 +1,6 @@
 //! Encryption, decryption and random bytes (reference 8, 12).
 
+use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError};
 use crate::crypto::CryptoError;
 use crate::crypto::cipher::{self, SymmetricCipher};
@@ -81,27 +82,23 @@ impl Hsm {
     /// Encrypts with a secret key, or with the public part of an RSA key.
     pub async fn encrypt(&self, request: EncryptRequest) -> Result<Encryption, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
-            fits(&record, request.algorithm)?;
-            // Only an explicit `encrypt: false` refuses: the TSB documentation's Encrypt &
-            // Decrypt tutorial encrypts with an AES key created without `encrypt`.
-            if record.attributes.encrypt == Some(false) {
-                return Err(HsmError::AttributesForbid(
-                    "Key can not be used to encrypt the request as the encrypt attribute of the key is set to false."
-                        .to_owned(),
-                ));
-            }
+            let key = KeyRef::new(&request.label, request.password.as_ref());
+            let record = inner.use_key_fitting(key, KeyUse::Encrypt, |record| {
+                fits(record, request.algorithm)
+            })?;
             let mut rng = inner.entropy.rng();
             let payload = request.payload.as_slice();
             match symmetric(request.algorithm) {
                 Some(mode) => {
                     let secret = secret(&record)?;
                     let aad = request.aad.as_deref();
-                    let encrypted = cipher::encrypt(mode, secret, payload, aad, request.tag_bits, &mut rng)
-                        .map_err(outcome)?;
-                    let without_tag = encrypted.tag.as_ref().map(|tag| {
-                        encrypted.output[..encrypted.output.len() - tag.len()].to_vec()
-                    });
+                    let encrypted =
+                        cipher::encrypt(mode, secret, payload, aad, request.tag_bits, &mut rng)
+                            .map_err(outcome)?;
+                    let without_tag = encrypted
+                        .tag
+                        .as_ref()
+                        .map(|tag| encrypted.output[..encrypted.output.len() - tag.len()].to_vec());
                     Ok(Encryption {
                         without_tag,
                         iv: encrypted.iv,
@@ -111,9 +108,13 @@ impl Hsm {
                 }
                 None => {
                     only_symmetric_options(&request.aad, request.tag_bits)?;
-                    let public = record.public_key.as_deref().ok_or_else(HsmError::not_asymmetric)?;
-                    let output = rsa::encrypt(public, rsa_padding(request.algorithm), payload, &mut rng)
-                        .map_err(outcome)?;
+                    let public = record
+                        .public_key
+                        .as_deref()
+                        .ok_or_else(HsmError::not_asymmetric)?;
+                    let output =
+                        rsa::encrypt(public, rsa_padding(request.algorithm), payload, &mut rng)
+                            .map_err(outcome)?;
                     Ok(Encryption {
                         output,
                         without_tag: None,
@@ -130,17 +131,13 @@ impl Hsm {
     /// "Error decrypting payload", revealing nothing.
     pub async fn decrypt(&self, request: DecryptRequest) -> Result<Vec<u8>, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&request.label, request.password.as_ref())?;
-            fits(&record, request.algorithm)?;
+            let key = KeyRef::new(&request.label, request.password.as_ref());
+            let record = inner.use_key_fitting(key, KeyUse::Decrypt, |record| {
+                fits(record, request.algorithm)
+            })?;
             if request.tag_bits != 0 && request.iv.is_none() {
                 return Err(HsmError::HsmRefused(
                     "Tag length is specified, need initializationVector as well".to_owned(),
-                ));
-            }
-            if !record.attributes.decrypt {
-                return Err(HsmError::HsmRefused(
-                    "Error decrypting payload: the decrypt attribute of the key is set to false."
-                        .to_owned(),
                 ));
             }
             let secret = record.private_key.as_ref().ok_or_else(|| {

@@ -1,5 +1,6 @@
-//! Where the device's randomness and clock come from: the operating system, or (with
-//! `--deterministic SEED`) one seeded stream and a fixed clock, so runs can be replayed.
+//! Where the device's randomness comes from: the operating system, or (with
+//! `--deterministic SEED`) one seeded stream, so runs can be replayed (the time is
+//! `hsm::clock`'s).
 //!
 //! Every random draw of an operation (key generation, IVs, nonces, PSS salts, serial
 //! numbers, password salts, `generateRandom`) comes from one [`OperationRng`] taken at the
@@ -8,7 +9,6 @@
 //! the same requests, sent one after another, give byte-identical answers. Requests sent
 //! concurrently draw their seeds in the order they reach the device, which is not fixed.
 
-use crate::domain::Timestamp;
 use chacha20::ChaCha20Rng;
 use rand::{SeedableRng, TryCryptoRng, TryRng};
 use sha2::{Digest, Sha256};
@@ -16,10 +16,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::sync::Mutex;
 
-/// The fixed clock of deterministic mode: 2026-01-01T00:00:00Z.
-pub const FIXED_CLOCK: Timestamp = Timestamp(1_767_225_600);
-
-/// The device's source of randomness and time.
+/// The device's source of randomness.
 pub struct Entropy {
     source: Source,
 }
@@ -28,27 +25,25 @@ enum Source {
     System,
     Seeded {
         stream: Box<Mutex<ChaCha20Rng>>,
-        clock: Timestamp,
         /// SHA-256 of the seed, to restart the session stream.
         seed: [u8; 32],
     },
 }
 
 impl Entropy {
-    /// The operating system's randomness and the wall clock.
+    /// The operating system's randomness.
     pub fn system() -> Self {
         Self {
             source: Source::System,
         }
     }
 
-    /// Everything derived from `seed`; the clock stands still at [`FIXED_CLOCK`].
+    /// Everything derived from `seed`.
     pub fn seeded(seed: &str) -> Self {
         let seed: [u8; 32] = Sha256::digest(seed.as_bytes()).into();
         Self {
             source: Source::Seeded {
                 stream: Box::new(Mutex::new(stream_for(b"start", &seed))),
-                clock: FIXED_CLOCK,
                 seed,
             },
         }
@@ -85,14 +80,6 @@ impl Entropy {
                 rand::Rng::fill_bytes(&mut *stream, &mut seed);
                 OperationRng(Inner::Seeded(Box::new(ChaCha20Rng::from_seed(seed))))
             }
-        }
-    }
-
-    /// The current time (fixed in deterministic mode).
-    pub fn now(&self) -> Timestamp {
-        match &self.source {
-            Source::System => Timestamp::now(),
-            Source::Seeded { clock, .. } => *clock,
         }
     }
 }
@@ -191,10 +178,8 @@ mod tests {
     }
 
     #[test]
-    fn the_fixed_clock_stands_still_and_reads_2026() {
-        let entropy = Entropy::seeded("x");
-        assert_eq!(entropy.now(), entropy.now());
-        assert_eq!(entropy.now().to_string(), "2026-01-01T00:00:00Z");
+    fn only_a_seed_makes_it_deterministic() {
+        assert!(Entropy::seeded("x").is_deterministic());
         assert!(!Entropy::system().is_deterministic());
     }
 
@@ -214,14 +199,14 @@ mod tests {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
-            if ["entropy.rs", "pool.rs"].contains(&name) || path.is_dir() {
+            if ["entropy.rs", "clock.rs", "pool.rs"].contains(&name) || path.is_dir() {
                 continue;
             }
             let source = std::fs::read_to_string(&path).expect("source");
             for forbidden in ["rand::rng()", "Timestamp::now()", "OsRng", "SystemTime"] {
                 assert!(
                     !source.contains(forbidden),
-                    "{name} uses {forbidden}; take randomness and time from Entropy"
+                    "{name} uses {forbidden}; take randomness from Entropy and time from Clock"
                 );
             }
         }

@@ -133,6 +133,7 @@ impl Hsm {
                 }
             }
             inner.store.replace_all(&records)?;
+            inner.clock.reset();
             inner.entropy.begin_session();
             tracing::info!(keys = records.len(), "key store reset to the fixture state");
             Ok(records.len())
@@ -191,7 +192,7 @@ impl Hsm {
         self.blocking(move |inner| {
             let records = imports
                 .iter()
-                .map(|import| transfer::imported_record(import, &inner.entropy))
+                .map(|import| transfer::imported_record(import, inner))
                 .collect::<Result<Vec<_>, _>>()?;
             // As for a reset: no stateful signer reserves an index while the store is swapped.
             let _no_reservations = inner

@@ -1,6 +1,7 @@
 //! Key management: create, describe, list and delete keys (reference 6.5 to 6.9).
 
 use super::attestation;
+use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner, rsa_key};
 use crate::crypto::blockchain::{self, derive, derive::DerivationCurve};
 use crate::crypto::pqc::{lms, ml_dsa, ml_kem, slh_dsa, xmss};
@@ -145,7 +146,7 @@ impl Hsm {
                     .password
                     .as_ref()
                     .map(|p| password::hash(p, &mut inner.entropy.rng())),
-                created_at: inner.entropy.now().0,
+                created_at: inner.clock.now().0,
                 origin: KeyOrigin::Generated,
                 certificate: None,
                 next_signature_index: request.spec.algorithm().is_stateful().then_some(0),
@@ -182,7 +183,8 @@ impl Hsm {
         password: Option<Password>,
     ) -> Result<SignedKeyInfo, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked_derived(&label, path.as_ref(), password.as_ref())?;
+            let key = KeyRef::derived(&label, path.as_ref(), password.as_ref());
+            let record = inner.use_key(key, KeyUse::Read)?;
             inner.signed_info(label, &record)
         })
         .await
@@ -197,7 +199,8 @@ impl Hsm {
         password: Option<Password>,
     ) -> Result<[u8; 20], HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked_derived(&label, path.as_ref(), password.as_ref())?;
+            let key = KeyRef::derived(&label, path.as_ref(), password.as_ref());
+            let record = inner.use_key(key, KeyUse::Read)?;
             let (Some(format), Some(_)) = (record.address_format, record.policy.as_ref()) else {
                 return Err(HsmError::NoAddress(format!(
                     "The key '{label}' has no address: it needs a policy and an addressFormat."
@@ -225,14 +228,7 @@ impl Hsm {
     ) -> Result<(), HsmError> {
         self.blocking(move |inner| {
             let outcome = inner.store.remove_if(&label, |record| {
-                if !inner.password_fits(record, password.as_ref()) {
-                    return Err(HsmError::PasswordMismatch(label.clone()));
-                }
-                if !record.attributes.destroyable {
-                    return Err(HsmError::OperationForbidden(format!(
-                        "The key '{label}' can not be deleted as its destroyable attribute is set to false."
-                    )));
-                }
+                inner.admit(record, &label, password.as_ref(), KeyUse::Delete)?;
                 // Idempotent, so harmless if the compare-and-swap retries.
                 if let Some(private) = &record.private_key {
                     inner.key_cache.forget(private.expose());
@@ -314,49 +310,15 @@ impl KeyInfo {
 }
 
 impl Inner {
-    /// The record of `label` if it exists and `password` unlocks it.
-    pub(super) fn unlocked(
+    /// The temporary child of `record` (the key `label`) along `path` (reference 6.14): its
+    /// material and chain code in a copy of the master's record. The gate
+    /// (`Inner::use_key`) calls it once the master is unlocked.
+    pub(super) fn temporary_child(
         &self,
+        record: KeyRecord,
         label: &Label,
-        password: Option<&Password>,
+        path: &DerivationPath,
     ) -> Result<KeyRecord, HsmError> {
-        let record = self
-            .store
-            .get(label)?
-            .ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
-        if !self.password_fits(&record, password) {
-            return Err(HsmError::PasswordMismatch(label.clone()));
-        }
-        Ok(record)
-    }
-
-    /// Whether `given` unlocks `record`. A key with a password takes only the right one. A
-    /// key without one ignores a given password, as clients that send one password for every
-    /// key expect; `--strict-key-protection` refuses it instead.
-    pub(super) fn password_fits(&self, record: &KeyRecord, given: Option<&Password>) -> bool {
-        match (&record.password, given) {
-            (None, Some(_)) => !self.strict_key_protection,
-            (stored, given) => password::matches(stored.as_ref(), given),
-        }
-    }
-
-    /// As [`Inner::unlocked`], and with a derivation path (reference 6.14) the temporary child
-    /// of the key along `path`: its material and chain code in a copy of the master's record.
-    pub(super) fn unlocked_derived(
-        &self,
-        label: &Label,
-        path: Option<&DerivationPath>,
-        password: Option<&Password>,
-    ) -> Result<KeyRecord, HsmError> {
-        let Some(path) = path else {
-            return self.unlocked(label, password);
-        };
-        // A child stored by `POST /v1/derivedKey` is used as it is (release notes 1.16.1).
-        let persisted = Label::derived(label, path);
-        if self.store.get(&persisted)?.is_some() {
-            return self.unlocked(&persisted, password);
-        }
-        let record = self.unlocked(label, password)?;
         let refused = |why: &str| {
             HsmError::OperationForbidden(format!(
                 "The key '{label}' can not derive '{path}': {why}."
@@ -425,7 +387,7 @@ impl Inner {
         record: &KeyRecord,
     ) -> Result<SignedKeyInfo, HsmError> {
         let info = KeyInfo::of(label, record);
-        let attested_at = self.entropy.now();
+        let attested_at = self.clock.now();
         let xml = attestation::xml(&info, attested_at);
         let xml_signature = self.attestation.sign(&xml, &mut self.entropy.rng())?;
         Ok(SignedKeyInfo {

@@ -11,9 +11,11 @@ mod attestation;
 mod blockchain;
 mod certificates;
 mod cipher;
+mod clock;
 mod entropy;
 mod error;
 mod fixtures;
+mod gate;
 mod keycache;
 mod keys;
 mod pool;
@@ -24,7 +26,8 @@ mod wrap;
 pub use blockchain::{DeriveKey, ImportSeed};
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
-pub use entropy::{Entropy, FIXED_CLOCK, OperationRng};
+pub use clock::{Clock, FIXED_CLOCK};
+pub use entropy::{Entropy, OperationRng};
 pub use error::HsmError;
 pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
@@ -116,6 +119,8 @@ struct Inner {
     rsa_supply: Option<Arc<dyn RsaKeySupply>>,
     pool: Option<Arc<KeyPool>>,
     entropy: Entropy,
+    /// The one clock of the device (`hsm::clock`).
+    clock: Clock,
     key_cache: keycache::KeyCache,
     /// Held for reading while a stateful key's index is reserved, for writing by a reset.
     stateful_guard: std::sync::RwLock<()>,
@@ -132,6 +137,10 @@ impl Hsm {
             let entropy = match &options.deterministic_seed {
                 Some(seed) => Entropy::seeded(seed),
                 None => Entropy::system(),
+            };
+            let clock = match &options.deterministic_seed {
+                Some(_) => Clock::fixed(FIXED_CLOCK),
+                None => Clock::system(),
             };
             let pool = match (&options.rsa_supply, options.rsa_pool_depth) {
                 (None, depth) if depth > 0 && !entropy.is_deterministic() => Some(Arc::new(
@@ -151,6 +160,7 @@ impl Hsm {
                 &store,
                 options.attestation_key_name,
                 &entropy,
+                &clock,
                 || match initial {
                     Some(key) => Ok(key),
                     None => Ok(rsa::generate(&mut entropy.rng(), AttestationKey::BITS)?),
@@ -164,6 +174,7 @@ impl Hsm {
                     rsa_supply: supply,
                     pool,
                     entropy,
+                    clock,
                     key_cache: keycache::KeyCache::new(keycache::CAPACITY),
                     stateful_guard: std::sync::RwLock::new(()),
                     fixture_state: std::sync::Mutex::new(Vec::new()),
@@ -172,6 +183,11 @@ impl Hsm {
             })
         })
         .await
+    }
+
+    /// The device's clock, which the control API reads and moves.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
     }
 
     /// The attestation key's name and public key (DER SPKI).

@@ -1,5 +1,6 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
+use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner};
 use crate::crypto::blockchain::{self, TaprootTweak};
 use crate::crypto::pqc::{lms, ml_dsa, slh_dsa, xmss};
@@ -98,19 +99,16 @@ impl Hsm {
     pub async fn sign(&self, request: SignRequest) -> Result<Vec<u8>, HsmError> {
         let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
-            let record = inner.unlocked_derived(
+            let key = KeyRef::derived(
                 &request.label,
                 request.path.as_ref(),
                 request.password.as_ref(),
-            )?;
+            );
+            let record = inner.use_key_fitting(key, KeyUse::Sign, |record| {
+                fitting_scheme(record, request.algorithm).map(drop)
+            })?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
-            if !record.attributes.sign {
-                return Err(HsmError::HsmRefused(format!(
-                    "Error creating signature: the sign attribute of key '{}' is set to false.",
-                    request.label
-                )));
-            }
             let private = record.private_key.as_ref().ok_or_else(|| {
                 HsmError::InvalidKeyType(format!(
                     "Key '{}' has no private part and can not sign.",
@@ -226,11 +224,12 @@ impl Hsm {
     pub async fn verify(&self, request: VerifyRequest) -> Result<bool, HsmError> {
         let requested = request.algorithm.scheme();
         let operation = move |inner: &Inner| {
-            let record = inner.unlocked_derived(
+            let key = KeyRef::derived(
                 &request.label,
                 request.path.as_ref(),
                 request.password.as_ref(),
-            )?;
+            );
+            let record = inner.use_key(key, KeyUse::Verify)?;
             let scheme = fitting_scheme(&record, request.algorithm)?;
             check_context(scheme, &request.context)?;
             let (payload, signature) = (request.payload.as_slice(), request.signature.as_slice());

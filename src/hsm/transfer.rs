@@ -1,6 +1,7 @@
 //! Keys in and out in plain form, and password changes (reference 6.10 to 6.12).
 
-use super::{Entropy, Hsm, HsmError, SignedKeyInfo};
+use super::gate::{KeyRef, KeyUse};
+use super::{Hsm, HsmError, Inner, SignedKeyInfo};
 use crate::crypto::{CryptoError, bls, dsa, ec, ed25519, password, rsa, x509};
 use crate::domain::{Curve, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes};
 use crate::keystore::{KeyOrigin, KeyRecord};
@@ -76,7 +77,7 @@ impl Hsm {
             ));
         }
         self.blocking(move |inner| {
-            let record = imported_record(&request, &inner.entropy)?;
+            let record = imported_record(&request, inner)?;
             let private = record.private_key.is_some();
             let mut replaced = false;
             let stored = inner
@@ -109,13 +110,7 @@ impl Hsm {
         password: Option<Password>,
     ) -> Result<ExportedKey, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.unlocked(&label, password.as_ref())?;
-            let attributes = record.attributes;
-            if !attributes.extractable || attributes.sensitive || record.policy.is_some() {
-                return Err(HsmError::AttributesForbid(format!(
-                    "The key '{label}' can not be exported: only extractable, non-sensitive keys without a policy can."
-                )));
-            }
+            let record = inner.use_key(KeyRef::new(&label, password.as_ref()), KeyUse::Export)?;
             if record.algorithm.is_stateful() {
                 // A copy of a stateful key outside the device could reuse one-time indices.
                 return Err(HsmError::OperationForbidden(format!(
@@ -154,18 +149,12 @@ impl Hsm {
         new: Option<Password>,
     ) -> Result<(), HsmError> {
         self.blocking(move |inner| {
-            let new_hash = new.as_ref().map(|p| password::hash(p, &mut inner.entropy.rng()));
+            let new_hash = new
+                .as_ref()
+                .map(|p| password::hash(p, &mut inner.entropy.rng()));
             let outcome = inner.store.modify(&label, |current| {
                 let record = current.ok_or_else(|| HsmError::KeyNotFound(label.clone()))?;
-                // Strict even by default: a password change on a key without one names none.
-                if !password::matches(record.password.as_ref(), old.as_ref()) {
-                    return Err(HsmError::PasswordMismatch(label.clone()));
-                }
-                if !record.attributes.modifiable {
-                    return Err(HsmError::OperationForbidden(format!(
-                        "The password of key '{label}' can not be changed as its modifiable attribute is set to false."
-                    )));
-                }
+                inner.admit(record, &label, old.as_ref(), KeyUse::ChangePassword)?;
                 Ok(Some(KeyRecord {
                     password: new_hash.clone(),
                     ..record.clone()
@@ -178,10 +167,7 @@ impl Hsm {
 }
 
 /// Checks the material against the declared algorithm and builds the record.
-pub(super) fn imported_record(
-    request: &ImportKey,
-    entropy: &Entropy,
-) -> Result<KeyRecord, HsmError> {
+pub(super) fn imported_record(request: &ImportKey, inner: &Inner) -> Result<KeyRecord, HsmError> {
     if let Some((allowed, _)) = request.algorithm.secret_sizes() {
         let ImportMaterial::Secret(secret) = &request.material else {
             return Err(HsmError::InvalidInput(format!(
@@ -202,7 +188,7 @@ pub(super) fn imported_record(
             private_key: Some(secret.clone()),
             public_key: None,
             certificate: None,
-            ..new_imported(request, entropy)
+            ..new_imported(request, inner)
         });
     }
     let invalid = |e: CryptoError| HsmError::InvalidKeyEncoding(e.to_string());
@@ -246,12 +232,12 @@ pub(super) fn imported_record(
         private_key,
         public_key: Some(public_key),
         certificate,
-        ..new_imported(request, entropy)
+        ..new_imported(request, inner)
     })
 }
 
 /// The record fields every import shares.
-fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
+fn new_imported(request: &ImportKey, inner: &Inner) -> KeyRecord {
     KeyRecord {
         label: request.label.as_str().to_owned(),
         algorithm: request.algorithm,
@@ -264,8 +250,8 @@ fn new_imported(request: &ImportKey, entropy: &Entropy) -> KeyRecord {
         password: request
             .password
             .as_ref()
-            .map(|p| password::hash(p, &mut entropy.rng())),
-        created_at: entropy.now().0,
+            .map(|p| password::hash(p, &mut inner.entropy.rng())),
+        created_at: inner.clock.now().0,
         origin: KeyOrigin::Imported,
         certificate: None,
         next_signature_index: None,

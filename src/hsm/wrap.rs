@@ -6,6 +6,7 @@
 //! multiple of 8 bytes, so a PKCS#8 document is zero-padded before `AES_WRAP_<TYPE>`; DER is
 //! self-delimiting, so unwrapping drops the padding again.
 
+use super::gate::{KeyRef, KeyUse};
 use super::transfer::{decode_private, describe_public};
 use super::{Hsm, HsmError, SignedKeyInfo};
 use crate::crypto::pqc::ml_kem;
@@ -61,24 +62,15 @@ impl Hsm {
     /// Wraps `key_to_be_wrapped` under `wrap_key`.
     pub async fn wrap(&self, request: WrapRequest) -> Result<Vec<u8>, HsmError> {
         self.blocking(move |inner| {
-            let wrapping = inner.unlocked(&request.wrap_key, request.wrap_key_password.as_ref())?;
-            let wrapped = inner.unlocked(
+            let wrapping_key = KeyRef::new(&request.wrap_key, request.wrap_key_password.as_ref());
+            let wrapping = inner.use_key_fitting(wrapping_key, KeyUse::Wrap, |key| {
+                check_wrapping_key(key, request.method)
+            })?;
+            let wrapped_key = KeyRef::new(
                 &request.key_to_be_wrapped,
                 request.key_to_be_wrapped_password.as_ref(),
-            )?;
-            check_wrapping_key(&wrapping, request.method)?;
-            if wrapping.attributes.wrap != Some(true) {
-                return Err(HsmError::AttributesForbid(format!(
-                    "Key '{}' can not wrap as its wrap attribute is not set to true.",
-                    request.wrap_key
-                )));
-            }
-            if !wrapped.attributes.extractable {
-                return Err(HsmError::AttributesForbid(format!(
-                    "Key '{}' can not be wrapped as it is not extractable.",
-                    request.key_to_be_wrapped
-                )));
-            }
+            );
+            let wrapped = inner.use_key(wrapped_key, KeyUse::BeWrapped)?;
             if inner.strict_key_protection {
                 check_trusted_for_sensitive(&wrapping, &wrapped, &request)?;
             }
@@ -151,13 +143,11 @@ impl Hsm {
     pub async fn unwrap(&self, request: UnwrapRequest) -> Result<SignedKeyInfo, HsmError> {
         let failed = || HsmError::HsmRefused("Error unwrapping key".to_owned());
         self.blocking(move |inner| {
-            let unwrapping = inner.unlocked(&request.unwrap_key, request.unwrap_key_password.as_ref())?;
-            check_wrapping_key(&unwrapping, request.method)?;
-            if !unwrapping.attributes.unwrap {
-                return Err(HsmError::HsmRefused(
-                    "Error unwrapping key: the unwrap attribute of the key is set to false.".to_owned(),
-                ));
-            }
+            let unwrapping_key =
+                KeyRef::new(&request.unwrap_key, request.unwrap_key_password.as_ref());
+            let unwrapping = inner.use_key_fitting(unwrapping_key, KeyUse::Unwrap, |key| {
+                check_wrapping_key(key, request.method)
+            })?;
             if inner.strict_key_protection && !request.attributes.sensitive {
                 // The blob says nothing about the key it came from: a sensitive key wrapped and
                 // unwrapped as non-sensitive could then be exported in plain (Clulow's attack).
@@ -195,7 +185,7 @@ impl Hsm {
                         private_key: Some(private),
                         public_key: Some(public),
                         policy: request.policy.clone(),
-                        ..unwrapped_record(&request, algorithm, inner.entropy.now())
+                        ..unwrapped_record(&request, algorithm, inner.clock.now())
                     }
                 }
                 None => {
@@ -213,7 +203,7 @@ impl Hsm {
                     KeyRecord {
                         key_size: Some(bits),
                         private_key: Some(plaintext),
-                        ..unwrapped_record(&request, algorithm, inner.entropy.now())
+                        ..unwrapped_record(&request, algorithm, inner.clock.now())
                     }
                 }
             };

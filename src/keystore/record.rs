@@ -68,6 +68,14 @@ enum Stored<'a> {
 }
 
 impl KeyRecord {
+    /// Whether the key's SKA policy says it is blocked (`keyStatus.blocked`).
+    pub fn is_blocked(&self) -> bool {
+        self.policy
+            .as_ref()
+            .and_then(|policy| policy.get("keyStatus")?.get("blocked")?.as_bool())
+            .unwrap_or(false)
+    }
+
     pub(super) fn encode(&self) -> Result<Vec<u8>, KeyStoreError> {
         serde_json::to_vec(&Stored::KeyV1(std::borrow::Cow::Borrowed(self))).map_err(|e| {
             KeyStoreError::Corrupt {

@@ -583,3 +583,27 @@ async fn a_request_not_answered_in_time_is_503_in_the_tsb_shape() {
         .await;
     reply.assert_error(StatusCode::SERVICE_UNAVAILABLE, 1, "res.error.technical");
 }
+
+#[tokio::test]
+async fn a_jwt_expires_and_becomes_valid_on_the_emulators_clock() {
+    let app = jwt_app(JwtKey::hs256(b"jwt-shared-secret")).await;
+    let short = openssl_hs256("jwt-shared-secret", &json!({"exp": now() + 120}));
+    let later = openssl_hs256("jwt-shared-secret", &json!({"nbf": now() + 3600}));
+    assert_eq!(bearer_status(&app, &short).await.0, StatusCode::OK);
+    assert_eq!(bearer_status(&app, &later).await.1["errorCode"], 617);
+
+    let moved = app
+        .post("/_emulator/clock", &json!({"advanceSeconds": 7200}))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let (status, body) = bearer_status(&app, &short).await;
+    assert_eq!(
+        (status, body["errorCode"].clone()),
+        (StatusCode::UNAUTHORIZED, json!(617))
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("expired"),
+        "{body}"
+    );
+    assert_eq!(bearer_status(&app, &later).await.0, StatusCode::OK);
+}

@@ -11,6 +11,7 @@ mod capabilities;
 mod certificates;
 mod cipher;
 mod cli;
+mod clock;
 mod concurrency;
 mod control;
 mod csr;
