@@ -43,14 +43,19 @@ async fn the_page_and_its_assets_are_served_with_a_strict_policy() {
         "keys",
         "journal",
         "faults",
-        "clock-section",
+        "clock-now",
         "approvals-section",
     ] {
         assert!(page.contains(&format!(r#"id="{section}""#)), "{section}");
     }
     let script = app.get("/_emulator/ui/app.js").await.body;
     let script = script.as_str().unwrap();
-    for call in ["/_emulator/keys", "/_emulator/journal", "/_emulator/faults"] {
+    for call in [
+        "/_emulator/keys",
+        "/_emulator/journal",
+        "/_emulator/faults",
+        "/_emulator/clock",
+    ] {
         assert!(script.contains(call), "{call}");
     }
     assert!(!script.contains("innerHTML"), "data goes in as text only");

@@ -202,17 +202,34 @@ async function pollFaults() {
   $("fault-count").textContent = `(${data.faults.length})`;
 }
 
-// The movable clock, once the emulator serves one.
+// The emulator's movable clock (`GET /_emulator/clock`: now, offsetSeconds, fixed).
+let clockOffset = 0;
+function showClock(clock) {
+  clockOffset = clock.offsetSeconds || 0;
+  $("clock-now").textContent = clock.now;
+  const moved = clockOffset === 0 ? "not moved" : `moved ${clockOffset > 0 ? "+" : ""}${clockOffset} s`;
+  $("clock-offset").textContent = `${moved}${clock.fixed ? ", fixed (--deterministic)" : ""}`;
+  $("clock-undo").disabled = clockOffset === 0;
+}
+
 async function pollClock() {
   try {
-    const clock = await call("GET", "/_emulator/clock");
-    const target = $("clock");
-    target.textContent = "";
-    target.appendChild(el("code", typeof clock === "string" ? clock : JSON.stringify(clock)));
-    $("clock-section").classList.remove("reserved");
+    showClock(await call("GET", "/_emulator/clock"));
+    $("clock").hidden = false;
+    $("clock-missing").hidden = true;
   } catch (error) {
-    if (error instanceof NeedsToken) throw error;
-    // 404: not served by this build; the reserved note stays.
+    if (error.status !== 404) throw error;
+    $("clock").hidden = true;
+    $("clock-missing").hidden = false;
+  }
+}
+
+async function moveClock(body, what) {
+  try {
+    showClock(await call("POST", "/_emulator/clock", body));
+    say(what);
+  } catch (error) {
+    say(error.message, true);
   }
 }
 
@@ -229,14 +246,13 @@ async function pollHealth() {
   }
 }
 
-let clockTick = 0;
 async function poll() {
   await pollHealth();
   try {
     await pollKeys();
     await pollJournal();
     await pollFaults();
-    if (clockTick++ % 5 === 0) await pollClock();
+    await pollClock();
     if ($("message").className === "error") say("");
   } catch (error) {
     say(error.message, true);
@@ -295,6 +311,20 @@ window.addEventListener("DOMContentLoaded", () => {
     const delayMs = number(form.get("delayMs"));
     if (delayMs !== undefined) fault.delayMs = delayMs;
     act("Fault added.", "POST", "/_emulator/faults", fault);
+  });
+  for (const button of document.querySelectorAll("button[data-advance]")) {
+    const seconds = Number(button.dataset.advance);
+    button.addEventListener("click", () =>
+      moveClock({ advanceSeconds: seconds }, `Clock moved ${seconds > 0 ? "+" : ""}${seconds} s.`),
+    );
+  }
+  $("clock-undo").addEventListener("click", () =>
+    moveClock({ advanceSeconds: -clockOffset }, "Clock back where it was."),
+  );
+  $("clock-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const now = new FormData(event.target).get("now");
+    if (now) moveClock({ now }, `Clock set to ${now}.`);
   });
   poll();
 });
