@@ -158,7 +158,7 @@ pub async fn run(
     let control = if config.no_control_api {
         "off (--no-control-api)".to_owned()
     } else {
-        format!("{base}/_emulator/")
+        format!("{base}/_emulator/ (dashboard {base}/_emulator/ui)")
     };
     tracing::info!(
         "API {base}/v1/, Swagger UI {base}/swagger-ui/, control API {control}, metrics {base}/metrics"

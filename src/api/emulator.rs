@@ -1,6 +1,6 @@
 //! Emulator-only endpoints under `/_emulator/`, a prefix no TSB path uses, and `/metrics`.
 //!
-//! The control API (reset, keys, journal, faults, clock, snapshot and restore) can be turned off; the attestation key and
+//! The control API (reset, keys, journal, faults, clock, snapshot and restore) and its dashboard can be turned off; the attestation key and
 //! the capabilities are read-only facts and always answer. None of them takes the TSB's
 //! authentication.
 
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 pub(super) mod clock;
 pub(super) mod snapshot;
+pub(super) mod ui;
 
 /// The body of `POST /_emulator/reset`: none, or any JSON object, which is ignored.
 #[derive(utoipa::ToSchema)]

@@ -27,6 +27,9 @@ pub enum Kind {
     /// The control API under `/_emulator/`: off with `--no-control-api`, behind the control
     /// token when one is set.
     Control,
+    /// The dashboard's static files (`/_emulator/ui`): off with `--no-control-api`, no token
+    /// (the page holds no data; its calls are control calls).
+    Dashboard,
 }
 
 /// What answers a route.
@@ -259,6 +262,9 @@ pub static ROUTES: &[Route] = &[
     own("DELETE", "/_emulator/faults", "disarm every fault", Kind::Control, || routes!(emulator::clear_faults)),
     own("GET", "/_emulator/clock", "read the clock", Kind::Control, || routes!(emulator::clock::read)),
     own("POST", "/_emulator/clock", "move or set the clock", Kind::Control, || routes!(emulator::clock::move_clock)),
+    own("GET", "/_emulator/ui", "the dashboard", Kind::Dashboard, || routes!(emulator::ui::page)),
+    own("GET", "/_emulator/ui/app.js", "the dashboard's script", Kind::Dashboard, || routes!(emulator::ui::script)),
+    own("GET", "/_emulator/ui/app.css", "the dashboard's style sheet", Kind::Dashboard, || routes!(emulator::ui::style)),
     own("GET", "/_emulator/snapshot", "the store as a fixture manifest", Kind::Control, || routes!(emulator::snapshot::snapshot)),
     own("POST", "/_emulator/restore", "replace the store by a manifest", Kind::Control, || routes!(emulator::snapshot::restore)),
 ];
@@ -268,7 +274,7 @@ pub static ROUTES: &[Route] = &[
 pub(super) fn router(control_api: bool) -> OpenApiRouter<SharedState> {
     ROUTES
         .iter()
-        .filter(|route| control_api || route.kind != Kind::Control)
+        .filter(|route| control_api || !matches!(route.kind, Kind::Control | Kind::Dashboard))
         .fold(
             OpenApiRouter::with_openapi(super::openapi::frame()),
             |router, route| match route.serve {
@@ -329,9 +335,11 @@ pub fn is_internal(path: &str) -> bool {
         )
 }
 
-/// The control API: every `/_emulator/` path but the read-only facts every client may read.
+/// The control API: every `/_emulator/` path but the read-only facts every client may read
+/// and the dashboard's static files.
 pub fn is_control(path: &str) -> bool {
-    path.starts_with("/_emulator/") && kind_of(path) != Some(Kind::Emulator)
+    path.starts_with("/_emulator/")
+        && !matches!(kind_of(path), Some(Kind::Emulator | Kind::Dashboard))
 }
 
 /// Whether `path` fits the route `pattern` (`{name}` one segment, a final `**` the rest).

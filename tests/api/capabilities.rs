@@ -1,4 +1,4 @@
-//! The fidelity manifest agrees with the router and the README.
+//! The fidelity manifest agrees with the router and docs/fidelity.md.
 
 use crate::helpers::{sign_request, spawn_app, verify_request};
 use axum::http::StatusCode;
@@ -108,9 +108,9 @@ fn every_emulator_algorithm_is_listed_as_implemented_once() {
 }
 
 #[test]
-fn the_readme_shows_the_generated_fidelity_table() {
+fn the_fidelity_page_shows_the_generated_table() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/fidelity.md")).unwrap();
     let begin = "<!-- capabilities:begin -->\n";
     let end = "<!-- capabilities:end -->";
     let generated = capabilities::markdown();
@@ -124,13 +124,17 @@ fn the_readme_shows_the_generated_fidelity_table() {
             (readme.split_once(begin), readme.split_once(end))
     {
         let updated = format!("{head}{begin}{}\n{end}{tail}", generated.trim_end());
-        std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"), updated).unwrap();
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/docs/fidelity.md"),
+            updated,
+        )
+        .unwrap();
         return;
     }
     assert_eq!(
         section,
         Some(generated.trim_end()),
-        "README's capabilities section is stale; paste between the markers:\n{generated}"
+        "docs/fidelity.md's capabilities section is stale; paste between the markers:\n{generated}"
     );
 }
 

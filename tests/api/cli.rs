@@ -118,6 +118,7 @@ fn the_start_up_log_names_the_api_swagger_control_and_metrics_urls() {
         format!("API {base}/v1/"),
         format!("Swagger UI {base}/swagger-ui/"),
         format!("control API {base}/_emulator/"),
+        format!("dashboard {base}/_emulator/ui"),
         format!("metrics {base}/metrics"),
     ] {
         assert!(log.contains(&url), "{url} in {log}");

@@ -15,6 +15,7 @@ mod clock;
 mod concurrency;
 mod control;
 mod csr;
+mod dashboard;
 mod deterministic;
 mod dsa_bls;
 mod durability;

@@ -1,6 +1,6 @@
 //! The fidelity manifest: every TSB endpoint (reference section 1) and every algorithm value
 //! (sections 6.1, 7.5, 8.3, 9.3) with its status here, served as `GET /_emulator/capabilities`
-//! and rendered into the README.
+//! and rendered into docs/fidelity.md.
 //!
 //! Algorithm statuses are derived from the domain enums (`KeyAlgorithm::ALL`,
 //! `SignatureAlgorithm::ALL`, ...): a value the emulator's enum knows is implemented, so adding
@@ -145,7 +145,9 @@ pub fn key_algorithms() -> Vec<Algorithm> {
         "RSA" => {
             Some("1024, 2048, 3072, 4096 and 8192 bits are generated; 1024 to 8192 are imported")
         }
-        "EC" => Some("the curves of reference 6.2 that RustCrypto implements (see the README)"),
+        "EC" => {
+            Some("the curves of reference 6.2 that RustCrypto implements (see docs/fidelity.md)")
+        }
         "DSA" => Some("1024, 2048 and 3072 bits"),
         "TDEA" => Some("three-key (192 bits with parity); the TSB's size is unknown"),
         _ => None,
@@ -200,7 +202,7 @@ pub async fn handler(State(_): State<SharedState>) -> Json<Value> {
     Json(manifest())
 }
 
-/// The README's fidelity section, generated from the same tables.
+/// The fidelity page's table (docs/fidelity.md), generated from the same tables.
 pub fn markdown() -> String {
     let mut out = String::new();
     out.push_str("| # | Method | Path | Status | Difference |\n|---|---|---|---|---|\n");
