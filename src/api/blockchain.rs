@@ -58,7 +58,7 @@ impl TryFrom<ImportSeedDto> for ImportSeed {
         let attributes = dto
             .attributes
             .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
-        let policy = dto.policy.filter(|policy| !policy.is_null());
+        let policy = super::wire::policy(dto.policy)?;
         let address_format = address_format(dto.address_format)?;
         if address_format.is_some() && policy.is_none() {
             return Err(ApiError::new(

@@ -161,6 +161,51 @@ pub(super) async fn decrypt(
     }))
 }
 
+/// The answer to `POST /v1/decrypt` (reference 5.2).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct DecryptRequestId {
+    decrypt_request_id: String,
+}
+
+/// The asynchronous decryption (reference 8.2): the same body as `synchronousDecrypt`; the
+/// request's `result` is the base64 plaintext.
+#[utoipa::path(
+    post,
+    path = "/v1/decrypt",
+    tag = "Encryption",
+    request_body = DecryptEnvelope,
+    responses((status = 201, description = "The request id.", body = DecryptRequestId))
+)]
+pub(super) async fn decrypt_async(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<DecryptEnvelope>,
+) -> Result<(axum::http::StatusCode, Json<DecryptRequestId>), ApiError> {
+    let dto = envelope
+        .decrypt_request
+        .ok_or_else(|| ApiError::invalid("Field 'decryptRequest' must not be null."))?;
+    let request: DecryptRequest = dto.try_into()?;
+    let submission = crate::hsm::Submission {
+        kind: crate::keystore::RequestKind::Decrypt,
+        label: request.label.clone(),
+        path: None,
+        password: request.password.clone(),
+    };
+    let hsm = state.hsm.clone();
+    let id = state
+        .hsm
+        .submit(submission, || async move {
+            Ok(Some(STANDARD.encode(hsm.decrypt(request).await?)))
+        })
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(DecryptRequestId {
+            decrypt_request_id: id,
+        }),
+    ))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub(super) struct RandomResponse {
     random: String,

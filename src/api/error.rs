@@ -27,6 +27,16 @@ pub enum ErrorCode {
     InvalidCertificateRequest,
     /// 416 `res.error.missing.api.key` (HTTP 401).
     MissingApiKey,
+    /// 403 `res.error.input.invalid.signature` (an approver's signature does not verify).
+    InvalidSignature,
+    /// 404 `res.error.input.timestamp.off` (HTTP 400: an approver's timestamp outside the window).
+    TimestampOff,
+    /// 601 `res.error.unsupported.approver.key.type`.
+    UnsupportedApproverKeyType,
+    /// 651 `res.error.request.not.existent` (HTTP 404).
+    RequestNotExistent,
+    /// 652 `res.error.task.not.existent` (HTTP 404).
+    TaskNotExistent,
     /// 600 `res.error.input.validation.failed`.
     InputValidationFailed,
     /// 603 `res.error.input.keysize`.
@@ -75,7 +85,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the emulator answers with.
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 30] = [
         Self::Technical,
         Self::NotImplemented,
         Self::SecurityNotAllowed,
@@ -101,6 +111,11 @@ impl ErrorCode {
         Self::EncodingException,
         Self::KeyNotExistent,
         Self::InHsm,
+        Self::InvalidSignature,
+        Self::TimestampOff,
+        Self::UnsupportedApproverKeyType,
+        Self::RequestNotExistent,
+        Self::TaskNotExistent,
     ];
 
     /// The code with this number, if the emulator knows it.
@@ -140,6 +155,11 @@ impl ErrorCode {
             Self::EncodingException => 635,
             Self::KeyNotExistent => 650,
             Self::InHsm => 701,
+            Self::InvalidSignature => 403,
+            Self::TimestampOff => 404,
+            Self::UnsupportedApproverKeyType => 601,
+            Self::RequestNotExistent => 651,
+            Self::TaskNotExistent => 652,
         }
     }
 
@@ -175,6 +195,11 @@ impl ErrorCode {
             Self::EncodingException => "res.error.encoding.exception",
             Self::KeyNotExistent => "res.error.key.not.existent",
             Self::InHsm => "res.error.in.hsm",
+            Self::InvalidSignature => "res.error.input.invalid.signature",
+            Self::TimestampOff => "res.error.input.timestamp.off",
+            Self::UnsupportedApproverKeyType => "res.error.unsupported.approver.key.type",
+            Self::RequestNotExistent => "res.error.request.not.existent",
+            Self::TaskNotExistent => "res.error.task.not.existent",
         }
     }
 
@@ -266,6 +291,7 @@ impl From<HsmError> for ApiError {
         let message = error.to_string();
         match error {
             HsmError::KeyNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
+            HsmError::RequestNotFound(_) => Self::new(ErrorCode::RequestNotExistent, message),
             // No TSB code says "no certificate"; 650 with 404 is the closest (reference 11.8).
             HsmError::CertificateNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
             HsmError::InvalidCertificateEncoding(_) => {
@@ -288,6 +314,7 @@ impl From<HsmError> for ApiError {
             }
             HsmError::InvalidInput(_) => Self::new(ErrorCode::InputValidationFailed, message),
             HsmError::HsmRefused(_) => Self::new(ErrorCode::InHsm, message),
+            HsmError::Unsupported(_) => Self::new(ErrorCode::UnsupportedOperation, message),
             HsmError::InvalidPayload(_) => Self::new(ErrorCode::InvalidPayload, message),
             HsmError::InvalidKeyType(_) => Self::new(ErrorCode::InvalidKeyType, message),
             HsmError::Encoding(_) => Self::new(ErrorCode::EncodingException, message),

@@ -23,6 +23,7 @@ pub mod routes;
 pub mod server;
 mod service;
 mod sign;
+mod ska;
 mod transfer;
 mod wire;
 mod wrap;

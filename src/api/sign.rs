@@ -136,6 +136,51 @@ pub(super) async fn sign(
     }))
 }
 
+/// The answer to `POST /v1/sign` (reference 5.2).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SignRequestId {
+    sign_request_id: String,
+}
+
+/// The asynchronous signature (reference 7.2): the same body as `synchronousSign`; runs at once
+/// when the key's `ruleUse` needs no approval, and the request's `result` is the signature.
+#[utoipa::path(
+    post,
+    path = "/v1/sign",
+    tag = "Signatures",
+    request_body = SignEnvelope,
+    responses((status = 201, description = "The request id.", body = SignRequestId))
+)]
+pub(super) async fn sign_async(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<SignEnvelope>,
+) -> Result<(axum::http::StatusCode, Json<SignRequestId>), ApiError> {
+    let dto = envelope
+        .sign_request
+        .ok_or_else(|| ApiError::invalid("Field 'signRequest' must not be null."))?;
+    let request: SignRequest = dto.try_into()?;
+    let submission = crate::hsm::Submission {
+        kind: crate::keystore::RequestKind::Sign,
+        label: request.label.clone(),
+        path: request.path.clone(),
+        password: request.password.clone(),
+    };
+    let hsm = state.hsm.clone();
+    let id = state
+        .hsm
+        .submit(submission, || async move {
+            Ok(Some(STANDARD.encode(hsm.sign(request).await?)))
+        })
+        .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(SignRequestId {
+            sign_request_id: id,
+        }),
+    ))
+}
+
 /// `{"verifySignatureRequest": {...}}` or, for HMAC keys, `{"verifyHmacRequest": {...}}`.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -50,7 +50,7 @@ impl TryFrom<ImportDto> for ImportKey {
             .attributes
             .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
         let attributes = KeyAttributes::from_request(attributes.try_into()?);
-        let policy = dto.policy.filter(|policy| !policy.is_null());
+        let policy = super::wire::policy(dto.policy)?;
         let address_format = super::keys::address_format(dto.address_format)?;
         if address_format.is_some() && policy.is_none() {
             return Err(ApiError::new(

@@ -242,6 +242,33 @@ pub fn required_enum<T: std::str::FromStr>(
         .map_err(|_| ApiError::invalid(format!("Value '{value}' is not valid for field {field}.")))
 }
 
+/// The `policy` field of a key creation or import, parsed once: absent or `null` is a plain
+/// key, anything else must be a valid SKA policy (reference 6.4).
+pub(crate) fn policy(
+    value: Option<serde_json::Value>,
+) -> Result<Option<crate::domain::Policy>, super::error::ApiError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value) if !value.is_object() => Err(super::error::ApiError::invalid(
+            "Field 'policy' must be an object or null.",
+        )),
+        Some(value) => crate::domain::Policy::parse(&value)
+            .map(Some)
+            .map_err(policy_error),
+    }
+}
+
+/// A refused policy: 400/600, or 400/601 for an approver key the HSM does not take.
+pub(crate) fn policy_error(error: crate::domain::PolicyError) -> super::error::ApiError {
+    use super::error::{ApiError, ErrorCode};
+    match error {
+        crate::domain::PolicyError::Invalid(message) => ApiError::invalid(message),
+        crate::domain::PolicyError::UnsupportedApproverKeyType(message) => {
+            ApiError::new(ErrorCode::UnsupportedApproverKeyType, message)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

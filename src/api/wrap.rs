@@ -108,7 +108,7 @@ impl TryFrom<UnwrapDto> for UnwrapRequest {
             unwrap_key_password: dto.unwrap_key_password,
             method: wire::required_enum("wrapMethod", dto.wrap_method.as_deref())?,
             secret_algorithm,
-            policy: dto.policy.filter(|policy| !policy.is_null()),
+            policy: super::wire::policy(dto.policy)?,
         })
     }
 }

@@ -208,10 +208,8 @@ pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
         );
     }
     xml.push_str(&attributes_xml(&info.attributes, !info.imported));
-    if info.policy.is_some() {
-        xml.push_str(
-            "  <policy>\n    <key_status><blocked>false</blocked></key_status>\n  </policy>\n",
-        );
+    if let Some(policy) = &info.policy {
+        xml.push_str(&policy.attestation_xml());
     }
     xml.push_str("</private_key>\n");
     xml

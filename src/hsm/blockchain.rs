@@ -29,7 +29,7 @@ pub struct ImportSeed {
     /// Attributes with defaults applied.
     pub attributes: KeyAttributes,
     /// SKA policy as sent.
-    pub policy: Option<serde_json::Value>,
+    pub policy: Option<crate::domain::Policy>,
     /// `addressFormat`.
     pub address_format: Option<AddressFormat>,
 }
@@ -66,11 +66,11 @@ impl Hsm {
                 ));
             }
         };
-        if request.policy.is_some() && request.attributes.extractable {
-            return Err(HsmError::AttributesForbid(
-                "A key with a policy can not be extractable.".to_owned(),
-            ));
-        }
+        super::gate::policy_fits(
+            request.policy.as_ref(),
+            KeyAlgorithm::Ec,
+            &request.attributes,
+        )?;
         self.blocking(move |inner| {
             let master = derive::master(curve, request.seed.expose());
             let (private, public) = material(curve, request.curve, master.key.expose())?;

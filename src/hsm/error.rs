@@ -10,6 +10,9 @@ pub enum HsmError {
     /// No key has this label (650).
     #[error("A key with the name '{0}' does not exist.")]
     KeyNotFound(Label),
+    /// No SKA request has this id (651).
+    #[error("The request '{0}' does not exist.")]
+    RequestNotFound(String),
     /// The label is taken (608).
     #[error("A key with the name '{0}' already exists.")]
     KeyAlreadyExists(Label),
@@ -40,6 +43,9 @@ pub enum HsmError {
     /// The operation is not allowed on this key (614), e.g. deleting a non-destroyable key.
     #[error("{0}")]
     OperationForbidden(String),
+    /// The operation does not apply to this key (611), e.g. blocking a key without a policy.
+    #[error("{0}")]
+    Unsupported(String),
     /// The requested algorithm does not fit the key (607).
     #[error("{0}")]
     AlgorithmNotSupportedByKey(String),

@@ -133,6 +133,7 @@ impl Hsm {
                 }
             }
             inner.store.replace_all(&records)?;
+            inner.store.requests_clear()?;
             inner.clock.reset();
             inner.entropy.begin_session();
             tracing::info!(keys = records.len(), "key store reset to the fixture state");

@@ -1,13 +1,16 @@
 //! The one key-use gate: every operation on a stored key asks [`Inner::use_key`] (or, inside a
 //! compare-and-swap, [`Inner::admit`]) first. It checks, in this order, that the key exists,
 //! that the password unlocks it, that the key suits the requested algorithm (the caller's
-//! `fits`), that the key is not blocked, and that its use attributes allow the operation,
+//! `fits`), that the key is not blocked, that its SKA rule is fulfilled by the approvals the
+//! caller proved, and that its use attributes allow the operation,
 //! and hands back the record (the temporary child for a derivation path). No other place
 //! checks a key's password or attributes.
 
 use super::{HsmError, Inner};
 use crate::crypto::password;
-use crate::domain::{DerivationPath, Label, Password};
+use crate::domain::{
+    DerivationPath, Evaluation, KeyAlgorithm, KeyAttributes, Label, Operation, Password, Policy,
+};
 use crate::keystore::KeyRecord;
 
 /// What a caller is about to do with a key; the gate's table of attribute checks reads it.
@@ -39,6 +42,12 @@ pub(super) enum KeyUse {
     ChangePassword,
     /// Delete the key.
     Delete,
+    /// Block the key (SKA).
+    Block,
+    /// Unblock the key (SKA).
+    Unblock,
+    /// Replace the key's SKA rules.
+    Modify,
 }
 
 impl KeyUse {
@@ -49,6 +58,17 @@ impl KeyUse {
             Self::Sign | Self::Decrypt | Self::Unwrap | Self::Certify
         )
     }
+
+    /// The SKA rule that governs this use, if any.
+    pub(super) fn governed_by(self) -> Option<Operation> {
+        match self {
+            Self::Sign | Self::Decrypt | Self::Unwrap | Self::Certify => Some(Operation::Use),
+            Self::Block => Some(Operation::Block),
+            Self::Unblock => Some(Operation::Unblock),
+            Self::Modify => Some(Operation::Modify),
+            _ => None,
+        }
+    }
 }
 
 /// The key a request names: its label, a derivation path (reference 6.14) and the password
@@ -58,6 +78,8 @@ pub(super) struct KeyRef<'a> {
     pub label: &'a Label,
     pub path: Option<&'a DerivationPath>,
     pub password: Option<&'a Password>,
+    /// DER SPKIs of the approvers whose approvals the caller proved (none by default).
+    pub approvals: &'a [Vec<u8>],
 }
 
 impl<'a> KeyRef<'a> {
@@ -67,6 +89,7 @@ impl<'a> KeyRef<'a> {
             label,
             path: None,
             password,
+            approvals: &[],
         }
     }
 
@@ -80,7 +103,13 @@ impl<'a> KeyRef<'a> {
             label,
             path,
             password,
+            approvals: &[],
         }
+    }
+
+    /// With the approvers a synchronous call's `signedApprovals` proved.
+    pub fn approved_by(self, approvals: &'a [Vec<u8>]) -> Self {
+        Self { approvals, ..self }
     }
 }
 
@@ -112,7 +141,7 @@ impl Inner {
                         self.unlock(&master, key.label, key.password, purpose)?;
                         let child = self.temporary_child(master, key.label, path)?;
                         fits(&child)?;
-                        allowed(&child, key.label, purpose)?;
+                        self.allowed(&child, key.label, purpose, key.approvals)?;
                         return Ok(child);
                     }
                 }
@@ -120,7 +149,7 @@ impl Inner {
         };
         self.unlock(&record, &label, key.password, purpose)?;
         fits(&record)?;
-        allowed(&record, &label, purpose)?;
+        self.allowed(&record, &label, purpose, key.approvals)?;
         Ok(record)
     }
 
@@ -149,6 +178,17 @@ impl Inner {
         }
     }
 
+    /// As [`Inner::admit`], with the approvals `key` carries.
+    pub(super) fn admit_with(
+        &self,
+        record: &KeyRecord,
+        key: KeyRef<'_>,
+        purpose: KeyUse,
+    ) -> Result<(), HsmError> {
+        self.unlock(record, key.label, key.password, purpose)?;
+        self.allowed(record, key.label, purpose, key.approvals)
+    }
+
     /// The gate's checks on a record already read (`label` as the request named it).
     pub(super) fn admit(
         &self,
@@ -158,7 +198,33 @@ impl Inner {
         purpose: KeyUse,
     ) -> Result<(), HsmError> {
         self.unlock(record, label, password, purpose)?;
-        allowed(record, label, purpose)
+        self.allowed(record, label, purpose, &[])
+    }
+
+    /// Whether the key's state (blocked), its SKA rule for `purpose` given the `approvals`
+    /// proved, and its use attributes allow `purpose`. Synchronous calls run only when the rule
+    /// is fulfilled now; without approvals that is exactly an empty rule.
+    fn allowed(
+        &self,
+        record: &KeyRecord,
+        label: &Label,
+        purpose: KeyUse,
+        approvals: &[Vec<u8>],
+    ) -> Result<(), HsmError> {
+        if purpose.refused_when_blocked() && record.is_blocked() {
+            return Err(HsmError::HsmRefused(
+                "The key operation failed as the key is blocked.".to_owned(),
+            ));
+        }
+        if let (Some(policy), Some(operation)) = (&record.policy, purpose.governed_by()) {
+            let now = self.clock.now().0;
+            if policy.evaluate(operation, approvals, &[], now, now) != Evaluation::Fulfilled {
+                return Err(HsmError::HsmRefused(format!(
+                    "The key operation on '{label}' needs approvals: the provided approvals are insufficient."
+                )));
+            }
+        }
+        attributes_allow(record, label, purpose)
     }
 
     /// Whether `given` unlocks `record`. A key with a password takes only the right one. A
@@ -172,14 +238,27 @@ impl Inner {
     }
 }
 
-/// Whether the key's state (blocked) and use attributes allow `purpose`.
-fn allowed(record: &KeyRecord, label: &Label, purpose: KeyUse) -> Result<(), HsmError> {
-    if purpose.refused_when_blocked() && record.is_blocked() {
-        return Err(HsmError::HsmRefused(
-            "The key operation failed as the key is blocked.".to_owned(),
+/// Whether a new key of `algorithm` with `attributes` may carry `policy`: only asymmetric
+/// keys carry one, and never extractable ones (the TSB's `PolicyDto` rules, reference 6.4).
+pub(super) fn policy_fits(
+    policy: Option<&Policy>,
+    algorithm: KeyAlgorithm,
+    attributes: &KeyAttributes,
+) -> Result<(), HsmError> {
+    if policy.is_none() {
+        return Ok(());
+    }
+    if algorithm.is_symmetric() {
+        return Err(HsmError::InvalidInput(format!(
+            "Only asymmetric keys can have a policy, not {algorithm} keys."
+        )));
+    }
+    if attributes.extractable {
+        return Err(HsmError::AttributesForbid(
+            "A key with a policy can not be extractable.".to_owned(),
         ));
     }
-    attributes_allow(record, label, purpose)
+    Ok(())
 }
 
 /// The use attributes each operation needs, with the HSM's messages.

@@ -25,7 +25,7 @@ pub struct CreateKey {
     /// Attributes with defaults applied.
     pub attributes: KeyAttributes,
     /// The SKA policy as sent (stored and reported, not enforced yet).
-    pub policy: Option<serde_json::Value>,
+    pub policy: Option<crate::domain::Policy>,
     /// `addressFormat` (reference 6.13).
     pub address_format: Option<AddressFormat>,
 }
@@ -46,7 +46,7 @@ pub struct KeyInfo {
     /// Attributes.
     pub attributes: KeyAttributes,
     /// SKA policy, as stored.
-    pub policy: Option<serde_json::Value>,
+    pub policy: Option<crate::domain::Policy>,
     /// Creation time.
     pub created_at: Timestamp,
     /// Generated here or imported.
@@ -114,11 +114,11 @@ impl Hsm {
 
     /// Creates a key; the answer is sent only once the key is on disk.
     pub async fn create_key(&self, request: CreateKey) -> Result<SignedKeyInfo, HsmError> {
-        if request.policy.is_some() && request.attributes.extractable {
-            return Err(HsmError::AttributesForbid(
-                "A key with a policy can not be extractable.".to_owned(),
-            ));
-        }
+        super::gate::policy_fits(
+            request.policy.as_ref(),
+            request.spec.algorithm(),
+            &request.attributes,
+        )?;
         self.blocking(move |inner| {
             // Refuse a taken label before spending a second on key generation; the
             // compare-and-swap below still decides races.
@@ -239,6 +239,7 @@ impl Hsm {
                 None => Err(HsmError::KeyNotFound(label)),
                 Some(Err(refusal)) => Err(refusal),
                 Some(Ok(())) => {
+                    inner.cancel_requests_of(&label)?;
                     tracing::info!(label = %label, "key deleted");
                     Ok(())
                 }

@@ -41,7 +41,7 @@ pub struct ImportKey {
     /// Attributes with defaults applied.
     pub attributes: KeyAttributes,
     /// The SKA policy as sent.
-    pub policy: Option<serde_json::Value>,
+    pub policy: Option<crate::domain::Policy>,
     /// A password for the key: the TSB's import takes none, fixtures may set one.
     pub password: Option<Password>,
     /// `addressFormat` (reference 6.13).
@@ -75,11 +75,11 @@ impl Hsm {
         &self,
         request: ImportKey,
     ) -> Result<(Imported, SignedKeyInfo), HsmError> {
-        if request.policy.is_some() && request.attributes.extractable {
-            return Err(HsmError::AttributesForbid(
-                "A key with a policy can not be extractable.".to_owned(),
-            ));
-        }
+        super::gate::policy_fits(
+            request.policy.as_ref(),
+            request.algorithm,
+            &request.attributes,
+        )?;
         self.blocking(move |inner| {
             let record = imported_record(&request, inner)?;
             let private = record.private_key.is_some();

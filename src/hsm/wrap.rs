@@ -55,7 +55,7 @@ pub struct UnwrapRequest {
     /// since a wrapped secret carries no type).
     pub secret_algorithm: KeyAlgorithm,
     /// The SKA policy for the new key (asymmetric keys only).
-    pub policy: Option<serde_json::Value>,
+    pub policy: Option<crate::domain::Policy>,
 }
 
 impl Hsm {
@@ -171,11 +171,7 @@ impl Hsm {
             let plaintext = SecretBytes::new(plaintext);
             let record = match request.method.private_key_type() {
                 Some(algorithm) => {
-                    if request.policy.is_some() && request.attributes.extractable {
-                        return Err(HsmError::AttributesForbid(
-                            "A key with a policy can not be extractable.".to_owned(),
-                        ));
-                    }
+                    super::gate::policy_fits(request.policy.as_ref(), algorithm, &request.attributes)?;
                     let der = der_document(plaintext.expose()).ok_or_else(failed)?;
                     let (private, public) = decode_private(algorithm, der).map_err(|_| failed())?;
                     let (key_size, curve) = describe_public(algorithm, &public)?;

@@ -8,9 +8,11 @@
 //! maps in the process's memory behind the same calls (`tree`), so it writes no file at all.
 
 mod record;
+mod request;
 mod tree;
 
 pub use record::{KeyOrigin, KeyRecord};
+pub use request::{RequestKind, RequestRecord, RequestStatus};
 
 use crate::domain::{Label, SecretBytes};
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +30,8 @@ const KEYS_TREE: &str = "keys";
 const META_TREE: &str = "meta";
 /// Tree holding pre-generated RSA keys, keyed by size (4 bytes) and a sequence number.
 const POOL_TREE: &str = "rsa-pool";
+/// SKA requests by id (`request::RequestRecord`).
+const REQUESTS_TREE: &str = "requests";
 
 /// What can go wrong in the key store.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +87,7 @@ pub struct KeyStore {
     keys: Tree,
     meta: Tree,
     pool: Tree,
+    requests: Tree,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -124,6 +129,7 @@ impl KeyStore {
         let keys = db.open_tree(KEYS_TREE)?;
         let meta = db.open_tree(META_TREE)?;
         let pool = db.open_tree(POOL_TREE)?;
+        let requests = db.open_tree(REQUESTS_TREE)?;
         let mut acknowledged = BTreeMap::new();
         for (key, bytes) in keys.entries()? {
             acknowledged.insert(String::from_utf8_lossy(&key).into_owned(), bytes.to_vec());
@@ -137,6 +143,7 @@ impl KeyStore {
             keys,
             meta,
             pool,
+            requests,
         })
     }
 
@@ -434,6 +441,40 @@ impl KeyStore {
         self.pool
             .scan_prefix(bits.to_be_bytes())
             .map_or(0, |entries| entries.len())
+    }
+
+    /// Stores a request, replacing any with its id; durable when it returns.
+    pub fn request_put(&self, record: &RequestRecord) -> Result<(), KeyStoreError> {
+        self.check()?;
+        let bytes = record.encode()?;
+        self.write(|| self.requests.insert(record.id.as_bytes(), &bytes))?;
+        self.write(|| self.db.flush())?;
+        Ok(())
+    }
+
+    /// The request with `id`.
+    pub fn request_get(&self, id: &str) -> Result<Option<RequestRecord>, KeyStoreError> {
+        self.requests
+            .get(id.as_bytes())?
+            .map(|bytes| RequestRecord::decode(id, &bytes))
+            .transpose()
+    }
+
+    /// Every stored request, in id order.
+    pub fn requests(&self) -> Result<Vec<RequestRecord>, KeyStoreError> {
+        self.requests
+            .entries()?
+            .iter()
+            .map(|(id, bytes)| RequestRecord::decode(&String::from_utf8_lossy(id), bytes))
+            .collect()
+    }
+
+    /// Deletes every request (a reset).
+    pub fn requests_clear(&self) -> Result<(), KeyStoreError> {
+        self.check()?;
+        self.write(|| self.requests.replace_all(Vec::new()))?;
+        self.write(|| self.db.flush())?;
+        Ok(())
     }
 
     /// Writes everything to disk (on shutdown; every write already flushes itself).

@@ -2,7 +2,7 @@
 
 use super::KeyStoreError;
 use crate::domain::{AddressFormat, Curve, KeyAlgorithm, KeyAttributes, PasswordHash, SecretBytes};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A key as stored: material, attributes and bookkeeping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,8 +24,9 @@ pub struct KeyRecord {
     pub public_key: Option<Vec<u8>>,
     /// Attributes with defaults applied.
     pub attributes: KeyAttributes,
-    /// The SKA policy exactly as the client sent it (not enforced yet).
-    pub policy: Option<serde_json::Value>,
+    /// The SKA policy, typed (stored in the TSB's JSON form).
+    #[serde(default, deserialize_with = "stored_policy")]
+    pub policy: Option<crate::domain::Policy>,
     /// The key password's salted hash, if the key has one.
     pub password: Option<PasswordHash>,
     /// Creation time, seconds since the Unix epoch.
@@ -72,8 +73,7 @@ impl KeyRecord {
     pub fn is_blocked(&self) -> bool {
         self.policy
             .as_ref()
-            .and_then(|policy| policy.get("keyStatus")?.get("blocked")?.as_bool())
-            .unwrap_or(false)
+            .is_some_and(|policy| policy.key_status.blocked)
     }
 
     pub(super) fn encode(&self) -> Result<Vec<u8>, KeyStoreError> {
@@ -93,6 +93,22 @@ impl KeyRecord {
                 reason: e.to_string(),
             }),
         }
+    }
+}
+
+/// A stored policy: the typed form, or (records written before policies were typed) the body
+/// exactly as the client sent it, parsed as `POST /v1/key` parses it.
+fn stored_policy<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::domain::Policy>, D::Error> {
+    let Some(value) = Option::<serde_json::Value>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match crate::domain::Policy::deserialize(&value) {
+        Ok(policy) => Ok(Some(policy)),
+        Err(_) => crate::domain::Policy::parse(&value)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
     }
 }
 

@@ -40,6 +40,7 @@ mod secret;
 mod server;
 mod service;
 mod sign;
+mod ska;
 mod snapshot;
 mod transfer;
 mod transport;

@@ -34,7 +34,8 @@ struct KeyJson {
     public_key: Option<String>,
     address_truncated: Option<serde_json::Value>,
     attributes: AttributesJson,
-    policy: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    policy: Option<crate::domain::Policy>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -197,12 +197,7 @@ impl TryFrom<CreateKeyDto> for CreateKey {
         let attributes = dto
             .attributes
             .ok_or_else(|| ApiError::invalid("Field 'attributes' must not be null."))?;
-        let policy = dto.policy.filter(|policy| !policy.is_null());
-        if policy.as_ref().is_some_and(|policy| !policy.is_object()) {
-            return Err(ApiError::invalid(
-                "Field 'policy' must be an object or null.",
-            ));
-        }
+        let policy = super::wire::policy(dto.policy)?;
         let address_format = address_format(dto.address_format)?;
         if address_format.is_some() && policy.is_none() {
             return Err(ApiError::new(

@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn a_route_without_a_documented_body_keeps_no_values() {
-        let body = kept("/_emulator/no-such-route", json!({"count": 1, "secret": "s"}));
+        let body = kept(
+            "/_emulator/no-such-route",
+            json!({"count": 1, "secret": "s"}),
+        );
         assert_eq!(body, json!({"count": "***", "secret": "***"}));
     }
 }

@@ -1,0 +1,302 @@
+//! The SKA workflow's HTTP side (reference 5, 10): the request object, cancelling and listing
+//! requests, and block, unblock and modify, synchronous and asynchronous.
+
+use super::SharedState;
+use super::error::ApiError;
+use super::json::TsbJson;
+use super::wire;
+use crate::domain::{ModifyPolicy, Password, Timestamp};
+use crate::hsm::Submission;
+use crate::keystore::{RequestKind, RequestRecord, RequestStatus};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+/// `GET /v1/request/{id}`: exactly these seven fields, in this order (reference 5.3).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct RequestStatusDto {
+    id: String,
+    status: String,
+    execution_time: Option<String>,
+    approved_by: Vec<String>,
+    not_yet_approved_by: Vec<String>,
+    rejected_by: Vec<String>,
+    result: Option<String>,
+}
+
+impl From<RequestRecord> for RequestStatusDto {
+    fn from(request: RequestRecord) -> Self {
+        let spkis = |list: Vec<Vec<u8>>| list.iter().map(|der| STANDARD.encode(der)).collect();
+        let status = serde_json::to_value(request.status)
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Self {
+            id: request.id,
+            status,
+            execution_time: request.execution_time.map(|at| Timestamp(at).to_string()),
+            approved_by: spkis(request.approved_by),
+            not_yet_approved_by: spkis(request.not_yet_approved_by),
+            rejected_by: spkis(request.rejected_by),
+            result: request.result,
+        }
+    }
+}
+
+/// The state and result of an asynchronous request.
+#[utoipa::path(
+    get,
+    path = "/v1/request/{id}",
+    tag = "Requests",
+    params(("id" = String, Path, description = "The request id.")),
+    responses((status = 200, description = "The request.", body = RequestStatusDto))
+)]
+pub(super) async fn read(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<Json<RequestStatusDto>, ApiError> {
+    Ok(Json(state.hsm.request(id).await?.into()))
+}
+
+/// Cancels a request: `CANCELLED` if it was still open. 200 with no body (reference 5.3).
+#[utoipa::path(
+    delete,
+    path = "/v1/request/{id}",
+    tag = "Requests",
+    params(("id" = String, Path, description = "The request id.")),
+    responses((status = 200, description = "Cancelled (or already finished)."))
+)]
+pub(super) async fn cancel(
+    State(state): State<SharedState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.hsm.cancel_request(id).await?;
+    Ok(StatusCode::OK)
+}
+
+/// `{"status": "PENDING"}` or `{}` (every request); the emulator's choice (reference 5.3).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct FilterDto {
+    status: Option<String>,
+}
+
+/// Requests, optionally those in one status, oldest first (an emulator choice: the TSB's body
+/// and answer are undocumented).
+#[utoipa::path(
+    post,
+    path = "/v1/filteredRequests",
+    tag = "Requests",
+    request_body = FilterDto,
+    responses((status = 200, description = "The requests.", body = [RequestStatusDto]))
+)]
+pub(super) async fn filtered(
+    State(state): State<SharedState>,
+    TsbJson(filter): TsbJson<FilterDto>,
+) -> Result<Json<Vec<RequestStatusDto>>, ApiError> {
+    let status = match filter.status {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_value::<RequestStatus>(serde_json::Value::String(text.clone()))
+                .map_err(|_| {
+                    ApiError::invalid(format!(
+                        "Field 'status' must be one of PENDING, APPROVED, EXECUTED, FAILED, EXPIRED, REJECTED, CANCELLED, not '{text}'."
+                    ))
+                })?,
+        ),
+    };
+    let requests = state.hsm.requests(status).await?;
+    Ok(Json(requests.into_iter().map(Into::into).collect()))
+}
+
+/// The body of block, unblock and modify (reference 10), under the envelope's one field.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct LifecycleDto {
+    block_key_name: Option<String>,
+    unblock_key_name: Option<String>,
+    modify_key_name: Option<String>,
+    #[serde(default, deserialize_with = "wire::password")]
+    #[schema(value_type = Option<String>)]
+    key_password: Option<Password>,
+    #[schema(value_type = Option<Object>)]
+    policy: Option<serde_json::Value>,
+    /// Base64 signed approvals (reference 13.6).
+    #[serde(default)]
+    signed_approvals: Option<Vec<String>>,
+}
+
+/// `{"blockRequest"|"unblockRequest"|"modifyRequest": {...}, "requestSignature": ...}`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct LifecycleEnvelope {
+    block_request: Option<LifecycleDto>,
+    unblock_request: Option<LifecycleDto>,
+    modify_request: Option<LifecycleDto>,
+}
+
+/// One lifecycle call, parsed.
+struct Lifecycle {
+    kind: RequestKind,
+    label: crate::domain::Label,
+    password: Option<Password>,
+    rules: Option<ModifyPolicy>,
+}
+
+fn lifecycle(envelope: LifecycleEnvelope, kind: RequestKind) -> Result<Lifecycle, ApiError> {
+    let (field, dto, name_field) = match kind {
+        RequestKind::Block => ("blockRequest", envelope.block_request, "blockKeyName"),
+        RequestKind::Unblock => ("unblockRequest", envelope.unblock_request, "unblockKeyName"),
+        _ => ("modifyRequest", envelope.modify_request, "modifyKeyName"),
+    };
+    let dto = dto.ok_or_else(|| ApiError::invalid(format!("Field '{field}' must not be null.")))?;
+    let name = match kind {
+        RequestKind::Block => dto.block_key_name,
+        RequestKind::Unblock => dto.unblock_key_name,
+        _ => dto.modify_key_name,
+    };
+    // No approver key can be checked here yet: an approval-token format of the emulator's
+    // own is not issued before the task endpoints exist, so signed approvals prove nobody.
+    let _ = dto.signed_approvals;
+    let rules = match kind {
+        RequestKind::Modify => Some(
+            ModifyPolicy::parse(&dto.policy.ok_or_else(|| {
+                ApiError::invalid("Field 'modifyRequest.policy' must not be null.")
+            })?)
+            .map_err(wire::policy_error)?,
+        ),
+        _ => None,
+    };
+    Ok(Lifecycle {
+        kind,
+        label: wire::label(name_field, name)?,
+        password: dto.key_password,
+        rules,
+    })
+}
+
+async fn run(state: &SharedState, call: Lifecycle) -> Result<(), crate::hsm::HsmError> {
+    match (call.kind, call.rules) {
+        (RequestKind::Block, _) => {
+            state
+                .hsm
+                .block_key(call.label, call.password, Vec::new())
+                .await
+        }
+        (RequestKind::Unblock, _) => {
+            state
+                .hsm
+                .unblock_key(call.label, call.password, Vec::new())
+                .await
+        }
+        (_, rules) => {
+            state
+                .hsm
+                .modify_policy(
+                    call.label,
+                    call.password,
+                    Vec::new(),
+                    rules.unwrap_or_default(),
+                )
+                .await
+        }
+    }
+}
+
+async fn synchronous(
+    state: SharedState,
+    envelope: LifecycleEnvelope,
+    kind: RequestKind,
+) -> Result<StatusCode, ApiError> {
+    run(&state, lifecycle(envelope, kind)?).await?;
+    Ok(StatusCode::OK)
+}
+
+async fn asynchronous(
+    state: SharedState,
+    envelope: LifecycleEnvelope,
+    kind: RequestKind,
+    id_field: &'static str,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let call = lifecycle(envelope, kind)?;
+    let submission = Submission {
+        kind,
+        label: call.label.clone(),
+        path: None,
+        password: call.password.clone(),
+    };
+    let id = state
+        .hsm
+        .submit(submission, || async {
+            run(&state, call).await.map(|()| None)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ id_field: id })),
+    ))
+}
+
+/// Blocks an SKA key now (its `ruleBlock` must need no approval): 200, no body.
+#[utoipa::path(post, path = "/v1/synchronousBlock", tag = "SKA", request_body = LifecycleEnvelope,
+    responses((status = 200, description = "Blocked.")))]
+pub(super) async fn block(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+) -> Result<StatusCode, ApiError> {
+    synchronous(state, envelope, RequestKind::Block).await
+}
+
+/// Unblocks an SKA key now: 200, no body.
+#[utoipa::path(post, path = "/v1/synchronousUnblock", tag = "SKA", request_body = LifecycleEnvelope,
+    responses((status = 200, description = "Unblocked.")))]
+pub(super) async fn unblock(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+) -> Result<StatusCode, ApiError> {
+    synchronous(state, envelope, RequestKind::Unblock).await
+}
+
+/// Replaces an SKA key's four rules now (`keyStatus` stays): 200, no body.
+#[utoipa::path(post, path = "/v1/synchronousModify", tag = "SKA", request_body = LifecycleEnvelope,
+    responses((status = 200, description = "Modified.")))]
+pub(super) async fn modify(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+) -> Result<StatusCode, ApiError> {
+    synchronous(state, envelope, RequestKind::Modify).await
+}
+
+/// Submits a block request: 201 `{"blockKeyRequestId"}`.
+#[utoipa::path(post, path = "/v1/block", tag = "SKA", request_body = LifecycleEnvelope,
+    responses((status = 201, description = "`{blockKeyRequestId}`")))]
+pub(super) async fn block_async(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    asynchronous(state, envelope, RequestKind::Block, "blockKeyRequestId").await
+}
+
+/// Submits an unblock request: 201 `{"unblockKeyRequestId"}`.
+#[utoipa::path(post, path = "/v1/unblock", tag = "SKA", request_body = LifecycleEnvelope,
+    responses((status = 201, description = "`{unblockKeyRequestId}`")))]
+pub(super) async fn unblock_async(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    asynchronous(state, envelope, RequestKind::Unblock, "unblockKeyRequestId").await
+}
+
+/// Submits a modify request: 201 `{"modifyKeyRequestId"}`.
+#[utoipa::path(post, path = "/v1/modify", tag = "SKA", request_body = LifecycleEnvelope,
+    responses((status = 201, description = "`{modifyKeyRequestId}`")))]
+pub(super) async fn modify_async(
+    State(state): State<SharedState>,
+    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    asynchronous(state, envelope, RequestKind::Modify, "modifyKeyRequestId").await
+}

@@ -1,0 +1,129 @@
+//! Stored SKA requests (reference 5.3): what an asynchronous call submitted, its state and its
+//! result, kept in the `requests` tree so pending and finished requests survive a restart.
+
+use super::KeyStoreError;
+use serde::{Deserialize, Serialize};
+
+/// What a request asks the device to do (its submit endpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RequestKind {
+    /// `POST /v1/sign`.
+    Sign,
+    /// `POST /v1/decrypt`.
+    Decrypt,
+    /// `POST /v1/unwrap`.
+    Unwrap,
+    /// `POST /v1/block`.
+    Block,
+    /// `POST /v1/unblock`.
+    Unblock,
+    /// `POST /v1/modify`.
+    Modify,
+    /// `POST /v1/certificate/request`.
+    CertificateRequest,
+    /// `POST /v1/certificate/selfsign`.
+    SelfSign,
+    /// `POST /v1/certificate/sign`.
+    SignCertificate,
+}
+
+/// A request's state (`RequestStatus` of reference 5.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RequestStatus {
+    /// Stored; approvals (or a timelock) outstanding.
+    Pending,
+    /// Approvals sufficient, waiting for a timelock.
+    Approved,
+    /// Done; `result` and `execution_time` set.
+    Executed,
+    /// The device refused it when it ran.
+    Failed,
+    /// A timeout passed before it could run.
+    Expired,
+    /// Approvers rejected it so that no token can be fulfilled.
+    Rejected,
+    /// Cancelled by `DELETE /v1/request/{id}` or by deleting the key.
+    Cancelled,
+}
+
+impl RequestStatus {
+    /// Whether the request can still change (pending or approved).
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Approved)
+    }
+}
+
+/// One stored request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    /// The request id (a UUID v4 string).
+    pub id: String,
+    /// What it asks for.
+    pub kind: RequestKind,
+    /// The key it names, as the request gave it.
+    pub key_name: String,
+    /// Submission time, seconds since the Unix epoch (timelocks and timeouts count from it).
+    pub created_at: u64,
+    /// Its state.
+    pub status: RequestStatus,
+    /// When it ran, seconds since the Unix epoch.
+    pub execution_time: Option<u64>,
+    /// DER SPKIs of the approvers that approved.
+    #[serde(with = "spki_list")]
+    pub approved_by: Vec<Vec<u8>>,
+    /// DER SPKIs of the approvers that can still approve.
+    #[serde(with = "spki_list")]
+    pub not_yet_approved_by: Vec<Vec<u8>>,
+    /// DER SPKIs of the approvers that rejected.
+    #[serde(with = "spki_list")]
+    pub rejected_by: Vec<Vec<u8>>,
+    /// The result as `GET /v1/request/{id}` reports it (reference 5.3).
+    pub result: Option<String>,
+}
+
+/// The versioned envelope; a new layout gets a new variant and a migration in `decode`.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "format")]
+enum Stored {
+    #[serde(rename = "request/1")]
+    RequestV1(RequestRecord),
+}
+
+impl RequestRecord {
+    pub(super) fn encode(&self) -> Result<Vec<u8>, KeyStoreError> {
+        serde_json::to_vec(&Stored::RequestV1(self.clone())).map_err(|e| KeyStoreError::Corrupt {
+            name: self.id.clone(),
+            reason: e.to_string(),
+        })
+    }
+
+    pub(super) fn decode(name: &str, bytes: &[u8]) -> Result<Self, KeyStoreError> {
+        match serde_json::from_slice::<Stored>(bytes) {
+            Ok(Stored::RequestV1(record)) => Ok(record),
+            Err(e) => Err(KeyStoreError::Corrupt {
+                name: name.to_owned(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+}
+
+mod spki_list {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(value.iter().map(|der| STANDARD.encode(der)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|text| STANDARD.decode(text).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}

@@ -1,0 +1,360 @@
+//! Asynchronous requests and the SKA key lifecycle through the router: requests that run at
+//! once, pending requests that expire on the emulator's clock or are cancelled, block,
+//! unblock and modify, and policies refused at creation. Signatures checked with openssl.
+
+use crate::helpers::*;
+use crate::openssl;
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+const P256: &str = "1.2.840.10045.3.1.7";
+
+fn ec_key(label: &str, policy: Value) -> Value {
+    json!({"label": label, "algorithm": "EC", "curveOid": P256,
+        "attributes": {"decrypt": false, "sign": true, "unwrap": false, "destroyable": true,
+            "extractable": false, "sensitive": true},
+        "policy": policy})
+}
+
+/// An Ed25519 approver's DER SPKI, made by openssl.
+fn approver_spki() -> Vec<u8> {
+    let private = openssl::run(&["genpkey", "-algorithm", "ed25519"], b"");
+    openssl::run(&["pkey", "-pubout", "-outform", "DER"], &private)
+}
+
+fn policy_with_approver(spki: &[u8], timeout: u32) -> Value {
+    json!({
+        "ruleUse": {"tokens": [{"name": "t", "timelock": 0, "timeout": timeout, "groups": [
+            {"name": "g", "quorum": 1, "approvals": [
+                {"type": "public_key", "name": "officer", "value": STANDARD.encode(spki)}]}]}]},
+        "ruleBlock": null, "ruleUnblock": null, "ruleModify": null,
+        "keyStatus": {"blocked": false}
+    })
+}
+
+fn empty_policy() -> Value {
+    json!({"ruleUse": null, "ruleBlock": null, "ruleUnblock": null, "ruleModify": null,
+        "keyStatus": {"blocked": false}})
+}
+
+async fn request(app: &TestApp, id: &str) -> Value {
+    let reply = app.get(&format!("/v1/request/{id}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+#[tokio::test]
+async fn async_sign_on_keys_without_approvals_is_executed_at_the_first_poll() {
+    let app = spawn_app().await;
+    app.create_key(&ec_key("plain", Value::Null)).await;
+    app.create_key(&ec_key("empty", empty_policy())).await;
+    for label in ["plain", "empty"] {
+        let payload = format!("pay {label}");
+        let reply = app
+            .post(
+                "/v1/sign",
+                &sign_request(label, "SHA256_WITH_ECDSA", payload.as_bytes(), "DER"),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        let object = reply.body.as_object().unwrap();
+        assert_eq!(object.keys().collect::<Vec<_>>(), ["signRequestId"]);
+        let id = reply.body["signRequestId"].as_str().unwrap().to_owned();
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(&id[14..15], "4", "UUID v4: {id}");
+
+        let body = request(&app, &id).await;
+        let fields: Vec<&String> = body.as_object().unwrap().keys().collect();
+        let mut expected = vec![
+            "approvedBy",
+            "executionTime",
+            "id",
+            "notYetApprovedBy",
+            "rejectedBy",
+            "result",
+            "status",
+        ];
+        expected.sort_unstable();
+        let mut sorted = fields.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, expected);
+        assert_eq!(body["id"], id.as_str());
+        assert_eq!(body["status"], "EXECUTED", "{body}");
+        assert_eq!(body["approvedBy"], json!([]));
+        assert!(body["executionTime"].as_str().unwrap().ends_with('Z'));
+        let signature = STANDARD.decode(body["result"].as_str().unwrap()).unwrap();
+        let info = app
+            .post("/v1/key/attributes", &json!({"label": label}))
+            .await;
+        let public = STANDARD
+            .decode(info.body["json"]["publicKey"].as_str().unwrap())
+            .unwrap();
+        assert!(
+            openssl::verifies_with(
+                &[
+                    "dgst",
+                    "-sha256",
+                    "-verify",
+                    "{pub}",
+                    "-signature",
+                    "{sig}",
+                    "{data}"
+                ],
+                &public,
+                &signature,
+                payload.as_bytes(),
+            ),
+            "openssl rejects the request's signature"
+        );
+    }
+}
+
+#[tokio::test]
+async fn async_decrypt_gives_the_plaintext_as_result() {
+    let app = spawn_app().await;
+    app.create_key(&json!({"label": "rsa", "algorithm": "RSA", "keySize": 2048,
+        "attributes": {"decrypt": true, "sign": false, "unwrap": false, "destroyable": true}}))
+        .await;
+    let encrypted = app
+        .post(
+            "/v1/encrypt",
+            &json!({"encryptRequest": {"payload": STANDARD.encode(b"secret"), "encryptKeyName": "rsa",
+                "cipherAlgorithm": "RSA_PADDING_OAEP_WITH_SHA256"}}),
+        )
+        .await;
+    assert_eq!(encrypted.status, StatusCode::OK, "{}", encrypted.body);
+    let reply = app
+        .post(
+            "/v1/decrypt",
+            &json!({"decryptRequest": {"encryptedPayload": encrypted.body["encryptedPayload"],
+                "decryptKeyName": "rsa", "cipherAlgorithm": "RSA_PADDING_OAEP_WITH_SHA256"}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let body = request(&app, reply.body["decryptRequestId"].as_str().unwrap()).await;
+    assert_eq!(body["status"], "EXECUTED");
+    assert_eq!(body["result"], STANDARD.encode(b"secret"));
+}
+
+#[tokio::test]
+async fn a_key_needing_approval_refuses_sync_calls_and_its_requests_wait_expire_or_are_cancelled() {
+    let app = spawn_app().await;
+    let spki = approver_spki();
+    app.create_key(&ec_key("ska", policy_with_approver(&spki, 600)))
+        .await;
+    let sign = sign_request("ska", "SHA256_WITH_ECDSA", b"tx", "DER");
+    app.post("/v1/synchronousSign", &sign).await.assert_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        701,
+        "res.error.in.hsm",
+    );
+
+    let submit = || async { app.post("/v1/sign", &sign).await };
+    let first = submit().await.body["signRequestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = request(&app, &first).await;
+    assert_eq!(body["status"], "PENDING", "{body}");
+    assert_eq!(body["notYetApprovedBy"], json!([STANDARD.encode(&spki)]));
+    assert_eq!(body["result"], Value::Null);
+    assert_eq!(body["executionTime"], Value::Null);
+
+    let second = submit().await.body["signRequestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.delete(&format!("/v1/request/{second}")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(request(&app, &second).await["status"], "CANCELLED");
+
+    let pending = app
+        .post("/v1/filteredRequests", &json!({"status": "PENDING"}))
+        .await;
+    assert_eq!(pending.status, StatusCode::OK, "{}", pending.body);
+    let ids: Vec<&str> = pending
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first.as_str()]);
+
+    app.post("/_emulator/clock", &json!({"advanceSeconds": 599}))
+        .await;
+    assert_eq!(request(&app, &first).await["status"], "PENDING");
+    app.post("/_emulator/clock", &json!({"advanceSeconds": 2}))
+        .await;
+    let expired = request(&app, &first).await;
+    assert_eq!(expired["status"], "EXPIRED", "{expired}");
+    assert_eq!(expired["notYetApprovedBy"], json!([]));
+
+    // Deleting the key cancels its open requests.
+    let third = submit().await.body["signRequestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.delete("/v1/key/ska").await.status, StatusCode::OK);
+    assert_eq!(request(&app, &third).await["status"], "CANCELLED");
+
+    app.get("/v1/request/no-such-request").await.assert_error(
+        StatusCode::NOT_FOUND,
+        651,
+        "res.error.request.not.existent",
+    );
+    app.post("/v1/filteredRequests", &json!({"status": "WAITING"}))
+        .await
+        .assert_error(
+            StatusCode::BAD_REQUEST,
+            600,
+            "res.error.input.validation.failed",
+        );
+}
+
+#[tokio::test]
+async fn a_blocked_key_refuses_use_until_unblocked_and_modify_replaces_the_rules() {
+    let app = spawn_app().await;
+    app.create_key(&ec_key("k", empty_policy())).await;
+    let sign = sign_request("k", "SHA256_WITH_ECDSA", b"m", "DER");
+    let block = json!({"blockRequest": {"blockKeyName": "k"}});
+    let reply = app.post("/v1/synchronousBlock", &block).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let message = app.post("/v1/synchronousSign", &sign).await.assert_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        701,
+        "res.error.in.hsm",
+    );
+    assert!(message.contains("blocked"), "{message}");
+    let info = app.post("/v1/key/attributes", &json!({"label": "k"})).await;
+    assert_eq!(info.body["json"]["policy"]["keyStatus"]["blocked"], true);
+    // Verifying is not a use the block refuses.
+    let attestation = app
+        .post("/v1/key/keyAttestation", &json!({"label": "k"}))
+        .await;
+    assert_ne!(attestation.status, StatusCode::INTERNAL_SERVER_ERROR);
+
+    let unblock = app
+        .post(
+            "/v1/unblock",
+            &json!({"unblockRequest": {"unblockKeyName": "k"}}),
+        )
+        .await;
+    assert_eq!(unblock.status, StatusCode::CREATED, "{}", unblock.body);
+    let body = request(&app, unblock.body["unblockKeyRequestId"].as_str().unwrap()).await;
+    assert_eq!(body["status"], "EXECUTED");
+    assert_eq!(body["result"], Value::Null);
+    assert_eq!(
+        app.post("/v1/synchronousSign", &sign).await.status,
+        StatusCode::OK
+    );
+
+    let spki = approver_spki();
+    let rules = policy_with_approver(&spki, 0);
+    let modify = json!({"modifyRequest": {"modifyKeyName": "k", "policy": {
+        "ruleUse": rules["ruleUse"], "ruleBlock": null, "ruleUnblock": null, "ruleModify": null}}});
+    let reply = app.post("/v1/synchronousModify", &modify).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    app.post("/v1/synchronousSign", &sign).await.assert_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        701,
+        "res.error.in.hsm",
+    );
+    let info = app.post("/v1/key/attributes", &json!({"label": "k"})).await;
+    assert_eq!(info.body["json"]["policy"]["keyStatus"]["blocked"], false);
+    assert_eq!(
+        info.body["json"]["policy"]["ruleUse"]["tokens"][0]["groups"][0]["approvals"][0]["value"],
+        STANDARD.encode(&spki)
+    );
+
+    // A key without a policy has no lifecycle.
+    app.create_key(&ec_key("plain", Value::Null)).await;
+    app.post(
+        "/v1/synchronousBlock",
+        &json!({"blockRequest": {"blockKeyName": "plain"}}),
+    )
+    .await
+    .assert_error(
+        StatusCode::BAD_REQUEST,
+        611,
+        "res.error.unsupported.operation",
+    );
+}
+
+#[tokio::test]
+async fn bad_policies_are_refused_at_creation_and_store_nothing() {
+    let app = spawn_app().await;
+    let spki = approver_spki();
+    let mut timelock = policy_with_approver(&spki, 600);
+    timelock["ruleUse"]["tokens"][0]["timelock"] = json!(30);
+    let mut quorum = policy_with_approver(&spki, 600);
+    quorum["ruleUse"]["tokens"][0]["groups"][0]["quorum"] = json!(2);
+    let mut no_status = empty_policy();
+    no_status.as_object_mut().unwrap().remove("keyStatus");
+    for (label, policy) in [
+        ("timelock", timelock),
+        ("quorum", quorum),
+        ("no-status", no_status),
+    ] {
+        app.post("/v1/key", &ec_key(label, policy))
+            .await
+            .assert_error(
+                StatusCode::BAD_REQUEST,
+                600,
+                "res.error.input.validation.failed",
+            );
+    }
+    let aes = json!({"label": "aes", "algorithm": "AES", "keySize": 256,
+        "attributes": {"decrypt": true, "sign": false, "unwrap": false, "destroyable": true},
+        "policy": empty_policy()});
+    app.post("/v1/key", &aes).await.assert_error(
+        StatusCode::BAD_REQUEST,
+        600,
+        "res.error.input.validation.failed",
+    );
+    assert!(app.labels().await.is_empty());
+}
+
+#[tokio::test]
+async fn pending_and_finished_requests_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spki = approver_spki();
+    let (pending, executed) = {
+        let store = tsb_emulator::keystore::KeyStore::open(dir.path()).unwrap();
+        let app = spawn_app_with(store, tsb_emulator::hsm::HsmOptions::default()).await;
+        app.create_key(&ec_key("ska", policy_with_approver(&spki, 0)))
+            .await;
+        app.create_key(&ec_key("plain", Value::Null)).await;
+        let pending = app
+            .post(
+                "/v1/sign",
+                &sign_request("ska", "SHA256_WITH_ECDSA", b"a", "DER"),
+            )
+            .await
+            .body["signRequestId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let executed = app
+            .post(
+                "/v1/sign",
+                &sign_request("plain", "SHA256_WITH_ECDSA", b"b", "DER"),
+            )
+            .await
+            .body["signRequestId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (pending, executed)
+    };
+    let store = tsb_emulator::keystore::KeyStore::open(dir.path()).unwrap();
+    let app = spawn_app_with(store, tsb_emulator::hsm::HsmOptions::default()).await;
+    assert_eq!(request(&app, &pending).await["status"], "PENDING");
+    let done = request(&app, &executed).await;
+    assert_eq!(done["status"], "EXECUTED");
+    assert!(done["result"].is_string());
+}
