@@ -104,6 +104,7 @@ fn main() {
                                 label: Label::parse(&name).unwrap(),
                                 path: None,
                                 password: None,
+                                approvals: Default::default(),
                                 algorithm: algorithm.parse().unwrap(),
                                 format: SignatureFormat::Der,
                                 payload: b"The quick brown fox jumps over the lazy dog".to_vec(),

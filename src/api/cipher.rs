@@ -124,6 +124,7 @@ impl TryFrom<DecryptDto> for DecryptRequest {
         Ok(Self {
             label: wire::label("decryptKeyName", dto.decrypt_key_name)?,
             password: dto.key_password,
+            approvals: Default::default(),
             algorithm: wire::required_enum("cipherAlgorithm", dto.cipher_algorithm.as_deref())?,
             input: wire::base64_field("encryptedPayload", dto.encrypted_payload.as_deref())?,
             iv: optional_base64("initializationVector", dto.initialization_vector)?,
@@ -179,17 +180,19 @@ pub(super) struct DecryptRequestId {
 )]
 pub(super) async fn decrypt_async(
     State(state): State<SharedState>,
-    TsbJson(envelope): TsbJson<DecryptEnvelope>,
+    TsbJson(raw): TsbJson<serde_json::Value>,
 ) -> Result<(axum::http::StatusCode, Json<DecryptRequestId>), ApiError> {
-    let dto = envelope
-        .decrypt_request
-        .ok_or_else(|| ApiError::invalid("Field 'decryptRequest' must not be null."))?;
-    let request: DecryptRequest = dto.try_into()?;
+    let request = async_decrypt_request(&raw, Default::default())?;
     let submission = crate::hsm::Submission {
         kind: crate::keystore::RequestKind::Decrypt,
         label: request.label.clone(),
         path: None,
         password: request.password.clone(),
+        envelope: raw.clone(),
+        payload: request.input.clone(),
+        payload_type: None,
+        rules: None,
+        meta_data: wire::meta_data(&raw["decryptRequest"]),
     };
     let hsm = state.hsm.clone();
     let id = state
@@ -204,6 +207,22 @@ pub(super) async fn decrypt_async(
             decrypt_request_id: id,
         }),
     ))
+}
+
+/// The device request of a `POST /v1/decrypt` envelope, with the approvals it carries.
+pub(super) fn async_decrypt_request(
+    raw: &serde_json::Value,
+    approvals: crate::hsm::Approvals,
+) -> Result<DecryptRequest, ApiError> {
+    let envelope: DecryptEnvelope = super::json::parse(raw.to_string().as_bytes())?;
+    let dto = envelope
+        .decrypt_request
+        .ok_or_else(|| ApiError::invalid("Field 'decryptRequest' must not be null."))?;
+    let request: DecryptRequest = dto.try_into()?;
+    Ok(DecryptRequest {
+        approvals,
+        ..request
+    })
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

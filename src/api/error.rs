@@ -292,6 +292,12 @@ impl From<HsmError> for ApiError {
         match error {
             HsmError::KeyNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
             HsmError::RequestNotFound(_) => Self::new(ErrorCode::RequestNotExistent, message),
+            HsmError::TaskNotFound(_) => Self::new(ErrorCode::TaskNotExistent, message),
+            HsmError::InvalidSignature(_) => Self::new(ErrorCode::InvalidSignature, message),
+            HsmError::TimestampOff(_) => Self::new(ErrorCode::TimestampOff, message),
+            HsmError::UnsupportedApprover(_) => {
+                Self::new(ErrorCode::UnsupportedApproverKeyType, message)
+            }
             // No TSB code says "no certificate"; 650 with 404 is the closest (reference 11.8).
             HsmError::CertificateNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
             HsmError::InvalidCertificateEncoding(_) => {

@@ -5,6 +5,7 @@
 //! answer in plain text (unknown route, wrong method, body too large, bad JSON), leaves in the
 //! TSB's error shape.
 
+mod approvals;
 mod attestation;
 pub mod auth;
 mod blockchain;

@@ -165,8 +165,8 @@ const APPROVER: &[ApiKeyGroup] = &[Approver];
 const APPROVER_KM: &[ApiKeyGroup] = &[ApproverKeyManagement];
 
 use super::{
-    attestation, blockchain, capabilities, certificates, cipher, emulator, keys, service, sign,
-    ska, transfer, wrap,
+    approvals, attestation, blockchain, capabilities, certificates, cipher, emulator, keys,
+    service, sign, ska, transfer, wrap,
 };
 
 /// Every route: the reference's endpoint overview in its order, then the aliases and the
@@ -228,15 +228,15 @@ pub static ROUTES: &[Route] = &[
     absent(53, "POST", "/v1/dataObject", "store data object", KM),
     absent(54, "GET", "/v1/dataObject/{dataObjectName}", "read data object", KM),
     tsb(55, "UNKNOWN", "/v1/attestation/**", "attestation-key certificate chain", KM, || routes!(attestation::chain)).approximated("GET /v1/attestation/certificateChain only: the emulator's test CA chain"),
-    absent(56, "POST", "/v1/filteredSignApprovalTask", "approver fetches sign tasks", APPROVER),
-    absent(57, "POST", "/v1/filteredDecryptApprovalTask", "… decrypt tasks", APPROVER),
-    absent(58, "POST", "/v1/filteredUnwrapKeyApprovalTask", "… unwrap tasks", APPROVER),
-    absent(59, "POST", "/v1/filteredBlockKeyApprovalTask", "… block tasks", APPROVER),
-    absent(60, "POST", "/v1/filteredUnblockKeyApprovalTask", "… unblock tasks", APPROVER),
-    absent(61, "POST", "/v1/filteredModifyKeyApprovalTask", "… modify tasks", APPROVER),
-    absent(62, "POST", "/v1/filteredAllApprovalTask", "… all tasks", APPROVER),
-    absent(63, "POST", "/v1/approval", "submit an approval", APPROVER),
-    absent(64, "UNKNOWN", "/v1/task", "reject/delete a task", APPROVER),
+    tsb(56, "POST", "/v1/filteredSignApprovalTask", "approver fetches sign tasks", APPROVER, || routes!(approvals::sign_tasks)).approximated("level 5 (keyAttributes) is null; timestamp signers are not configurable"),
+    tsb(57, "POST", "/v1/filteredDecryptApprovalTask", "… decrypt tasks", APPROVER, || routes!(approvals::decrypt_tasks)).approximated("as /v1/filteredSignApprovalTask"),
+    tsb(58, "POST", "/v1/filteredUnwrapKeyApprovalTask", "… unwrap tasks", APPROVER, || routes!(approvals::unwrap_tasks)).approximated("as /v1/filteredSignApprovalTask"),
+    tsb(59, "POST", "/v1/filteredBlockKeyApprovalTask", "… block tasks", APPROVER, || routes!(approvals::block_tasks)).approximated("as /v1/filteredSignApprovalTask"),
+    tsb(60, "POST", "/v1/filteredUnblockKeyApprovalTask", "… unblock tasks", APPROVER, || routes!(approvals::unblock_tasks)).approximated("as /v1/filteredSignApprovalTask"),
+    tsb(61, "POST", "/v1/filteredModifyKeyApprovalTask", "… modify tasks", APPROVER, || routes!(approvals::modify_tasks)).approximated("as /v1/filteredSignApprovalTask"),
+    tsb(62, "POST", "/v1/filteredAllApprovalTask", "… all tasks", APPROVER, || routes!(approvals::all_tasks)).approximated("as /v1/filteredSignApprovalTask"),
+    tsb(63, "POST", "/v1/approval", "submit an approval", APPROVER, || routes!(approvals::approve)).approximated("sign, decrypt, block, unblock and modify requests run once approved; unwrap and certificate requests only when they need no approval"),
+    tsb(64, "DELETE", "/v1/task", "reject/delete a task", APPROVER, || routes!(approvals::reject)).approximated("the method is not documented: DELETE and PATCH both reject"),
     absent(65, "POST (docs curl shows PUT)", "/v1/approverManagement/create", "create approver key pair", APPROVER_KM),
     absent(66, "POST", "/v1/approver/onboard", "approver downloads its key", APPROVER),
     absent(67, "POST", "/v1/approverManagement/renewOneTimeCode", "new one-time code", APPROVER_KM),
@@ -246,6 +246,7 @@ pub static ROUTES: &[Route] = &[
     absent(71, "DELETE", "/v1/approverManagement/delete/{approverName}", "delete approver backup", APPROVER_KM),
     absent(72, "UNKNOWN", "ML-KEM decapsulation (path UNKNOWN)", "KEM decapsulation", KO),
     // Not in the overview.
+    own("PATCH", "/v1/task", "reject a task (PATCH, release 1.14.2)", Kind::Tsb(APPROVER), || routes!(approvals::reject_patch)),
     own("GET", "/v1/key/{keyName}", "key info (alias the Go client reads)", Kind::Tsb(KM), || routes!(keys::attributes_by_alias)),
     own("GET", "/health", "the emulator's health check", Kind::Service, || routes!(service::health)),
     own("GET", "/metrics", "Prometheus metrics", Kind::Service, || routes!(emulator::metrics)),

@@ -89,6 +89,7 @@ impl TryFrom<SignDto> for SignRequest {
             label,
             path,
             password: dto.key_password,
+            approvals: Default::default(),
             algorithm: wire::required_enum(
                 "signatureAlgorithm",
                 dto.signature_algorithm.as_deref(),
@@ -154,17 +155,20 @@ pub(super) struct SignRequestId {
 )]
 pub(super) async fn sign_async(
     State(state): State<SharedState>,
-    TsbJson(envelope): TsbJson<SignEnvelope>,
+    TsbJson(raw): TsbJson<serde_json::Value>,
 ) -> Result<(axum::http::StatusCode, Json<SignRequestId>), ApiError> {
-    let dto = envelope
-        .sign_request
-        .ok_or_else(|| ApiError::invalid("Field 'signRequest' must not be null."))?;
-    let request: SignRequest = dto.try_into()?;
+    let request = async_sign_request(&raw, Default::default())?;
+    let dto = &raw["signRequest"];
     let submission = crate::hsm::Submission {
         kind: crate::keystore::RequestKind::Sign,
         label: request.label.clone(),
         path: request.path.clone(),
         password: request.password.clone(),
+        envelope: raw.clone(),
+        payload: request.payload.clone(),
+        payload_type: dto["payloadType"].as_str().map(str::to_owned),
+        rules: None,
+        meta_data: wire::meta_data(dto),
     };
     let hsm = state.hsm.clone();
     let id = state
@@ -179,6 +183,22 @@ pub(super) async fn sign_async(
             sign_request_id: id,
         }),
     ))
+}
+
+/// The device request of a `POST /v1/sign` envelope, with the approvals it carries.
+pub(super) fn async_sign_request(
+    raw: &serde_json::Value,
+    approvals: crate::hsm::Approvals,
+) -> Result<SignRequest, ApiError> {
+    let envelope: SignEnvelope = super::json::parse(raw.to_string().as_bytes())?;
+    let dto = envelope
+        .sign_request
+        .ok_or_else(|| ApiError::invalid("Field 'signRequest' must not be null."))?;
+    let request: SignRequest = dto.try_into()?;
+    Ok(SignRequest {
+        approvals,
+        ..request
+    })
 }
 
 /// `{"verifySignatureRequest": {...}}` or, for HMAC keys, `{"verifyHmacRequest": {...}}`.
@@ -208,6 +228,7 @@ impl HmacDto {
             label: wire::label("keyName", self.key_name)?,
             path: None,
             password: self.key_password,
+            approvals: Default::default(),
             algorithm: SignatureAlgorithm::HmacSha256,
             format: SignatureFormat::Der,
             payload: wire::payload(self.payload.as_deref(), self.payload_type.as_deref())?,

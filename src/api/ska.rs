@@ -6,7 +6,7 @@ use super::error::ApiError;
 use super::json::TsbJson;
 use super::wire;
 use crate::domain::{ModifyPolicy, Password, Timestamp};
-use crate::hsm::Submission;
+use crate::hsm::{HsmError, Next, Submission};
 use crate::keystore::{RequestKind, RequestRecord, RequestStatus};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -59,7 +59,9 @@ pub(super) async fn read(
     State(state): State<SharedState>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestStatusDto>, ApiError> {
-    Ok(Json(state.hsm.request(id).await?.into()))
+    // An approved request whose timelock has passed runs now.
+    let next = state.hsm.next_step(id).await?;
+    Ok(Json(drive(&state, next).await?.into()))
 }
 
 /// Cancels a request: `CANCELLED` if it was still open. 200 with no body (reference 5.3).
@@ -140,6 +142,7 @@ pub(super) struct LifecycleEnvelope {
 }
 
 /// One lifecycle call, parsed.
+#[derive(Clone)]
 struct Lifecycle {
     kind: RequestKind,
     label: crate::domain::Label,
@@ -179,30 +182,71 @@ fn lifecycle(envelope: LifecycleEnvelope, kind: RequestKind) -> Result<Lifecycle
     })
 }
 
-async fn run(state: &SharedState, call: Lifecycle) -> Result<(), crate::hsm::HsmError> {
+async fn run(
+    state: &SharedState,
+    call: Lifecycle,
+    approvals: crate::hsm::Approvals,
+) -> Result<(), HsmError> {
     match (call.kind, call.rules) {
         (RequestKind::Block, _) => {
             state
                 .hsm
-                .block_key(call.label, call.password, Vec::new())
+                .block_key(call.label, call.password, approvals)
                 .await
         }
         (RequestKind::Unblock, _) => {
             state
                 .hsm
-                .unblock_key(call.label, call.password, Vec::new())
+                .unblock_key(call.label, call.password, approvals)
                 .await
         }
         (_, rules) => {
+            let rules = rules.unwrap_or_default();
             state
                 .hsm
-                .modify_policy(
-                    call.label,
-                    call.password,
-                    Vec::new(),
-                    rules.unwrap_or_default(),
-                )
+                .modify_policy(call.label, call.password, approvals, rules)
                 .await
+        }
+    }
+}
+
+/// Runs an approved request from its stored envelope, with its approvals.
+async fn execute(state: &SharedState, request: &RequestRecord) -> Result<Option<String>, HsmError> {
+    let parse = |error: ApiError| HsmError::InvalidInput(error.message().to_owned());
+    let approvals = crate::hsm::Approvals {
+        approvers: request.approved_by.clone(),
+        since: Some(request.created_at),
+    };
+    match request.kind {
+        RequestKind::Sign => {
+            let sign =
+                super::sign::async_sign_request(&request.envelope, approvals).map_err(parse)?;
+            Ok(Some(STANDARD.encode(state.hsm.sign(sign).await?)))
+        }
+        RequestKind::Decrypt => {
+            let decrypt = super::cipher::async_decrypt_request(&request.envelope, approvals)
+                .map_err(parse)?;
+            Ok(Some(STANDARD.encode(state.hsm.decrypt(decrypt).await?)))
+        }
+        RequestKind::Block | RequestKind::Unblock | RequestKind::Modify => {
+            let envelope: LifecycleEnvelope =
+                super::json::parse(request.envelope.to_string().as_bytes()).map_err(parse)?;
+            let call = lifecycle(envelope, request.kind).map_err(parse)?;
+            run(state, call, approvals).await.map(|()| None)
+        }
+        _ => Err(HsmError::Unsupported(
+            "tsb-emulator runs this request kind only when it needs no approval.".to_owned(),
+        )),
+    }
+}
+
+/// Takes a request one step on: an approved request runs and its outcome is stored.
+pub(super) async fn drive(state: &SharedState, next: Next) -> Result<RequestRecord, HsmError> {
+    match next {
+        Next::Wait(request) => Ok(request),
+        Next::Execute(request) => {
+            let outcome = execute(state, &request).await;
+            state.hsm.complete(request, outcome).await
         }
     }
 }
@@ -212,27 +256,38 @@ async fn synchronous(
     envelope: LifecycleEnvelope,
     kind: RequestKind,
 ) -> Result<StatusCode, ApiError> {
-    run(&state, lifecycle(envelope, kind)?).await?;
+    run(&state, lifecycle(envelope, kind)?, Default::default()).await?;
     Ok(StatusCode::OK)
 }
 
 async fn asynchronous(
     state: SharedState,
-    envelope: LifecycleEnvelope,
+    raw: serde_json::Value,
     kind: RequestKind,
     id_field: &'static str,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let envelope: LifecycleEnvelope = super::json::parse(raw.to_string().as_bytes())?;
     let call = lifecycle(envelope, kind)?;
+    let dto = raw
+        .as_object()
+        .and_then(|object| object.values().find(|value| value.is_object()))
+        .cloned()
+        .unwrap_or_default();
     let submission = Submission {
         kind,
         label: call.label.clone(),
         path: None,
         password: call.password.clone(),
+        envelope: raw.clone(),
+        payload: Vec::new(),
+        payload_type: None,
+        rules: call.rules.clone(),
+        meta_data: wire::meta_data(&dto),
     };
     let id = state
         .hsm
         .submit(submission, || async {
-            run(&state, call).await.map(|()| None)
+            run(&state, call, Default::default()).await.map(|()| None)
         })
         .await?;
     Ok((
@@ -276,9 +331,9 @@ pub(super) async fn modify(
     responses((status = 201, description = "`{blockKeyRequestId}`")))]
 pub(super) async fn block_async(
     State(state): State<SharedState>,
-    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+    TsbJson(raw): TsbJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    asynchronous(state, envelope, RequestKind::Block, "blockKeyRequestId").await
+    asynchronous(state, raw, RequestKind::Block, "blockKeyRequestId").await
 }
 
 /// Submits an unblock request: 201 `{"unblockKeyRequestId"}`.
@@ -286,9 +341,9 @@ pub(super) async fn block_async(
     responses((status = 201, description = "`{unblockKeyRequestId}`")))]
 pub(super) async fn unblock_async(
     State(state): State<SharedState>,
-    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+    TsbJson(raw): TsbJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    asynchronous(state, envelope, RequestKind::Unblock, "unblockKeyRequestId").await
+    asynchronous(state, raw, RequestKind::Unblock, "unblockKeyRequestId").await
 }
 
 /// Submits a modify request: 201 `{"modifyKeyRequestId"}`.
@@ -296,7 +351,7 @@ pub(super) async fn unblock_async(
     responses((status = 201, description = "`{modifyKeyRequestId}`")))]
 pub(super) async fn modify_async(
     State(state): State<SharedState>,
-    TsbJson(envelope): TsbJson<LifecycleEnvelope>,
+    TsbJson(raw): TsbJson<serde_json::Value>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    asynchronous(state, envelope, RequestKind::Modify, "modifyKeyRequestId").await
+    asynchronous(state, raw, RequestKind::Modify, "modifyKeyRequestId").await
 }

@@ -269,6 +269,12 @@ pub(crate) fn policy_error(error: crate::domain::PolicyError) -> super::error::A
     }
 }
 
+/// `metaData` and `metaDataSignature` of an asynchronous request's body, as sent.
+pub(crate) fn meta_data(dto: &serde_json::Value) -> (Option<String>, Option<String>) {
+    let text = |field: &str| dto.get(field).and_then(|v| v.as_str()).map(str::to_owned);
+    (text("metaData"), text("metaDataSignature"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,8 @@ pub struct DecryptRequest {
     pub label: Label,
     /// Its password.
     pub password: Option<Password>,
+    /// DER SPKIs of the approvers whose approvals this request carries (SKA).
+    pub approvals: super::Approvals,
     /// The cipher.
     pub algorithm: CipherAlgorithm,
     /// What `encrypt` returned as `encryptedPayload`.
@@ -131,7 +133,8 @@ impl Hsm {
     /// "Error decrypting payload", revealing nothing.
     pub async fn decrypt(&self, request: DecryptRequest) -> Result<Vec<u8>, HsmError> {
         self.blocking(move |inner| {
-            let key = KeyRef::new(&request.label, request.password.as_ref());
+            let key = KeyRef::new(&request.label, request.password.as_ref())
+                .approved_by(&request.approvals);
             let record = inner.use_key_fitting(key, KeyUse::Decrypt, |record| {
                 fits(record, request.algorithm)
             })?;

@@ -13,6 +13,18 @@ pub enum HsmError {
     /// No SKA request has this id (651).
     #[error("The request '{0}' does not exist.")]
     RequestNotFound(String),
+    /// No approval task has this id (652).
+    #[error("The task '{0}' does not exist.")]
+    TaskNotFound(String),
+    /// An approver's signature does not verify or does not fit (403, HTTP 400).
+    #[error("{0}")]
+    InvalidSignature(String),
+    /// An approver's timestamp is outside the allowed window (404, HTTP 400).
+    #[error("{0}")]
+    TimestampOff(String),
+    /// An approver key of a type the HSM does not take (601).
+    #[error("{0}")]
+    UnsupportedApprover(String),
     /// The label is taken (608).
     #[error("A key with the name '{0}' already exists.")]
     KeyAlreadyExists(Label),

@@ -71,6 +71,23 @@ impl KeyUse {
     }
 }
 
+/// The approvals a request carries (SKA): the approvers (DER SPKIs) whose approvals were
+/// proved, and the instant the rule's timelocks and timeouts count from (the request's
+/// creation; `None`: now, as for a synchronous call).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Approvals {
+    /// DER SPKIs of the approvers that approved.
+    pub approvers: Vec<Vec<u8>>,
+    /// When the request was made, seconds since the Unix epoch.
+    pub since: Option<u64>,
+}
+
+/// No approvals, counted from now.
+static NONE: Approvals = Approvals {
+    approvers: Vec::new(),
+    since: None,
+};
+
 /// The key a request names: its label, a derivation path (reference 6.14) and the password
 /// the request carries.
 #[derive(Clone, Copy)]
@@ -79,7 +96,7 @@ pub(super) struct KeyRef<'a> {
     pub path: Option<&'a DerivationPath>,
     pub password: Option<&'a Password>,
     /// DER SPKIs of the approvers whose approvals the caller proved (none by default).
-    pub approvals: &'a [Vec<u8>],
+    pub approvals: &'a Approvals,
 }
 
 impl<'a> KeyRef<'a> {
@@ -89,7 +106,7 @@ impl<'a> KeyRef<'a> {
             label,
             path: None,
             password,
-            approvals: &[],
+            approvals: &NONE,
         }
     }
 
@@ -103,12 +120,12 @@ impl<'a> KeyRef<'a> {
             label,
             path,
             password,
-            approvals: &[],
+            approvals: &NONE,
         }
     }
 
     /// With the approvers a synchronous call's `signedApprovals` proved.
-    pub fn approved_by(self, approvals: &'a [Vec<u8>]) -> Self {
+    pub fn approved_by(self, approvals: &'a Approvals) -> Self {
         Self { approvals, ..self }
     }
 }
@@ -198,7 +215,7 @@ impl Inner {
         purpose: KeyUse,
     ) -> Result<(), HsmError> {
         self.unlock(record, label, password, purpose)?;
-        self.allowed(record, label, purpose, &[])
+        self.allowed(record, label, purpose, &NONE)
     }
 
     /// Whether the key's state (blocked), its SKA rule for `purpose` given the `approvals`
@@ -209,7 +226,7 @@ impl Inner {
         record: &KeyRecord,
         label: &Label,
         purpose: KeyUse,
-        approvals: &[Vec<u8>],
+        approvals: &Approvals,
     ) -> Result<(), HsmError> {
         if purpose.refused_when_blocked() && record.is_blocked() {
             return Err(HsmError::HsmRefused(
@@ -218,7 +235,10 @@ impl Inner {
         }
         if let (Some(policy), Some(operation)) = (&record.policy, purpose.governed_by()) {
             let now = self.clock.now().0;
-            if policy.evaluate(operation, approvals, &[], now, now) != Evaluation::Fulfilled {
+            let since = approvals.since.unwrap_or(now);
+            if policy.evaluate(operation, &approvals.approvers, &[], since, now)
+                != Evaluation::Fulfilled
+            {
                 return Err(HsmError::HsmRefused(format!(
                     "The key operation on '{label}' needs approvals: the provided approvals are insufficient."
                 )));

@@ -31,9 +31,10 @@ pub use clock::{Clock, FIXED_CLOCK};
 pub use entropy::{Entropy, OperationRng};
 pub use error::HsmError;
 pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
+pub use gate::Approvals;
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};
 pub use pool::{KeyPool, Pooled};
-pub use requests::Submission;
+pub use requests::{ApproverProof, MAX_TIMESTAMP_AGE, Next, Submission, token_timestamp};
 pub use sign::{SchnorrExtras, SignRequest, VerifyRequest};
 pub use transfer::{ExportedKey, ImportKey, ImportMaterial, Imported};
 pub use wrap::{UnwrapRequest, WrapRequest};
@@ -123,6 +124,8 @@ struct Inner {
     entropy: Entropy,
     /// The one clock of the device (`hsm::clock`).
     clock: Clock,
+    /// The P-256 key that signs the HSM timestamps of approval tokens: PKCS#8, DER SPKI.
+    integrity: (crate::domain::SecretBytes, Vec<u8>),
     key_cache: keycache::KeyCache,
     /// Held for reading while a stateful key's index is reserved, for writing by a reset.
     stateful_guard: std::sync::RwLock<()>,
@@ -130,6 +133,23 @@ struct Inner {
     fixture_state: std::sync::Mutex<Vec<crate::keystore::KeyRecord>>,
     /// `HsmOptions::strict_key_protection`.
     strict_key_protection: bool,
+}
+
+/// The integrity key of approval tokens (reference 13.2), made on first start and kept.
+fn integrity_key(
+    store: &KeyStore,
+    entropy: &Entropy,
+) -> Result<(crate::domain::SecretBytes, Vec<u8>), HsmError> {
+    const PRIVATE: &str = "integrity-key";
+    const PUBLIC: &str = "integrity-key-spki";
+    if let (Some(private), Some(public)) = (store.meta(PRIVATE)?, store.meta(PUBLIC)?) {
+        return Ok((crate::domain::SecretBytes::new(private), public));
+    }
+    let (private, public) =
+        crate::crypto::ec::generate(crate::domain::Curve::P256, &mut entropy.rng())?;
+    let public = store.meta_insert_if_absent(PUBLIC, &public)?;
+    let private = store.meta_insert_if_absent(PRIVATE, private.expose())?;
+    Ok((crate::domain::SecretBytes::new(private), public))
 }
 
 impl Hsm {
@@ -168,6 +188,7 @@ impl Hsm {
                     None => Ok(rsa::generate(&mut entropy.rng(), AttestationKey::BITS)?),
                 },
             )?;
+            let integrity = integrity_key(&store, &entropy)?;
             entropy.begin_session();
             Ok(Self {
                 inner: Arc::new(Inner {
@@ -177,6 +198,7 @@ impl Hsm {
                     pool,
                     entropy,
                     clock,
+                    integrity,
                     key_cache: keycache::KeyCache::new(keycache::CAPACITY),
                     stateful_guard: std::sync::RwLock::new(()),
                     fixture_state: std::sync::Mutex::new(Vec::new()),

@@ -7,8 +7,12 @@
 
 use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner};
+use crate::crypto::approval::{
+    ApprovalError, ApprovalPayload, IntegrityKey, TimestampError, build_approval_token,
+    check_timestamp, encode_policy, parse_approval_token, verify_approver,
+};
 use crate::domain::{DerivationPath, Evaluation, Label, ModifyPolicy, Password, Policy};
-use crate::keystore::{KeyRecord, RequestKind, RequestRecord, RequestStatus};
+use crate::keystore::{KeyRecord, RequestKind, RequestRecord, RequestStatus, TaskRecord};
 use rand::Rng;
 use std::future::Future;
 
@@ -23,7 +27,45 @@ pub struct Submission {
     pub path: Option<DerivationPath>,
     /// The key password the request carries.
     pub password: Option<Password>,
+    /// The envelope as submitted, run again once the request is approved.
+    pub envelope: serde_json::Value,
+    /// The bytes the request operates on (what approvers see as `payload`).
+    pub payload: Vec<u8>,
+    /// Its `payloadType`, if any.
+    pub payload_type: Option<String>,
+    /// A modify request's new rules (their blob is the approvers' payload).
+    pub rules: Option<ModifyPolicy>,
+    /// `metaData` and `metaDataSignature` as submitted.
+    pub meta_data: (Option<String>, Option<String>),
 }
+
+/// An approver's identity and proof, as the task endpoints take it (reference 13.2): the
+/// approver's DER SPKI and its signature over the `timestamp` string.
+#[derive(Debug, Clone)]
+pub struct ApproverProof {
+    /// The approver's DER SPKI (from `approverPublicKey`, or from `approverCertificate`).
+    pub approver: Vec<u8>,
+    /// `timestamp` exactly as sent.
+    pub timestamp: String,
+    /// `timestampSignature`, decoded.
+    pub signature: Vec<u8>,
+    /// `timestampDigestAlgorithm`.
+    pub digest: String,
+}
+
+/// What a request needs next, after an approval.
+#[derive(Debug)]
+pub enum Next {
+    /// Run it now with these approvals (its rule is fulfilled).
+    Execute(RequestRecord),
+    /// Nothing to do yet.
+    Wait(RequestRecord),
+}
+
+/// How far in the past an approver's timestamp may be (`maxTimestampDiffApprovalClient`).
+pub const MAX_TIMESTAMP_AGE: u64 = 600;
+/// How far in the future (`maxFutureTimestampDiffApprovalClient`, a little room for clocks).
+pub const MAX_TIMESTAMP_AHEAD: u64 = 60;
 
 /// The gate's use for a request kind.
 fn use_of(kind: RequestKind) -> KeyUse {
@@ -113,8 +155,18 @@ impl Hsm {
                     not_yet_approved_by: approvers(record.policy.as_ref(), kind),
                     rejected_by: Vec::new(),
                     result: None,
+                    envelope: submission.envelope,
+                    payload: submission.payload,
+                    payload_type: submission.payload_type,
+                    meta_data: submission.meta_data.0,
+                    meta_data_signature: submission.meta_data.1,
+                    tasks: Vec::new(),
                 };
                 let evaluation = evaluate(&record, kind, &request, now);
+                let request = match evaluation {
+                    Evaluation::Fulfilled => request,
+                    _ => inner.with_tasks(request, submission.rules.as_ref())?,
+                };
                 Ok((request, evaluation))
             })
             .await?;
@@ -126,6 +178,7 @@ impl Hsm {
                     execution_time: Some(self.inner.clock.now().0),
                     not_yet_approved_by: Vec::new(),
                     result,
+                    envelope: serde_json::Value::Null,
                     ..request
                 }
             }
@@ -188,6 +241,8 @@ impl Hsm {
                 inner.store.request_put(&RequestRecord {
                     status: RequestStatus::Cancelled,
                     not_yet_approved_by: Vec::new(),
+                    tasks: Vec::new(),
+                    envelope: serde_json::Value::Null,
                     ..request
                 })?;
                 tracing::info!(id = %id, "request cancelled");
@@ -203,7 +258,7 @@ impl Hsm {
         &self,
         label: Label,
         password: Option<Password>,
-        approvals: Vec<Vec<u8>>,
+        approvals: super::Approvals,
     ) -> Result<(), HsmError> {
         self.change_policy(label, password, approvals, KeyUse::Block, |policy| Policy {
             key_status: crate::domain::KeyStatus { blocked: true },
@@ -217,7 +272,7 @@ impl Hsm {
         &self,
         label: Label,
         password: Option<Password>,
-        approvals: Vec<Vec<u8>>,
+        approvals: super::Approvals,
     ) -> Result<(), HsmError> {
         self.change_policy(label, password, approvals, KeyUse::Unblock, |policy| {
             Policy {
@@ -233,7 +288,7 @@ impl Hsm {
         &self,
         label: Label,
         password: Option<Password>,
-        approvals: Vec<Vec<u8>>,
+        approvals: super::Approvals,
         rules: ModifyPolicy,
     ) -> Result<(), HsmError> {
         self.change_policy(label, password, approvals, KeyUse::Modify, move |policy| {
@@ -246,7 +301,7 @@ impl Hsm {
         &self,
         label: Label,
         password: Option<Password>,
-        approvals: Vec<Vec<u8>>,
+        approvals: super::Approvals,
         purpose: KeyUse,
         change: impl Fn(&Policy) -> Policy + Send + 'static,
     ) -> Result<(), HsmError> {
@@ -271,7 +326,262 @@ impl Hsm {
     }
 }
 
+impl Hsm {
+    /// The tasks `proof`'s approver may see (all approvers' with `proof` `None`, for the
+    /// control API), of the request kinds `kinds` (all with `None`), optionally one task or
+    /// one request's; marks them fetched. Verifies the timestamp proof first: outside the
+    /// window 400/404, a bad signature 400/403.
+    pub async fn tasks(
+        &self,
+        proof: Option<ApproverProof>,
+        kinds: Option<&'static [RequestKind]>,
+        task_id: Option<String>,
+        request_id: Option<String>,
+    ) -> Result<Vec<(TaskRecord, RequestRecord)>, HsmError> {
+        self.blocking(move |inner| {
+            let now = inner.clock.now().0;
+            if let Some(proof) = &proof {
+                check_timestamp(
+                    &proof.timestamp,
+                    now,
+                    MAX_TIMESTAMP_AGE,
+                    MAX_TIMESTAMP_AHEAD,
+                )
+                .map_err(|e| match e {
+                    TimestampError::Off(message) => HsmError::TimestampOff(message),
+                    other => HsmError::InvalidInput(other.to_string()),
+                })?;
+                verify_approver(
+                    &proof.approver,
+                    &proof.digest,
+                    proof.timestamp.as_bytes(),
+                    &proof.signature,
+                )
+                .map_err(approval_error)?;
+            }
+            let mut out = Vec::new();
+            for request in inner.store.requests()? {
+                let mut request = inner.settle(request)?;
+                if !request.status.is_open() || kinds.is_some_and(|k| !k.contains(&request.kind)) {
+                    continue;
+                }
+                if task_id.is_none() && request_id.as_ref().is_some_and(|id| *id != request.id) {
+                    continue;
+                }
+                let chosen: Vec<usize> = (0..request.tasks.len())
+                    .filter(|&i| {
+                        let task = &request.tasks[i];
+                        proof.as_ref().is_none_or(|p| p.approver == task.approver)
+                            && task_id.as_ref().is_none_or(|id| *id == task.id)
+                    })
+                    .collect();
+                for &i in &chosen {
+                    out.push((request.tasks[i].clone(), request.clone()));
+                    request.tasks[i].last_fetched = now;
+                }
+                if !chosen.is_empty() {
+                    inner.store.request_put(&request)?;
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Records an approval (reference 13.3): `signature` by `approver` over `token` (the
+    /// task's `approvalToBeSigned`, or one the approver built for the same operation, key and
+    /// payload) with `digest`. Unknown task 404/652; a bad signature 400/403.
+    pub async fn approve(
+        &self,
+        task_id: String,
+        approver: Vec<u8>,
+        token: Vec<u8>,
+        signature: Vec<u8>,
+        digest: String,
+    ) -> Result<Next, HsmError> {
+        self.blocking(move |inner| {
+            let (request, task) = inner.find_task(&task_id)?;
+            if task.approver != approver {
+                return Err(HsmError::InvalidSignature(
+                    "The task belongs to another approver.".to_owned(),
+                ));
+            }
+            if token != task.token {
+                let given = parse_approval_token(&token).map_err(approval_error)?;
+                let ours = parse_approval_token(&task.token).map_err(approval_error)?;
+                if (given.operation, &given.key_name, &given.payload)
+                    != (ours.operation, &ours.key_name, &ours.payload)
+                {
+                    return Err(HsmError::InvalidSignature(
+                        "The approval is for another operation, key or payload.".to_owned(),
+                    ));
+                }
+            }
+            verify_approver(&approver, &digest, &token, &signature).map_err(approval_error)?;
+            let mut request = request;
+            request.tasks.retain(|t| t.id != task_id);
+            if !request.approved_by.contains(&approver) {
+                request.approved_by.push(approver.clone());
+            }
+            request.not_yet_approved_by.retain(|spki| *spki != approver);
+            inner.store.request_put(&request)?;
+            tracing::info!(id = %request.id, task = %task_id, "approval recorded");
+            inner.next(request)
+        })
+        .await
+    }
+
+    /// Rejects (deletes) a task (reference 13.4): its approver joins `rejectedBy`; the request
+    /// is `REJECTED` once no token can be fulfilled.
+    pub async fn reject(&self, task_id: String, proof: ApproverProof) -> Result<(), HsmError> {
+        let tasks = self
+            .tasks(Some(proof.clone()), None, Some(task_id.clone()), None)
+            .await?;
+        if tasks.is_empty() {
+            return Err(HsmError::TaskNotFound(task_id));
+        }
+        self.blocking(move |inner| {
+            let (mut request, task) = inner.find_task(&task_id)?;
+            request.tasks.retain(|t| t.id != task_id);
+            if !request.rejected_by.contains(&task.approver) {
+                request.rejected_by.push(task.approver.clone());
+            }
+            request
+                .not_yet_approved_by
+                .retain(|spki| *spki != task.approver);
+            inner.store.request_put(&request)?;
+            inner.settle(request).map(drop)
+        })
+        .await
+    }
+
+    /// The next step of request `id` (an `APPROVED` request whose timelock has passed runs).
+    pub async fn next_step(&self, id: String) -> Result<Next, HsmError> {
+        self.blocking(move |inner| {
+            let request = inner
+                .store
+                .request_get(&id)?
+                .ok_or_else(|| HsmError::RequestNotFound(id.clone()))?;
+            let request = inner.settle(request)?;
+            if request.status.is_open() {
+                inner.next(request)
+            } else {
+                Ok(Next::Wait(request))
+            }
+        })
+        .await
+    }
+
+    /// Records how an approved request ran: `EXECUTED` with its result, or `FAILED`.
+    pub async fn complete(
+        &self,
+        request: RequestRecord,
+        outcome: Result<Option<String>, HsmError>,
+    ) -> Result<RequestRecord, HsmError> {
+        self.blocking(move |inner| {
+            let (status, result) = match outcome {
+                Ok(result) => (RequestStatus::Executed, result),
+                Err(error) => {
+                    tracing::info!(id = %request.id, error = %error, "approved request failed");
+                    (RequestStatus::Failed, None)
+                }
+            };
+            let done = RequestRecord {
+                status,
+                result,
+                execution_time: Some(inner.clock.now().0),
+                not_yet_approved_by: Vec::new(),
+                tasks: Vec::new(),
+                envelope: serde_json::Value::Null,
+                ..request
+            };
+            inner.store.request_put(&done)?;
+            Ok(done)
+        })
+        .await
+    }
+
+    /// The DER SPKI of the integrity key that signs approval tokens' HSM timestamps.
+    pub fn integrity_public_key(&self) -> &[u8] {
+        &self.inner.integrity.1
+    }
+}
+
 impl Inner {
+    /// One task per approver of the rule governing `request`, each with its
+    /// `approvalToBeSigned` signed by the integrity key.
+    fn with_tasks(
+        &self,
+        mut request: RequestRecord,
+        rules: Option<&ModifyPolicy>,
+    ) -> Result<RequestRecord, HsmError> {
+        let Some(operation) = use_of(request.kind).governed_by() else {
+            return Ok(request);
+        };
+        let payload = match rules {
+            Some(rules) => ApprovalPayload::Modify(encode_policy(rules).map_err(approval_error)?),
+            None => ApprovalPayload::Use(request.payload.clone()),
+        };
+        let integrity = IntegrityKey {
+            pkcs8: self.integrity.0.expose(),
+            label: "timestamp-key",
+        };
+        for approver in request.not_yet_approved_by.clone() {
+            let token = build_approval_token(
+                operation,
+                &request.key_name,
+                &payload,
+                request.created_at,
+                &integrity,
+                &mut self.entropy.rng(),
+            )
+            .map_err(approval_error)?;
+            request.tasks.push(TaskRecord {
+                id: new_id(self),
+                approver,
+                token,
+                created_at: request.created_at,
+                last_fetched: request.created_at,
+            });
+        }
+        Ok(request)
+    }
+
+    fn find_task(&self, task_id: &str) -> Result<(RequestRecord, TaskRecord), HsmError> {
+        for request in self.store.requests()? {
+            let request = self.settle(request)?;
+            if let Some(task) = request.tasks.iter().find(|t| t.id == task_id).cloned() {
+                return Ok((request, task));
+            }
+        }
+        Err(HsmError::TaskNotFound(task_id.to_owned()))
+    }
+
+    /// What an open request needs next, with its status stored.
+    fn next(&self, request: RequestRecord) -> Result<Next, HsmError> {
+        let now = self.clock.now().0;
+        let label = request
+            .key_name
+            .split('/')
+            .next()
+            .and_then(|label| Label::parse(label).ok());
+        let Some(record) = label.and_then(|label| self.store.get(&label).ok().flatten()) else {
+            return Ok(Next::Wait(request));
+        };
+        match evaluate(&record, request.kind, &request, now) {
+            Evaluation::Fulfilled => Ok(Next::Execute(request)),
+            Evaluation::WaitingForTimelock { .. } => {
+                let approved = RequestRecord {
+                    status: RequestStatus::Approved,
+                    ..request
+                };
+                self.store.request_put(&approved)?;
+                Ok(Next::Wait(approved))
+            }
+            _ => Ok(Next::Wait(self.settle(request)?)),
+        }
+    }
+
     /// `request` with the state the clock and its key give it now; a change is stored.
     fn settle(&self, request: RequestRecord) -> Result<RequestRecord, HsmError> {
         if !request.status.is_open() {
@@ -299,6 +609,8 @@ impl Inner {
         let settled = RequestRecord {
             status,
             not_yet_approved_by: Vec::new(),
+            tasks: Vec::new(),
+            envelope: serde_json::Value::Null,
             ..request
         };
         self.store.request_put(&settled)?;
@@ -317,6 +629,8 @@ impl Inner {
                 self.store.request_put(&RequestRecord {
                     status: RequestStatus::Cancelled,
                     not_yet_approved_by: Vec::new(),
+                    tasks: Vec::new(),
+                    envelope: serde_json::Value::Null,
                     ..request
                 })?;
             }
@@ -340,4 +654,29 @@ fn new_id(inner: &Inner) -> String {
         &hex[16..20],
         &hex[20..]
     )
+}
+
+/// An approval that does not check out: a signature that does not verify is 400/403, a
+/// blob or key that can not be read 400/600, an approver key type the HSM does not take
+/// 400/601.
+fn approval_error(error: ApprovalError) -> HsmError {
+    match error {
+        ApprovalError::BadSignature | ApprovalError::Mismatch(_) => {
+            HsmError::InvalidSignature(error.to_string())
+        }
+        ApprovalError::UnsupportedKeyType(_) => HsmError::UnsupportedApprover(error.to_string()),
+        ApprovalError::Crypto(_) => HsmError::Internal(error.to_string()),
+        _ => HsmError::InvalidInput(error.to_string()),
+    }
+}
+
+/// The HSM timestamp of a task's token, as level 4 of a task shows it: the 0x1054 value, its
+/// DER ECDSA signature and that signature wrapped with its algorithm identifier.
+pub fn token_timestamp(token: &[u8]) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+    let timestamp = parse_approval_token(token).ok()?.timestamp?;
+    Some((
+        timestamp.raw,
+        timestamp.signature,
+        timestamp.signature_with_algorithm,
+    ))
 }

@@ -20,6 +20,8 @@ pub struct SignRequest {
     pub path: Option<DerivationPath>,
     /// Its password.
     pub password: Option<Password>,
+    /// DER SPKIs of the approvers whose approvals this request carries (SKA).
+    pub approvals: super::Approvals,
     /// The algorithm.
     pub algorithm: SignatureAlgorithm,
     /// The output encoding.
@@ -103,7 +105,8 @@ impl Hsm {
                 &request.label,
                 request.path.as_ref(),
                 request.password.as_ref(),
-            );
+            )
+            .approved_by(&request.approvals);
             let record = inner.use_key_fitting(key, KeyUse::Sign, |record| {
                 fitting_scheme(record, request.algorithm).map(drop)
             })?;

@@ -12,7 +12,7 @@ mod request;
 mod tree;
 
 pub use record::{KeyOrigin, KeyRecord};
-pub use request::{RequestKind, RequestRecord, RequestStatus};
+pub use request::{RequestKind, RequestRecord, RequestStatus, TaskRecord};
 
 use crate::domain::{Label, SecretBytes};
 use std::collections::{BTreeMap, HashMap};

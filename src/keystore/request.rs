@@ -82,6 +82,42 @@ pub struct RequestRecord {
     pub rejected_by: Vec<Vec<u8>>,
     /// The result as `GET /v1/request/{id}` reports it (reference 5.3).
     pub result: Option<String>,
+    /// The envelope as submitted (what runs once the request is approved).
+    #[serde(default)]
+    pub envelope: serde_json::Value,
+    /// The bytes the request operates on (a task's `payload`).
+    #[serde(default, with = "bytes_b64")]
+    pub payload: Vec<u8>,
+    /// The payload's `payloadType`, if the request has one.
+    #[serde(default)]
+    pub payload_type: Option<String>,
+    /// `metaData` and `metaDataSignature` as submitted.
+    #[serde(default)]
+    pub meta_data: Option<String>,
+    /// See `meta_data`.
+    #[serde(default)]
+    pub meta_data_signature: Option<String>,
+    /// One task per approver still asked (reference 13.1).
+    #[serde(default)]
+    pub tasks: Vec<TaskRecord>,
+}
+
+/// One approver's task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRecord {
+    /// The task id (a UUID v4 string).
+    pub id: String,
+    /// The approver's DER SPKI.
+    #[serde(with = "bytes_b64")]
+    pub approver: Vec<u8>,
+    /// `approvalToBeSigned`.
+    #[serde(with = "bytes_b64")]
+    pub token: Vec<u8>,
+    /// When the task was made, seconds since the Unix epoch.
+    pub created_at: u64,
+    /// When it was last returned to an approver (starts as the creation).
+    pub last_fetched: u64,
 }
 
 /// The versioned envelope; a new layout gets a new variant and a migration in `decode`.
@@ -108,6 +144,22 @@ impl RequestRecord {
                 reason: e.to_string(),
             }),
         }
+    }
+}
+
+mod bytes_b64 {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(value))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        STANDARD
+            .decode(String::deserialize(d)?)
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -619,6 +619,7 @@ fn debug_output_of_requests_and_secrets_shows_no_secret() {
                 label,
                 path: None,
                 password,
+                approvals: Default::default(),
                 algorithm: "SHA256_WITH_ECDSA".parse().expect("algorithm"),
                 format: Default::default(),
                 payload: payload.clone(),

@@ -358,3 +358,263 @@ async fn pending_and_finished_requests_survive_a_restart() {
     assert_eq!(done["status"], "EXECUTED");
     assert!(done["result"].is_string());
 }
+
+/// An approver made by openssl: its private key (PEM) and DER SPKI.
+struct Approver {
+    dir: tempfile::TempDir,
+    spki: Vec<u8>,
+    rsa: bool,
+}
+
+impl Approver {
+    fn new(rsa: bool) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args: &[&str] = if rsa {
+            &[
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ]
+        } else {
+            &["genpkey", "-algorithm", "ed25519"]
+        };
+        let private = openssl::run(args, b"");
+        std::fs::write(dir.path().join("key.pem"), &private).unwrap();
+        let spki = openssl::run(&["pkey", "-pubout", "-outform", "DER"], &private);
+        Self { dir, spki, rsa }
+    }
+
+    /// The signature over `message` as approvers make it (reference 13.2's table).
+    fn sign(&self, message: &[u8]) -> String {
+        let data = self.dir.path().join("data");
+        std::fs::write(&data, message).unwrap();
+        let key = self.dir.path().join("key.pem");
+        let (key, data) = (key.to_str().unwrap(), data.to_str().unwrap());
+        let signature = if self.rsa {
+            openssl::run(&["dgst", "-sha256", "-sign", key, data], b"")
+        } else {
+            openssl::run(
+                &["pkeyutl", "-sign", "-rawin", "-inkey", key, "-in", data],
+                b"",
+            )
+        };
+        STANDARD.encode(signature)
+    }
+
+    fn digest(&self) -> &'static str {
+        if self.rsa { "SHA-256" } else { "EdDSA" }
+    }
+
+    fn public_key(&self) -> String {
+        STANDARD.encode(&self.spki)
+    }
+
+    /// The timestamp authentication of the task endpoints, at the emulator's time.
+    async fn auth(&self, app: &TestApp) -> Value {
+        let now = app.get("/_emulator/clock").await.body["now"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let timestamp = now.replace('Z', "+00:00");
+        json!({"timestamp": timestamp, "timestampSignature": self.sign(timestamp.as_bytes()),
+            "timestampDigestAlgorithm": self.digest(), "approverPublicKey": self.public_key()})
+    }
+
+    async fn tasks(&self, app: &TestApp, extra: Value) -> Vec<Value> {
+        let mut body = self.auth(app).await;
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let reply = app.post("/v1/filteredSignApprovalTask", &body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.body["tasks"].as_array().unwrap().clone()
+    }
+
+    async fn approve(&self, app: &TestApp, task: &Value) -> crate::helpers::Reply {
+        let blob = STANDARD
+            .decode(task["approvalToBeSigned"].as_str().unwrap())
+            .unwrap();
+        app.post(
+            "/v1/approval",
+            &json!({"id": task["id"], "approvalToBeSigned": task["approvalToBeSigned"],
+                "signature": self.sign(&blob), "approvalDigestAlgorithm": self.digest(),
+                "approverPublicKey": self.public_key()}),
+        )
+        .await
+    }
+}
+
+fn group(name: &str, approvers: &[&Approver], quorum: u32) -> Value {
+    let approvals: Vec<Value> = approvers
+        .iter()
+        .map(|a| json!({"type": "public_key", "name": "officer", "value": a.public_key()}))
+        .collect();
+    json!({"name": name, "quorum": quorum, "approvals": approvals})
+}
+
+fn use_policy(groups: Vec<Value>, timelock: u32, timeout: u32) -> Value {
+    json!({"ruleUse": {"tokens": [{"name": "t", "timelock": timelock, "timeout": timeout, "groups": groups}]},
+        "ruleBlock": null, "ruleUnblock": null, "ruleModify": null, "keyStatus": {"blocked": false}})
+}
+
+#[tokio::test]
+async fn an_approval_signed_outside_the_emulator_executes_the_request() {
+    let app = spawn_app().await;
+    let (ed, rsa) = (Approver::new(false), Approver::new(true));
+    app.create_key(&ec_key(
+        "two",
+        use_policy(vec![group("a", &[&ed], 1), group("b", &[&rsa], 1)], 0, 0),
+    ))
+    .await;
+    let reply = app
+        .post(
+            "/v1/sign",
+            &sign_request("two", "SHA256_WITH_ECDSA", b"pay me", "DER"),
+        )
+        .await;
+    let id = reply.body["signRequestId"].as_str().unwrap().to_owned();
+
+    let tasks = ed.tasks(&app, json!({"detailLevel": "level4"})).await;
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let task = &tasks[0];
+    assert_eq!(task["detailLevel"], "level4");
+    assert_eq!(task["approverPublicKey"], ed.public_key());
+    assert_eq!(task["payload"], STANDARD.encode(b"pay me"));
+    assert!(
+        task["timestamp"].is_string() && task["requestBase64"].is_string(),
+        "{task}"
+    );
+    assert!(
+        task["signedSignRequest"]["signRequest"].is_object(),
+        "{task}"
+    );
+    assert_eq!(task["signedDecryptRequest"], Value::Null);
+
+    // A signature by the wrong key is 400/403 and changes nothing.
+    let forged = json!({"id": task["id"], "approvalToBeSigned": task["approvalToBeSigned"],
+        "signature": rsa.sign(b"other"), "approvalDigestAlgorithm": "EdDSA",
+        "approverPublicKey": ed.public_key()});
+    app.post("/v1/approval", &forged).await.assert_error(
+        StatusCode::BAD_REQUEST,
+        403,
+        "res.error.input.invalid.signature",
+    );
+
+    assert_eq!(ed.approve(&app, task).await.status, StatusCode::OK);
+    let body = request(&app, &id).await;
+    assert_eq!(body["status"], "PENDING", "two groups: {body}");
+    assert_eq!(body["approvedBy"], json!([ed.public_key()]));
+    assert_eq!(body["notYetApprovedBy"], json!([rsa.public_key()]));
+    assert!(
+        ed.tasks(&app, json!({})).await.is_empty(),
+        "an approved task is gone"
+    );
+
+    let tasks = rsa.tasks(&app, json!({"requestId": id})).await;
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["detailLevel"], "level1");
+    assert_eq!(rsa.approve(&app, &tasks[0]).await.status, StatusCode::OK);
+    let body = request(&app, &id).await;
+    assert_eq!(body["status"], "EXECUTED", "{body}");
+    let signature = STANDARD.decode(body["result"].as_str().unwrap()).unwrap();
+    let info = app
+        .post("/v1/key/attributes", &json!({"label": "two"}))
+        .await;
+    let public = STANDARD
+        .decode(info.body["json"]["publicKey"].as_str().unwrap())
+        .unwrap();
+    assert!(openssl::verifies_with(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "{pub}",
+            "-signature",
+            "{sig}",
+            "{data}"
+        ],
+        &public,
+        &signature,
+        b"pay me",
+    ));
+
+    app.post("/v1/approval", &json!({"id": "no-such-task", "approvalToBeSigned": "AA==",
+        "signature": "AA==", "approvalDigestAlgorithm": "EdDSA", "approverPublicKey": ed.public_key()}))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, 652, "res.error.task.not.existent");
+}
+
+#[tokio::test]
+async fn rejection_timelock_and_timestamp_window_follow_the_emulators_clock() {
+    let app = spawn_app().await;
+    let (ed, rsa) = (Approver::new(false), Approver::new(true));
+    // Quorum 1 of two approvers, with a two-minute timelock.
+    app.create_key(&ec_key(
+        "k",
+        use_policy(vec![group("g", &[&ed, &rsa], 1)], 120, 600),
+    ))
+    .await;
+    let sign = sign_request("k", "SHA256_WITH_ECDSA", b"later", "DER");
+    let first = app.post("/v1/sign", &sign).await.body["signRequestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = app.post("/v1/sign", &sign).await.body["signRequestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let task = ed.tasks(&app, json!({"requestId": first})).await.remove(0);
+    assert_eq!(ed.approve(&app, &task).await.status, StatusCode::OK);
+    assert_eq!(request(&app, &first).await["status"], "APPROVED");
+    app.post("/_emulator/clock", &json!({"advanceSeconds": 120}))
+        .await;
+    let done = request(&app, &first).await;
+    assert_eq!(done["status"], "EXECUTED", "{done}");
+    assert!(done["result"].is_string());
+
+    // Both approvers reject the second request: no token can be fulfilled.
+    for approver in [&ed, &rsa] {
+        let task = approver
+            .tasks(&app, json!({"requestId": second}))
+            .await
+            .remove(0);
+        let mut body = approver.auth(&app).await;
+        body["id"] = task["id"].clone();
+        let reply = app
+            .send(
+                "DELETE",
+                "/v1/task",
+                Some("application/json"),
+                body.to_string(),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let rejected = request(&app, &second).await;
+    assert_eq!(rejected["status"], "REJECTED", "{rejected}");
+    assert_eq!(rejected["rejectedBy"].as_array().unwrap().len(), 2);
+
+    // A timestamp an hour behind the emulator's clock is refused.
+    let stale = ed.auth(&app).await;
+    app.post("/_emulator/clock", &json!({"advanceSeconds": 3600}))
+        .await;
+    app.post("/v1/filteredAllApprovalTask", &stale)
+        .await
+        .assert_error(
+            StatusCode::BAD_REQUEST,
+            404,
+            "res.error.input.timestamp.off",
+        );
+    let mut forged = ed.auth(&app).await;
+    forged["timestampSignature"] = json!(rsa.sign(b"x"));
+    app.post("/v1/filteredAllApprovalTask", &forged)
+        .await
+        .assert_error(
+            StatusCode::BAD_REQUEST,
+            403,
+            "res.error.input.invalid.signature",
+        );
+}
