@@ -1,8 +1,8 @@
 //! The `tsb-emulator` binary: parse the configuration, start logging, run until a signal.
 
 use std::process::ExitCode;
-use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
-use tsb_emulator::logging::{BatchedStdout, request};
+use tsb_emulator::config::{Command, Config, FixturesCommand};
+use tsb_emulator::logging;
 
 /// mimalloc, not the C library's allocator: requests allocate on the async workers and free
 /// on the signing threads (and the reverse), which glibc's arenas handle slowly and musl's
@@ -33,35 +33,9 @@ async fn main() -> ExitCode {
         }
         None => {}
     }
-    let filter = config
-        .log
-        .clone()
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .and_then(|filter| tracing_subscriber::EnvFilter::try_new(filter).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
-    // Lines go out in batches from a background thread; `_flush` writes the rest at exit.
-    let (sink, _flush) = match BatchedStdout::start() {
-        Ok(started) => started,
-        Err(error) => {
-            eprintln!("tsb-emulator: could not start the log writer: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(sink.clone());
-    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    match config.log_format {
-        LogFormat::Json => logs.json().with_current_span(false).init(),
-        LogFormat::Text => logs.with_ansi(colours).init(),
-    }
-    // The request line, formatted as the subscriber would, goes straight into the same sink
-    // (a terminal gets it as an event, in colour).
-    match config.log_format {
-        LogFormat::Json => request::write_directly(sink, request::Format::Json),
-        LogFormat::Text if !colours => request::write_directly(sink, request::Format::Text),
-        LogFormat::Text => {}
-    }
+    let log = config.log.clone().or_else(|| std::env::var("RUST_LOG").ok());
+    // `_flush` writes the lines still buffered at exit.
+    let _flush = logging::init(log.as_deref(), config.log_format);
     match tsb_emulator::run(config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
