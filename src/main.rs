@@ -33,10 +33,23 @@ async fn main() -> ExitCode {
         }
         None => {}
     }
-    let log = config.log.clone().or_else(|| std::env::var("RUST_LOG").ok());
+    // The signal handlers are in place before anything is logged: a SIGTERM that arrives
+    // right after the "listening" line (or during start-up) is a graceful shutdown, not the
+    // default action that kills the process.
+    let shutdown = match shutdown_signal() {
+        Ok(shutdown) => shutdown,
+        Err(error) => {
+            eprintln!("tsb-emulator: cannot install the signal handlers: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let log = config
+        .log
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok());
     // `_flush` writes the lines still buffered at exit.
     let _flush = logging::init(log.as_deref(), config.log_format);
-    match tsb_emulator::run(config, shutdown_signal()).await {
+    match tsb_emulator::run(config, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
@@ -57,27 +70,28 @@ fn report<E: std::fmt::Display>(command: &str, outcome: Result<(), E>) -> ExitCo
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM (what `docker stop` sends).
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// A future that resolves on Ctrl-C or SIGTERM (what `docker stop` sends). The handlers are
+/// registered now, not when the future is first polled (which is only once the server runs):
+/// a signal from now on is kept until then.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
+    };
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutdown requested; finishing in-flight requests");
+        tracing::info!("shutdown requested; finishing in-flight requests");
+    })
 }
