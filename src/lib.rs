@@ -19,8 +19,8 @@
 //!   connection limit, header-read timeout, graceful shutdown (HTTP, so under `api`).
 //! - [`config`]: command-line flags and their environment fallbacks.
 //! - [`health`]: the `health` subcommand's probe.
-//! - [`logging`]: the batched log sink (one background writer, no write per request line)
-//!   and the request line, formatted without the event machinery.
+//! - [`logging`]: the subscriber (`tracing-subscriber`, non-blocking output through
+//!   `tracing-appender`) and the one line per request.
 //! - [`fixtures`]: fixture manifests (keys loaded at start), above `api`: a fixture becomes
 //!   the same request the API would make.
 

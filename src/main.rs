@@ -1,8 +1,8 @@
 //! The `tsb-emulator` binary: parse the configuration, start logging, run until a signal.
 
 use std::process::ExitCode;
-use tsb_emulator::config::{Command, Config, FixturesCommand, LogFormat};
-use tsb_emulator::logging::{BatchedStdout, request};
+use tsb_emulator::config::{Command, Config, FixturesCommand};
+use tsb_emulator::logging;
 
 /// mimalloc, not the C library's allocator: requests allocate on the async workers and free
 /// on the signing threads (and the reverse), which glibc's arenas handle slowly and musl's
@@ -33,36 +33,23 @@ async fn main() -> ExitCode {
         }
         None => {}
     }
-    let filter = config
-        .log
-        .clone()
-        .or_else(|| std::env::var("RUST_LOG").ok())
-        .and_then(|filter| tracing_subscriber::EnvFilter::try_new(filter).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new("info"));
-    // Lines go out in batches from a background thread; `_flush` writes the rest at exit.
-    let (sink, _flush) = match BatchedStdout::start() {
-        Ok(started) => started,
+    // The signal handlers are in place before anything is logged: a SIGTERM that arrives
+    // right after the "listening" line (or during start-up) is a graceful shutdown, not the
+    // default action that kills the process.
+    let shutdown = match shutdown_signal() {
+        Ok(shutdown) => shutdown,
         Err(error) => {
-            eprintln!("tsb-emulator: could not start the log writer: {error}");
+            eprintln!("tsb-emulator: cannot install the signal handlers: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(sink.clone());
-    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    match config.log_format {
-        LogFormat::Json => logs.json().with_current_span(false).init(),
-        LogFormat::Text => logs.with_ansi(colours).init(),
-    }
-    // The request line, formatted as the subscriber would, goes straight into the same sink
-    // (a terminal gets it as an event, in colour).
-    match config.log_format {
-        LogFormat::Json => request::write_directly(sink, request::Format::Json),
-        LogFormat::Text if !colours => request::write_directly(sink, request::Format::Text),
-        LogFormat::Text => {}
-    }
-    match tsb_emulator::run(config, shutdown_signal()).await {
+    let log = config
+        .log
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok());
+    // `_flush` writes the lines still buffered at exit.
+    let _flush = logging::init(log.as_deref(), config.log_format);
+    match tsb_emulator::run(config, shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("{error}");
@@ -83,27 +70,28 @@ fn report<E: std::fmt::Display>(command: &str, outcome: Result<(), E>) -> ExitCo
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM (what `docker stop` sends).
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// A future that resolves on Ctrl-C or SIGTERM (what `docker stop` sends). The handlers are
+/// registered now, not when the future is first polled (which is only once the server runs):
+/// a signal from now on is kept until then.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+        )
+    };
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutdown requested; finishing in-flight requests");
+        tracing::info!("shutdown requested; finishing in-flight requests");
+    })
 }

@@ -1,12 +1,13 @@
 //! The accept loop: plain HTTP/1.1 or HTTPS (rustls with the `ring` provider, optional mutual
 //! TLS), a connection limit, a header-read (and TLS handshake) timeout, and a graceful
-//! shutdown that lets in-flight requests finish. axum's `serve` has none of the limits.
-
-mod idle;
+//! shutdown that lets in-flight requests finish. hyper and hyper-util do the serving (their
+//! header-read timeout and graceful shutdown); what is left here is what axum's `serve` lacks:
+//! TLS, the connection limit and the timeout settings.
 
 use axum::Router;
 use hyper::server::conn::http1;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use rustls::ServerConfig;
 use rustls::server::WebPkiClientVerifier;
@@ -16,9 +17,8 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 /// How connections are served.
@@ -119,20 +119,29 @@ pub fn tls_config(
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves; then stops accepting, lets every
-/// open connection finish its in-flight request, and returns once all are closed.
+/// open connection finish its in-flight request (hyper-util's `GracefulShutdown`), and
+/// returns once all are closed.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     options: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    // At most u32::MAX: shutdown takes every slot back in one `acquire_many`.
-    let limit = options
-        .max_connections
-        .clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
-    let slots = Arc::new(Semaphore::new(limit));
+    let slots = Arc::new(Semaphore::new(
+        options.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+    ));
     let acceptor = options.tls.clone().map(TlsAcceptor::from);
-    let (stop, stopping) = watch::channel(false);
+    let mut http = http1::Builder::new();
+    // hyper's own header-read timeout: the request head (the first, and each next one on a
+    // kept-alive connection) must arrive within it, or hyper closes the connection.
+    // Each answer is copied into one buffer and sent with one `write`, not a `writev` of head
+    // and body: `versionInfo` +3.4% on loopback (A/B, pinned), and rustls takes a single
+    // buffer better too (hyper's own advice for TLS).
+    http.timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout)
+        .writev(false);
+    let http = Arc::new(http);
+    let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
         let slot = tokio::select! {
@@ -154,91 +163,42 @@ pub async fn serve(
                 }
             },
         };
-        let router = router.clone();
-        let acceptor = acceptor.clone();
-        let stopping = stopping.clone();
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(router.clone());
+        let (http, acceptor) = (Arc::clone(&http), acceptor.clone());
+        // Taken before the handshake, so a shutdown waits for a connection still in it.
+        let watcher = graceful.watcher();
         let header_read_timeout = options.header_read_timeout;
         tokio::spawn(async move {
-            connection(stream, router, acceptor, header_read_timeout, stopping).await;
+            let served = match acceptor {
+                None => {
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(connection).await
+                }
+                // The header-read timeout bounds the TLS handshake too.
+                Some(acceptor) => {
+                    match tokio::time::timeout(header_read_timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let connection = http.serve_connection(TokioIo::new(tls), service);
+                            watcher.watch(connection).await
+                        }
+                        Ok(Err(error)) => {
+                            tracing::debug!(%error, "TLS handshake failed");
+                            Ok(())
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            Ok(())
+                        }
+                    }
+                }
+            };
+            if let Err(error) = served {
+                tracing::debug!(%error, "connection closed with an error");
+            }
             drop(slot);
         });
     }
     drop(listener);
-    let _ = stop.send(true);
-    // Every connection holds a slot until it is closed: having them all back means done.
-    let _ = slots.acquire_many(limit as u32).await;
-}
-
-async fn connection(
-    stream: TcpStream,
-    router: Router,
-    acceptor: Option<TlsAcceptor>,
-    header_read_timeout: Duration,
-    stopping: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
-    match acceptor {
-        None => http(stream, router, header_read_timeout, stopping).await,
-        Some(acceptor) => {
-            match tokio::time::timeout(header_read_timeout, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => http(tls, router, header_read_timeout, stopping).await,
-                Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
-                Err(_) => tracing::debug!("TLS handshake timed out"),
-            }
-        }
-    }
-}
-
-async fn http<S>(
-    stream: S,
-    router: Router,
-    header_read_timeout: Duration,
-    mut stopping: watch::Receiver<bool>,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    // The header-read timeout is the connection's watchdog, not hyper's (no timer is given to
-    // hyper, so it keeps none; see `idle`). The connection is served by a task of its own, so
-    // the watchdog wakes only for its own checks, never for the connection's requests.
-    let activity = Arc::new(idle::Activity::default());
-    let service = TowerToHyperService::new(idle::Counted::new(router, Arc::clone(&activity)));
-    let mut serving = tokio::spawn(async move {
-        // Each answer is copied into one buffer and sent with one `write`, not a `writev` of
-        // head and body: `versionInfo` +3.4% on loopback (A/B, pinned), and rustls takes a
-        // single buffer better too (hyper's own advice for TLS).
-        let connection = http1::Builder::new()
-            .writev(false)
-            .serve_connection(TokioIo::new(stream), service);
-        tokio::pin!(connection);
-        tokio::select! {
-            outcome = connection.as_mut() => outcome,
-            () = stop_requested(&mut stopping) => {
-                connection.as_mut().graceful_shutdown();
-                connection.await
-            }
-        }
-    });
-    let outcome = tokio::select! {
-        served = &mut serving => served,
-        () = idle::idle_for(&activity, header_read_timeout) => {
-            // Dropping the connection closes it.
-            serving.abort();
-            let _ = serving.await;
-            tracing::debug!("connection closed: no request head within the header-read timeout");
-            return;
-        }
-    };
-    match outcome {
-        Ok(Err(error)) => tracing::debug!(%error, "connection closed with an error"),
-        Err(error) => tracing::warn!(%error, "connection task failed"),
-        Ok(Ok(())) => {}
-    }
-}
-
-/// Resolves once shutdown has been asked for (at once if it already was).
-async fn stop_requested(stopping: &mut watch::Receiver<bool>) {
-    // The guard `wait_for` returns must not live across an await; drop it here.
-    if stopping.wait_for(|stop| *stop).await.is_err() {
-        // The sender is gone, which only happens once the server is done.
-    }
+    graceful.shutdown().await;
 }

@@ -1,40 +1,39 @@
-//! Logging: the batched sink every line goes through ([`sink`]) and the one line per request,
-//! written without the event machinery ([`request`], with its text pieces in [`text`]).
+//! Logging: the subscriber (`tracing-subscriber`'s text or JSON format, written to standard
+//! output by `tracing-appender`'s non-blocking writer) and the one line per request
+//! ([`request`]).
 
 pub mod request;
-pub mod sink;
-pub mod text;
 
 pub use request::REQUEST_TARGET;
-pub use sink::{BATCH_WINDOW, BatchedStdout, FlushGuard, LineWriter, MAX_BUFFERED};
 
-/// An output tests can read back; a slow one takes a millisecond per write.
-#[cfg(test)]
-mod captured {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
+use crate::config::LogFormat;
+use std::io::BufWriter;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_subscriber::EnvFilter;
 
-    #[derive(Clone, Default)]
-    pub(crate) struct Captured(pub(crate) Arc<Mutex<Vec<u8>>>, pub(crate) bool);
-
-    impl Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            if self.1 {
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            self.0.lock().expect("capture").extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+/// Installs the process's subscriber: `filter` (`--log`/`RUST_LOG` directives; `info` when
+/// absent or unreadable) and `format`, colours only on a terminal. Lines are formatted on the
+/// caller's thread and written by one background thread ("tracing-appender"), which takes
+/// every line waiting and writes them with one `write`; the returned guard writes what is
+/// left when dropped (at the end of `main`).
+pub fn init(filter: Option<&str>, format: LogFormat) -> WorkerGuard {
+    let filter = filter
+        .and_then(|filter| EnvFilter::try_new(filter).ok())
+        .unwrap_or_else(|| EnvFilter::new("info"));
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    // Not lossy: when the writer falls behind by the channel's 128k lines, loggers wait for
+    // it (back-pressure) rather than lines being dropped. The buffer gathers a batch of lines
+    // into one `write`; the writer flushes it whenever the channel is empty.
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log writer")
+        .finish(BufWriter::with_capacity(64 * 1024, std::io::stdout()));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
+    match format {
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+        LogFormat::Text => logs.with_ansi(colours).init(),
     }
-
-    impl Captured {
-        pub(crate) fn text(&self) -> String {
-            String::from_utf8(self.0.lock().expect("capture").clone()).expect("UTF-8")
-        }
-    }
+    guard
 }

@@ -259,6 +259,20 @@ fn sigterm_lets_an_in_flight_rsa_4096_generation_finish_and_persist() {
     assert_eq!(info["json"]["publicKey"], created["json"]["publicKey"]);
 }
 
+/// The signal handlers are installed before start-up logs anything: a SIGTERM sent as soon as
+/// the "listening" line is read is a graceful stop (clean exit, store flushed), not a kill.
+#[test]
+fn sigterm_right_after_the_listening_line_is_a_graceful_stop() {
+    for _ in 0..5 {
+        let server = Server::start(&["--in-memory"]);
+        let log = server.stop_and_collect_log();
+        assert!(
+            log.contains("tsb-emulator stopped; key store flushed"),
+            "{log}"
+        );
+    }
+}
+
 #[test]
 fn environment_variables_configure_the_server_and_in_memory_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
