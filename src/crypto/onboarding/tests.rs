@@ -6,6 +6,7 @@ use crate::crypto::x509::public_key_of;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use der::{Decode, Encode, Tagged};
+use sha2::Digest;
 use std::convert::Infallible;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -143,6 +144,12 @@ fn our_certificate_has_the_profile_of_the_tsbs_approver_certificates() {
     };
     assert_eq!(value(o, 0), value(t, 0));
     assert_eq!(value(o, 1), value(t, 1));
+    // Both key identifiers are RFC 5280 method 1 (SHA-1 of the public key bits).
+    for tbs in [o, t] {
+        let bits = tbs.subject_public_key_info().subject_public_key.raw_bytes();
+        let expected = der::asn1::OctetString::new(sha1::Sha1::digest(bits).to_vec()).unwrap();
+        assert_eq!(value(tbs, 2), expected.to_der().unwrap());
+    }
 
     let validity = o.validity();
     assert_eq!(validity.not_before.to_unix_duration().as_secs(), START);
@@ -369,6 +376,22 @@ fn container_and_key_passwords_are_separate_and_tampering_is_detected() {
         pkcs12(key, b"not a certificate", "a", "pw", &mut rng),
         Err(CryptoError::InvalidInput(_))
     ));
+}
+
+#[test]
+fn malformed_containers_are_errors_not_panics() {
+    let made = credentials("approver");
+    let p12 = approver_pkcs12("approver", &made, "pw", &mut rand::rng()).unwrap();
+    assert!(read_pkcs12(b"", "pw", "pw").is_err());
+    assert!(read_pkcs12(b"garbage", "pw", "pw").is_err());
+    for cut in (0..p12.len()).step_by(97) {
+        assert!(
+            read_pkcs12(&p12[..cut], "pw", "pw").is_err(),
+            "cut at {cut}"
+        );
+    }
+    // A certificate is not a PKCS#12.
+    assert!(read_pkcs12(&made.certificate_der, "pw", "pw").is_err());
 }
 
 #[test]
