@@ -15,6 +15,7 @@ mod extensions;
 pub mod hash;
 pub mod jwt;
 mod name;
+pub mod onboarding;
 pub mod password;
 pub mod pem;
 pub mod pqc;
