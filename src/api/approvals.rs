@@ -286,6 +286,7 @@ macro_rules! task_endpoint {
     ($name:ident, $path:literal, $kinds:expr, $what:literal) => {
         #[doc = concat!("The approver's ", $what, " tasks (reference 13.2).")]
         #[utoipa::path(post, path = $path, tag = "Approvals", request_body = TaskFilterDto,
+            operation_id = stringify!($name),
             responses((status = 200, description = "`{tasks: [...]}`", body = TasksResponse)))]
         pub(super) async fn $name(
             State(state): State<SharedState>,
@@ -354,6 +355,7 @@ pub(super) struct ApprovalDto {
 /// Approves a task: the signature over the decoded `approvalToBeSigned` must verify with the
 /// approver's key; once the rule is fulfilled the request runs. 200, no body.
 #[utoipa::path(post, path = "/v1/approval", tag = "Approvals", request_body = ApprovalDto,
+    operation_id = "sendApproval",
     responses((status = 200, description = "Approved.")))]
 pub(super) async fn approve(
     State(state): State<SharedState>,
@@ -390,6 +392,7 @@ pub(super) async fn approve(
 /// Rejects (deletes) a task (reference 13.4): `PATCH` or `DELETE /v1/task` with the task id
 /// and the approver's timestamp authentication. 200, no body.
 #[utoipa::path(delete, path = "/v1/task", tag = "Approvals", request_body = TaskFilterDto,
+    operation_id = "rejectTask",
     responses((status = 200, description = "Rejected.")))]
 pub(super) async fn reject(
     State(state): State<SharedState>,

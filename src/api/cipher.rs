@@ -175,6 +175,7 @@ pub(super) struct DecryptRequestId {
     post,
     path = "/v1/decrypt",
     tag = "Encryption",
+    operation_id = "decryptRequest",
     request_body = DecryptEnvelope,
     responses((status = 201, description = "The request id.", body = DecryptRequestId))
 )]

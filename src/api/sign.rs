@@ -150,6 +150,7 @@ pub(super) struct SignRequestId {
     post,
     path = "/v1/sign",
     tag = "Signatures",
+    operation_id = "signRequest",
     request_body = SignEnvelope,
     responses((status = 201, description = "The request id.", body = SignRequestId))
 )]

@@ -52,6 +52,7 @@ impl From<RequestRecord> for RequestStatusDto {
     get,
     path = "/v1/request/{id}",
     tag = "Requests",
+    operation_id = "readRequest",
     params(("id" = String, Path, description = "The request id.")),
     responses((status = 200, description = "The request.", body = RequestStatusDto))
 )]
@@ -69,6 +70,7 @@ pub(super) async fn read(
     delete,
     path = "/v1/request/{id}",
     tag = "Requests",
+    operation_id = "cancelRequest",
     params(("id" = String, Path, description = "The request id.")),
     responses((status = 200, description = "Cancelled (or already finished)."))
 )]
@@ -93,6 +95,7 @@ pub(super) struct FilterDto {
     post,
     path = "/v1/filteredRequests",
     tag = "Requests",
+    operation_id = "filteredRequests",
     request_body = FilterDto,
     responses((status = 200, description = "The requests.", body = [RequestStatusDto]))
 )]
@@ -297,7 +300,7 @@ async fn asynchronous(
 }
 
 /// Blocks an SKA key now (its `ruleBlock` must need no approval): 200, no body.
-#[utoipa::path(post, path = "/v1/synchronousBlock", tag = "SKA", request_body = LifecycleEnvelope,
+#[utoipa::path(post, path = "/v1/synchronousBlock", tag = "SKA", operation_id = "synchronousBlock", request_body = LifecycleEnvelope,
     responses((status = 200, description = "Blocked.")))]
 pub(super) async fn block(
     State(state): State<SharedState>,
@@ -307,7 +310,7 @@ pub(super) async fn block(
 }
 
 /// Unblocks an SKA key now: 200, no body.
-#[utoipa::path(post, path = "/v1/synchronousUnblock", tag = "SKA", request_body = LifecycleEnvelope,
+#[utoipa::path(post, path = "/v1/synchronousUnblock", tag = "SKA", operation_id = "synchronousUnblock", request_body = LifecycleEnvelope,
     responses((status = 200, description = "Unblocked.")))]
 pub(super) async fn unblock(
     State(state): State<SharedState>,
@@ -317,7 +320,7 @@ pub(super) async fn unblock(
 }
 
 /// Replaces an SKA key's four rules now (`keyStatus` stays): 200, no body.
-#[utoipa::path(post, path = "/v1/synchronousModify", tag = "SKA", request_body = LifecycleEnvelope,
+#[utoipa::path(post, path = "/v1/synchronousModify", tag = "SKA", operation_id = "synchronousModify", request_body = LifecycleEnvelope,
     responses((status = 200, description = "Modified.")))]
 pub(super) async fn modify(
     State(state): State<SharedState>,
@@ -327,7 +330,7 @@ pub(super) async fn modify(
 }
 
 /// Submits a block request: 201 `{"blockKeyRequestId"}`.
-#[utoipa::path(post, path = "/v1/block", tag = "SKA", request_body = LifecycleEnvelope,
+#[utoipa::path(post, path = "/v1/block", tag = "SKA", operation_id = "blockRequest", request_body = LifecycleEnvelope,
     responses((status = 201, description = "`{blockKeyRequestId}`")))]
 pub(super) async fn block_async(
     State(state): State<SharedState>,
@@ -337,7 +340,7 @@ pub(super) async fn block_async(
 }
 
 /// Submits an unblock request: 201 `{"unblockKeyRequestId"}`.
-#[utoipa::path(post, path = "/v1/unblock", tag = "SKA", request_body = LifecycleEnvelope,
+#[utoipa::path(post, path = "/v1/unblock", tag = "SKA", operation_id = "unblockRequest", request_body = LifecycleEnvelope,
     responses((status = 201, description = "`{unblockKeyRequestId}`")))]
 pub(super) async fn unblock_async(
     State(state): State<SharedState>,
@@ -347,7 +350,7 @@ pub(super) async fn unblock_async(
 }
 
 /// Submits a modify request: 201 `{"modifyKeyRequestId"}`.
-#[utoipa::path(post, path = "/v1/modify", tag = "SKA", request_body = LifecycleEnvelope,
+#[utoipa::path(post, path = "/v1/modify", tag = "SKA", operation_id = "modifyRequest", request_body = LifecycleEnvelope,
     responses((status = 201, description = "`{modifyKeyRequestId}`")))]
 pub(super) async fn modify_async(
     State(state): State<SharedState>,

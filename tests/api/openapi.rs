@@ -31,6 +31,7 @@ fn concrete(template: &str) -> String {
     template
         .replace("{keyName}", "some-key")
         .replace("{length}", "16")
+        .replace("{id}", "some-key")
 }
 
 async fn locked_app() -> crate::helpers::TestApp {

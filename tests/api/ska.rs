@@ -618,3 +618,59 @@ async fn rejection_timelock_and_timestamp_window_follow_the_emulators_clock() {
             "res.error.input.invalid.signature",
         );
 }
+
+#[tokio::test]
+async fn the_asynchronous_certificate_calls_answer_sign_request_ids_and_their_results() {
+    let app = spawn_app().await;
+    app.create_key(&ec_key("ca", empty_policy())).await;
+    let subject = json!({"commonName": "Async CA"});
+    let csr = app
+        .post(
+            "/v1/certificate/request",
+            &json!({"csrSignRequest": {"signKeyName": "ca", "signatureAlgorithm": "SHA256_WITH_ECDSA",
+                "validity": 30, "standardCertificateAttributes": subject}}),
+        )
+        .await;
+    assert_eq!(csr.status, StatusCode::CREATED, "{}", csr.body);
+    let body = request(&app, csr.body["signRequestId"].as_str().unwrap()).await;
+    assert_eq!(body["status"], "EXECUTED", "{body}");
+    let pem = body["result"].as_str().unwrap().to_owned();
+    assert!(pem.starts_with("-----BEGIN"), "{pem}");
+    let verified = openssl::output(&["req", "-verify", "-noout"], pem.as_bytes());
+    assert!(verified.status.success(), "openssl rejects the CSR");
+
+    let self_signed = app
+        .post(
+            "/v1/certificate/selfsign",
+            &json!({"selfSignCertificateRequest": {"signKeyName": "ca", "validity": 30,
+                "signatureAlgorithm": "SHA256_WITH_ECDSA", "commonName": "Async CA",
+                "certificateAuthority": true, "keyUsage": ["KEY_CERT_SIGN"]}}),
+        )
+        .await;
+    assert_eq!(
+        self_signed.status,
+        StatusCode::CREATED,
+        "{}",
+        self_signed.body
+    );
+    let body = request(&app, self_signed.body["signRequestId"].as_str().unwrap()).await;
+    assert_eq!(body["result"], "true", "{body}");
+    assert_eq!(app.get("/v1/certificate/ca").await.status, StatusCode::OK);
+
+    let issued = app
+        .post(
+            "/v1/certificate/sign",
+            &json!({"signCertificateRequest": {"signKeyName": "ca", "signatureAlgorithm": "SHA256_WITH_ECDSA",
+                "commonName": "leaf", "certificateSigningRequest": pem, "validity": 10}}),
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    let body = request(&app, issued.body["signRequestId"].as_str().unwrap()).await;
+    assert_eq!(body["status"], "EXECUTED", "{body}");
+    assert!(
+        body["result"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+}
