@@ -118,5 +118,62 @@ fn http(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, http);
+/// Issue 19: submit plus first poll of an asynchronous signature on a key without a policy
+/// (P-256, durable store): the latency a polling client (go-kms-wrapping) sees.
+fn async_sign(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let router = runtime.block_on(async {
+        let store = KeyStore::open(dir.path()).unwrap();
+        app(AppState::new(
+            Hsm::open(store, HsmOptions::default()).await.unwrap(),
+        ))
+    });
+    let key = json!({"label": "p256", "algorithm": "EC", "curveOid": "1.2.840.10045.3.1.7",
+        "attributes": {"decrypt": false, "sign": true, "unwrap": false, "destroyable": true}});
+    assert_eq!(
+        post(&router, &runtime, "/v1/key", &key),
+        StatusCode::CREATED
+    );
+    let sign = json!({"signRequest": {"payload": "cGF5bG9hZA==", "signKeyName": "p256",
+        "signatureAlgorithm": "SHA256_WITH_ECDSA", "signatureType": "DER"}});
+    let call = |request: Request<Body>| {
+        runtime.block_on(async {
+            let response = router.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            (status, serde_json::from_slice::<Value>(&body).unwrap())
+        })
+    };
+    let mut group = c.benchmark_group("ska");
+    group
+        .sample_size(50)
+        .measurement_time(Duration::from_secs(10));
+    group.bench_function("async_sign_submit_and_first_poll_p256", |b| {
+        b.iter(|| {
+            let (status, body) = call(
+                Request::post("/v1/sign")
+                    .header("content-type", "application/json")
+                    .body(Body::from(sign.to_string()))
+                    .unwrap(),
+            );
+            assert_eq!(status, StatusCode::CREATED);
+            let id = body["signRequestId"].as_str().unwrap();
+            let (status, body) = call(
+                Request::get(format!("/v1/request/{id}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            );
+            assert_eq!(
+                (status, body["status"].as_str()),
+                (StatusCode::OK, Some("EXECUTED"))
+            );
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, http, async_sign);
 criterion_main!(benches);

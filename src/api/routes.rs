@@ -199,7 +199,7 @@ pub static ROUTES: &[Route] = &[
     tsb(24, "POST", "/v1/wrap", "wrap (export encrypted) a key", KO, || routes!(wrap::wrap)).approximated("wrapped private keys are PKCS#8, not Primus blobs; ML-KEM wrapping is the KEM ciphertext followed by RFC 5649 AES-256 key wrap under the shared secret (the TSB's format is unknown)"),
     tsb(25, "POST", "/v1/synchronousUnwrap", "unwrap (import) a key", KO, || routes!(wrap::unwrap)).approximated("accepts what /v1/wrap produces (see there)"),
     absent(26, "POST", "/v1/unwrap", "unwrap (SKA workflow)", KO),
-    tsb(27, "POST", "/v1/synchronousBlock", "block key", KO, || routes!(ska::block)).approximated("signedApprovals prove nobody yet: a ruleBlock that needs approvals refuses with 500/701"),
+    tsb(27, "POST", "/v1/synchronousBlock", "block key", KO, || routes!(ska::block)).approximated("signedApprovals are the emulator's encoding of a task's approvalToBeSigned (docs/decisions.md)"),
     tsb(28, "POST", "/v1/block", "block key (workflow)", KO, || routes!(ska::block_async)).approximated("as POST /v1/sign"),
     tsb(29, "POST", "/v1/synchronousUnblock", "unblock key", KO, || routes!(ska::unblock)).approximated("as POST /v1/synchronousBlock"),
     tsb(30, "POST", "/v1/unblock", "unblock key (workflow)", KO, || routes!(ska::unblock_async)).approximated("as POST /v1/sign"),

@@ -42,6 +42,9 @@ struct SignDto {
     taproot_tweak_data: Option<String>,
     /// BIP-341 merkle root (base64), script-path spending.
     merkle_root_data: Option<String>,
+    /// Base64 signed approvals for a key with a policy (reference 13.6).
+    #[serde(default)]
+    signed_approvals: Option<Vec<String>>,
 }
 
 /// The BIP-340 extras of reference 7.7; absent, null and `""` all mean "not given".
@@ -128,10 +131,20 @@ pub(super) async fn sign(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<SignEnvelope>,
 ) -> Result<Json<SignResponse>, ApiError> {
-    let dto = envelope
+    let mut dto = envelope
         .sign_request
         .ok_or_else(|| ApiError::invalid("Field 'signRequest' must not be null."))?;
-    let signature = state.hsm.sign(dto.try_into()?).await?;
+    let entries = wire::signed_approvals(dto.signed_approvals.take())?;
+    let key_name = dto.sign_key_name.clone().unwrap_or_default();
+    let mut request: SignRequest = dto.try_into()?;
+    request.approvals = state.hsm.prove_approvals(
+        &entries,
+        crate::keystore::RequestKind::Sign,
+        &key_name,
+        &request.payload,
+        None,
+    )?;
+    let signature = state.hsm.sign(request).await?;
     Ok(Json(SignResponse {
         signature: STANDARD.encode(signature),
     }))

@@ -151,6 +151,7 @@ struct Lifecycle {
     label: crate::domain::Label,
     password: Option<Password>,
     rules: Option<ModifyPolicy>,
+    signed_approvals: Vec<Vec<u8>>,
 }
 
 fn lifecycle(envelope: LifecycleEnvelope, kind: RequestKind) -> Result<Lifecycle, ApiError> {
@@ -165,9 +166,7 @@ fn lifecycle(envelope: LifecycleEnvelope, kind: RequestKind) -> Result<Lifecycle
         RequestKind::Unblock => dto.unblock_key_name,
         _ => dto.modify_key_name,
     };
-    // No approver key can be checked here yet: an approval-token format of the emulator's
-    // own is not issued before the task endpoints exist, so signed approvals prove nobody.
-    let _ = dto.signed_approvals;
+    let signed_approvals = wire::signed_approvals(dto.signed_approvals)?;
     let rules = match kind {
         RequestKind::Modify => Some(
             ModifyPolicy::parse(&dto.policy.ok_or_else(|| {
@@ -182,6 +181,7 @@ fn lifecycle(envelope: LifecycleEnvelope, kind: RequestKind) -> Result<Lifecycle
         label: wire::label(name_field, name)?,
         password: dto.key_password,
         rules,
+        signed_approvals,
     })
 }
 
@@ -259,7 +259,15 @@ async fn synchronous(
     envelope: LifecycleEnvelope,
     kind: RequestKind,
 ) -> Result<StatusCode, ApiError> {
-    run(&state, lifecycle(envelope, kind)?, Default::default()).await?;
+    let call = lifecycle(envelope, kind)?;
+    let approvals = state.hsm.prove_approvals(
+        &call.signed_approvals,
+        kind,
+        call.label.as_str(),
+        &[],
+        call.rules.as_ref(),
+    )?;
+    run(&state, call, approvals).await?;
     Ok(StatusCode::OK)
 }
 

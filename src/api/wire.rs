@@ -275,6 +275,20 @@ pub(crate) fn meta_data(dto: &serde_json::Value) -> (Option<String>, Option<Stri
     (text("metaData"), text("metaDataSignature"))
 }
 
+/// `signedApprovals` (reference 13.6): base64 entries, decoded; absent or `null` is none.
+pub(crate) fn signed_approvals(value: Option<Vec<String>>) -> Result<Vec<Vec<u8>>, ApiError> {
+    use base64::Engine;
+    value
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| {
+            base64::engine::general_purpose::STANDARD
+                .decode(entry)
+                .map_err(|_| ApiError::invalid("Field 'signedApprovals' must hold base64 entries."))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,8 +8,8 @@
 use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner};
 use crate::crypto::approval::{
-    ApprovalError, ApprovalPayload, IntegrityKey, TimestampError, build_approval_token,
-    check_timestamp, encode_policy, parse_approval_token, verify_approver,
+    ApprovalError, ApprovalPayload, Expected, IntegrityKey, TimestampError, build_approval_token,
+    check_timestamp, encode_policy, parse_approval_token, prove_signed_approvals, verify_approver,
 };
 use crate::domain::{DerivationPath, Evaluation, Label, ModifyPolicy, Password, Policy};
 use crate::keystore::{KeyRecord, RequestKind, RequestRecord, RequestStatus, TaskRecord};
@@ -679,4 +679,41 @@ pub fn token_timestamp(token: &[u8]) -> Option<(Vec<u8>, Vec<u8>, Vec<u8>)> {
         timestamp.signature,
         timestamp.signature_with_algorithm,
     ))
+}
+
+impl Hsm {
+    /// The approvers a synchronous call's `signedApprovals` (base64-decoded) prove for `kind` on
+    /// `key_name` with `payload` (a modify call's approvers sign its new `rules`): each entry's
+    /// signature, operation, key name and payload are checked, and its HSM timestamp against
+    /// the integrity key (reference 13.6). A bad entry is 400/403; an empty list proves nobody.
+    pub fn prove_approvals(
+        &self,
+        entries: &[Vec<u8>],
+        kind: RequestKind,
+        key_name: &str,
+        payload: &[u8],
+        rules: Option<&ModifyPolicy>,
+    ) -> Result<super::Approvals, HsmError> {
+        if entries.is_empty() {
+            return Ok(super::Approvals::default());
+        }
+        let Some(operation) = use_of(kind).governed_by() else {
+            return Ok(super::Approvals::default());
+        };
+        let payload = match rules {
+            Some(rules) => ApprovalPayload::Modify(encode_policy(rules).map_err(approval_error)?),
+            None => ApprovalPayload::Use(payload.to_vec()),
+        };
+        let expected = Expected {
+            operation,
+            key_name,
+            payload: &payload,
+        };
+        let proven = prove_signed_approvals(entries, &expected, &self.inner.integrity.1)
+            .map_err(approval_error)?;
+        Ok(super::Approvals {
+            approvers: proven.approved,
+            since: proven.created,
+        })
+    }
 }

@@ -674,3 +674,42 @@ async fn the_asynchronous_certificate_calls_answer_sign_request_ids_and_their_re
             .starts_with("-----BEGIN CERTIFICATE-----")
     );
 }
+
+#[tokio::test]
+async fn a_synchronous_sign_runs_with_signed_approvals_made_from_a_task() {
+    use tsb_emulator::crypto::approval::{ApprovalDigest, ApproverIdentity, SignedApproval};
+    let app = spawn_app().await;
+    let ed = Approver::new(false);
+    app.create_key(&ec_key(
+        "sync",
+        use_policy(vec![group("g", &[&ed], 1)], 0, 600),
+    ))
+    .await;
+    let sign = sign_request("sync", "SHA256_WITH_ECDSA", b"same payload", "DER");
+    app.post("/v1/sign", &sign).await;
+    let task = ed.tasks(&app, json!({})).await.remove(0);
+    let token = STANDARD
+        .decode(task["approvalToBeSigned"].as_str().unwrap())
+        .unwrap();
+    let entry = SignedApproval {
+        token: token.clone(),
+        digest: ApprovalDigest::from_name("EdDSA").unwrap(),
+        signature: STANDARD.decode(ed.sign(&token)).unwrap(),
+        approver: ApproverIdentity::PublicKey(ed.spki.clone()),
+    }
+    .encode()
+    .unwrap();
+    let mut with = sign.clone();
+    with["signRequest"]["signedApprovals"] = json!([STANDARD.encode(&entry)]);
+    let reply = app.post("/v1/synchronousSign", &with).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+
+    // The same approval does not cover another payload.
+    let mut other = sign_request("sync", "SHA256_WITH_ECDSA", b"another payload", "DER");
+    other["signRequest"]["signedApprovals"] = json!([STANDARD.encode(&entry)]);
+    app.post("/v1/synchronousSign", &other).await.assert_error(
+        StatusCode::BAD_REQUEST,
+        403,
+        "res.error.input.invalid.signature",
+    );
+}
