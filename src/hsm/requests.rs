@@ -16,8 +16,8 @@ use crate::keystore::{KeyRecord, RequestKind, RequestRecord, RequestStatus, Task
 use rand::Rng;
 use std::future::Future;
 
-/// An asynchronous call as submitted: what it is and the key it names.
-#[derive(Debug)]
+/// An asynchronous call as submitted: what it is and the key it names. `Debug` shows neither
+/// the password nor the envelope.
 pub struct Submission {
     /// The submit endpoint.
     pub kind: RequestKind,
@@ -37,6 +37,16 @@ pub struct Submission {
     pub rules: Option<ModifyPolicy>,
     /// `metaData` and `metaDataSignature` as submitted.
     pub meta_data: (Option<String>, Option<String>),
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("kind", &self.kind)
+            .field("label", &self.label)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 /// An approver's identity and proof, as the task endpoints take it (reference 13.2): the

@@ -55,8 +55,8 @@ impl RequestStatus {
     }
 }
 
-/// One stored request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One stored request. `Debug` leaves out the envelope, which holds the key password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestRecord {
     /// The request id (a UUID v4 string).
@@ -120,6 +120,19 @@ pub struct TaskRecord {
     pub last_fetched: u64,
 }
 
+impl std::fmt::Debug for RequestRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestRecord")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("key_name", &self.key_name)
+            .field("status", &self.status)
+            .field("created_at", &self.created_at)
+            .field("tasks", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The versioned envelope; a new layout gets a new variant and a migration in `decode`.
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "format")]
@@ -177,5 +190,36 @@ mod spki_list {
             .iter()
             .map(|text| STANDARD.decode(text).map_err(serde::de::Error::custom))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_leaves_out_the_envelope_and_its_password() {
+        let record = RequestRecord {
+            id: "r".to_owned(),
+            kind: RequestKind::Sign,
+            key_name: "k".to_owned(),
+            created_at: 1,
+            status: RequestStatus::Pending,
+            execution_time: None,
+            approved_by: Vec::new(),
+            not_yet_approved_by: Vec::new(),
+            rejected_by: Vec::new(),
+            result: None,
+            envelope: serde_json::json!({"signRequest": {"keyPassword": "hunter2-secret"}}),
+            payload: b"p".to_vec(),
+            payload_type: None,
+            meta_data: None,
+            meta_data_signature: None,
+            tasks: Vec::new(),
+        };
+        let text = format!("{record:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        let decoded = RequestRecord::decode("r", &record.encode().unwrap()).unwrap();
+        assert_eq!(decoded, record);
     }
 }
