@@ -155,11 +155,12 @@ async fn the_documentations_older_pqc_names_create_their_fips_successors() {
 #[tokio::test]
 async fn documented_but_missing_paths_are_404_101_not_405() {
     let app = spawn_app().await;
-    // (`POST /v1/key/address`, once such a path, is implemented now: issue 21.)
+    // (`POST /v1/key/address` and the asynchronous certificate paths, once such paths, are
+    // implemented now: issues 21 and 19.)
     for path in [
-        "/v1/certificate/request",
-        "/v1/certificate/selfsign",
-        "/v1/certificate/sign",
+        "/v1/certificate/synchronous/create/selfSigned",
+        "/v1/approverManagement/create",
+        "/v1/createRfcTimestamp",
     ] {
         let reply = app.post(path, &json!({})).await;
         reply.assert_error(StatusCode::NOT_FOUND, 101, "res.error.not.implemented");
