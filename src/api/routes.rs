@@ -188,7 +188,7 @@ pub static ROUTES: &[Route] = &[
     tsb(13, "POST", "/v1/importedKey", "create key from BIP32 seed", KM, || routes!(blockchain::imported_key)).approximated("secp256k1, P-256 and Ed25519 (SLIP-10) seeds only; answers 201 with key info (the TSB's answer is undocumented)"),
     tsb(14, "POST", "/v1/derivedKey", "persist a BIP32/SLIP10 child key", KM, || routes!(blockchain::derived_key)).approximated("answers 201 with the child's key info, stored as master/<path> (the TSB's answer is undocumented)"),
     tsb(15, "POST", "/v1/synchronousSign", "sign", KO, || routes!(sign::sign)),
-    tsb(16, "POST", "/v1/sign", "sign (SKA workflow)", KO, || routes!(sign::sign_async)).approximated("a key whose ruleUse needs approvals stays PENDING until its timeout or a cancel: the approval task endpoints are not there yet"),
+    tsb(16, "POST", "/v1/sign", "sign (SKA workflow)", KO, || routes!(sign::sign_async)).approximated("approvers are the policy's public keys and certificates (onboarded approvers are not resolved yet); no timer job: an approved request runs when approved or, after a timelock, at the next poll"),
     tsb(17, "POST", "/v1/verify", "verify signature (also HMAC verify, see §7.9)", KO, || routes!(sign::verify)),
     tsb(18, "POST", "/v1/synchronousHmac", "HMAC", KO, || routes!(sign::hmac)),
     tsb(19, "POST", "/v1/encrypt", "encrypt", KO, || routes!(cipher::encrypt)),
