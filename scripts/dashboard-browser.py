@@ -184,8 +184,9 @@ def main() -> int:
             ("dashboard-demo-p256", {"algorithm": "EC", "curveOid": "1.2.840.10045.3.1.7",
                                      "attributes": {"sign": True, "decrypt": False, "unwrap": False,
                                                     "destroyable": True}}),
-            ("dashboard-demo-aes", {"algorithm": "AES", "keySize": 256,
-                                    "attributes": {"encrypt": True, "decrypt": True, "sign": False,
+            # Only asymmetric keys carry a policy (reference 6.4).
+            ("dashboard-demo-ska", {"algorithm": "EC", "curveOid": "1.3.132.0.34",
+                                    "attributes": {"sign": True, "decrypt": False,
                                                    "unwrap": False, "extractable": False},
                                     "policy": POLICY}),
         ]:
@@ -207,7 +208,7 @@ def main() -> int:
         wait_for(
             "the keys in the page",
             lambda: browser.script(
-                "return ['dashboard-demo-p256', 'dashboard-demo-aes'].every("
+                "return ['dashboard-demo-p256', 'dashboard-demo-ska'].every("
                 "l => document.querySelector(`#keys tr[data-label=\"${l}\"]`))"
             ),
         )
@@ -216,9 +217,9 @@ def main() -> int:
         )
         assert "EC" in row and "P-256" in row and "sign" in row, row
         row = browser.script(
-            "return document.querySelector('#keys tr[data-label=\"dashboard-demo-aes\"]').innerText"
+            "return document.querySelector('#keys tr[data-label=\"dashboard-demo-ska\"]').innerText"
         )
-        assert "ruleUse" in row and "256" in row, row
+        assert "ruleUse" in row and "384" in row, row
         # The browser's own requests (the page, its assets, no favicon) are not journaled.
         journal = wait_for(
             "the journal rows",
