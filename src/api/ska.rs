@@ -279,11 +279,12 @@ async fn asynchronous(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let envelope: LifecycleEnvelope = super::json::parse(raw.to_string().as_bytes())?;
     let call = lifecycle(envelope, kind)?;
-    let dto = raw
-        .as_object()
-        .and_then(|object| object.values().find(|value| value.is_object()))
-        .cloned()
-        .unwrap_or_default();
+    let field = match kind {
+        RequestKind::Block => "blockRequest",
+        RequestKind::Unblock => "unblockRequest",
+        _ => "modifyRequest",
+    };
+    let dto = raw.get(field).cloned().unwrap_or_default();
     let submission = Submission {
         kind,
         label: call.label.clone(),

@@ -575,8 +575,12 @@ impl Inner {
             .split('/')
             .next()
             .and_then(|label| Label::parse(label).ok());
-        let Some(record) = label.and_then(|label| self.store.get(&label).ok().flatten()) else {
-            return Ok(Next::Wait(request));
+        let record = match label {
+            Some(label) => self.store.get(&label)?,
+            None => None,
+        };
+        let Some(record) = record else {
+            return Ok(Next::Wait(self.settle(request)?));
         };
         match evaluate(&record, request.kind, &request, now) {
             Evaluation::Fulfilled => Ok(Next::Execute(request)),
@@ -598,12 +602,15 @@ impl Inner {
             return Ok(request);
         }
         let now = self.clock.now().0;
-        let key = request
+        let label = request
             .key_name
             .split('/')
             .next()
-            .and_then(|label| Label::parse(label).ok())
-            .and_then(|label| self.store.get(&label).ok().flatten());
+            .and_then(|label| Label::parse(label).ok());
+        let key = match label {
+            Some(label) => self.store.get(&label)?,
+            None => None,
+        };
         let status = match key {
             // The key is gone: its requests are cancelled (reference 5.3).
             None => RequestStatus::Cancelled,
