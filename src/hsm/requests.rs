@@ -209,14 +209,7 @@ impl Hsm {
     /// The request with `id` as it stands now: an open request whose tokens have all timed
     /// out on the device's clock is `EXPIRED` from then on.
     pub async fn request(&self, id: String) -> Result<RequestRecord, HsmError> {
-        self.blocking(move |inner| {
-            let request = inner
-                .store
-                .request_get(&id)?
-                .ok_or_else(|| HsmError::RequestNotFound(id.clone()))?;
-            inner.settle(request)
-        })
-        .await
+        self.blocking(move |inner| inner.stored_request(&id)).await
     }
 
     /// Every request, settled as [`Hsm::request`] does, optionally only those in `status`.
@@ -242,11 +235,7 @@ impl Hsm {
     /// finished one stays as it is.
     pub async fn cancel_request(&self, id: String) -> Result<(), HsmError> {
         self.blocking(move |inner| {
-            let request = inner
-                .store
-                .request_get(&id)?
-                .ok_or_else(|| HsmError::RequestNotFound(id.clone()))?;
-            let request = inner.settle(request)?;
+            let request = inner.stored_request(&id)?;
             if request.status.is_open() {
                 inner.store.request_put(&RequestRecord {
                     status: RequestStatus::Cancelled,
@@ -468,11 +457,7 @@ impl Hsm {
     /// The next step of request `id` (an `APPROVED` request whose timelock has passed runs).
     pub async fn next_step(&self, id: String) -> Result<Next, HsmError> {
         self.blocking(move |inner| {
-            let request = inner
-                .store
-                .request_get(&id)?
-                .ok_or_else(|| HsmError::RequestNotFound(id.clone()))?;
-            let request = inner.settle(request)?;
+            let request = inner.stored_request(&id)?;
             if request.status.is_open() {
                 inner.next(request)
             } else {
@@ -518,6 +503,15 @@ impl Hsm {
 }
 
 impl Inner {
+    /// The request with `id`, settled ([`Inner::settle`]); 404/651 when there is none.
+    fn stored_request(&self, id: &str) -> Result<RequestRecord, HsmError> {
+        let request = self
+            .store
+            .request_get(id)?
+            .ok_or_else(|| HsmError::RequestNotFound(id.to_owned()))?;
+        self.settle(request)
+    }
+
     /// One task per approver of the rule governing `request`, each with its
     /// `approvalToBeSigned` signed by the integrity key.
     fn with_tasks(
