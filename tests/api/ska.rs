@@ -713,3 +713,53 @@ async fn a_synchronous_sign_runs_with_signed_approvals_made_from_a_task() {
         "res.error.input.invalid.signature",
     );
 }
+
+#[tokio::test]
+async fn a_quorum_of_two_needs_both_approvals_and_a_run_the_device_refuses_is_failed() {
+    let app = spawn_app().await;
+    let (ed, rsa) = (Approver::new(false), Approver::new(true));
+    app.create_key(&ec_key(
+        "q2",
+        use_policy(vec![group("g", &[&ed, &rsa], 2)], 0, 0),
+    ))
+    .await;
+    let id = app
+        .post(
+            "/v1/sign",
+            &sign_request("q2", "SHA256_WITH_ECDSA", b"both", "DER"),
+        )
+        .await
+        .body["signRequestId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = ed.tasks(&app, json!({"requestId": id})).await.remove(0);
+    assert_eq!(ed.approve(&app, &first).await.status, StatusCode::OK);
+    assert_eq!(request(&app, &id).await["status"], "PENDING");
+    let second = rsa.tasks(&app, json!({"requestId": id})).await.remove(0);
+    assert_eq!(rsa.approve(&app, &second).await.status, StatusCode::OK);
+    let done = request(&app, &id).await;
+    assert_eq!(done["status"], "EXECUTED", "{done}");
+    assert_eq!(done["approvedBy"].as_array().unwrap().len(), 2);
+
+    // A request the device refuses when it finally runs (an approved certificate request,
+    // which the emulator runs only without approvals) ends FAILED, with no result.
+    let csr = app
+        .post(
+            "/v1/certificate/request",
+            &json!({"csrSignRequest": {"signKeyName": "q2", "signatureAlgorithm": "SHA256_WITH_ECDSA",
+                "validity": 30, "standardCertificateAttributes": {"commonName": "q2"}}}),
+        )
+        .await;
+    let id = csr.body["signRequestId"].as_str().unwrap().to_owned();
+    for approver in [&ed, &rsa] {
+        let task = approver
+            .tasks(&app, json!({"requestId": id}))
+            .await
+            .remove(0);
+        assert_eq!(approver.approve(&app, &task).await.status, StatusCode::OK);
+    }
+    let failed = request(&app, &id).await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    assert_eq!(failed["result"], Value::Null);
+}
