@@ -25,6 +25,7 @@ pub use curve::Curve;
 pub use key::{KeyAlgorithm, KeySpec, RsaBits};
 pub use label::{Label, LabelError};
 pub use password::{Password, PasswordHash};
+pub(crate) use policy::xml_escape;
 pub use policy::{
     Approval, ApprovalKind, ApproverKeyType, Evaluation, Group, KeyStatus, ModifyPolicy, Operation,
     Policy, PolicyError, Rule, Token, approver_key_type,

@@ -11,6 +11,7 @@ use crate::crypto::{ec, pem, rsa, x509};
 use crate::domain::{
     Curve, HashAlgorithm, KeyAttributes, KeyUsage, RsaBits, SubjectAttributes, Timestamp,
 };
+use crate::domain::xml_escape as escape;
 use crate::keystore::KeyStore;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -141,21 +142,6 @@ fn certificate_chain(
     Ok(pem::encode(pem::CERTIFICATE_LABEL, &leaf) + &pem::encode(pem::CERTIFICATE_LABEL, &root))
 }
 
-/// Escapes text for an XML element body or attribute.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The attestation document for a key (element names as observed on the TSB).
 pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {

@@ -16,6 +16,7 @@ mod evaluate;
 mod keys;
 mod parse;
 mod render;
+pub(crate) use render::escape as xml_escape;
 #[cfg(test)]
 mod tests;
 

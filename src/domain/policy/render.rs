@@ -86,8 +86,8 @@ fn name_attribute(name: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// Escapes text for an XML attribute.
-fn escape(text: &str) -> String {
+/// Escapes text for an XML element body or attribute (the attestation XML uses it too).
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
