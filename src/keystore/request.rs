@@ -160,6 +160,42 @@ impl RequestRecord {
     }
 }
 
+impl super::KeyStore {
+    /// Stores a request, replacing any with its id; durable when it returns.
+    pub fn request_put(&self, record: &RequestRecord) -> Result<(), KeyStoreError> {
+        self.check()?;
+        let bytes = record.encode()?;
+        self.write(|| self.requests.insert(record.id.as_bytes(), &bytes))?;
+        self.write(|| self.db.flush())?;
+        Ok(())
+    }
+
+    /// The request with `id`.
+    pub fn request_get(&self, id: &str) -> Result<Option<RequestRecord>, KeyStoreError> {
+        self.requests
+            .get(id.as_bytes())?
+            .map(|bytes| RequestRecord::decode(id, &bytes))
+            .transpose()
+    }
+
+    /// Every stored request, in id order.
+    pub fn requests(&self) -> Result<Vec<RequestRecord>, KeyStoreError> {
+        self.requests
+            .entries()?
+            .iter()
+            .map(|(id, bytes)| RequestRecord::decode(&String::from_utf8_lossy(id), bytes))
+            .collect()
+    }
+
+    /// Deletes every request (a reset).
+    pub fn requests_clear(&self) -> Result<(), KeyStoreError> {
+        self.check()?;
+        self.write(|| self.requests.replace_all(Vec::new()))?;
+        self.write(|| self.db.flush())?;
+        Ok(())
+    }
+}
+
 mod bytes_b64 {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
