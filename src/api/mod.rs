@@ -10,6 +10,7 @@ mod attestation;
 pub mod auth;
 mod blockchain;
 pub mod capabilities;
+mod certificate_requests;
 mod certificates;
 mod cipher;
 mod emulator;

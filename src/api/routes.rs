@@ -165,8 +165,8 @@ const APPROVER: &[ApiKeyGroup] = &[Approver];
 const APPROVER_KM: &[ApiKeyGroup] = &[ApproverKeyManagement];
 
 use super::{
-    approvals, attestation, blockchain, capabilities, certificates, cipher, emulator, keys,
-    service, sign, ska, transfer, wrap,
+    approvals, attestation, blockchain, capabilities, certificate_requests, certificates, cipher,
+    emulator, keys, service, sign, ska, transfer, wrap,
 };
 
 /// Every route: the reference's endpoint overview in its order, then the aliases and the
@@ -213,9 +213,9 @@ pub static ROUTES: &[Route] = &[
     tsb(38, "POST", "/v1/certificate/synchronous/selfsign", "self-signed cert, stored on key", KO_KM, || routes!(certificates::self_sign)),
     absent(39, "POST", "/v1/certificate/synchronous/create/selfSigned", "older self-signed endpoint (release 1.17.0)", KO_KM),
     tsb(40, "POST", "/v1/certificate/synchronous/sign", "issue cert from CSR", KO_KM, || routes!(certificates::issue)),
-    tsb(41, "POST", "/v1/certificate/request", "CSR (SKA workflow)", KO_KM, || routes!(certificates::request_async)).approximated("runs only when the key's ruleUse needs no approval; an approved request of this kind is FAILED"),
-    tsb(42, "POST", "/v1/certificate/selfsign", "self-signed (SKA workflow)", KO_KM, || routes!(certificates::self_sign_async)).approximated("runs only when the key's ruleUse needs no approval; an approved request of this kind is FAILED"),
-    tsb(43, "POST", "/v1/certificate/sign", "issue cert (SKA workflow)", KO_KM, || routes!(certificates::issue_async)).approximated("runs only when the key's ruleUse needs no approval; an approved request of this kind is FAILED"),
+    tsb(41, "POST", "/v1/certificate/request", "CSR (SKA workflow)", KO_KM, || routes!(certificate_requests::request_async)).approximated("runs only when the key's ruleUse needs no approval; an approved request of this kind is FAILED"),
+    tsb(42, "POST", "/v1/certificate/selfsign", "self-signed (SKA workflow)", KO_KM, || routes!(certificate_requests::self_sign_async)).approximated("runs only when the key's ruleUse needs no approval; an approved request of this kind is FAILED"),
+    tsb(43, "POST", "/v1/certificate/sign", "issue cert (SKA workflow)", KO_KM, || routes!(certificate_requests::issue_async)).approximated("runs only when the key's ruleUse needs no approval; an approved request of this kind is FAILED"),
     tsb(44, "POST", "/v1/certificate/import/plain", "attach cert to existing key", KO_KM, || routes!(certificates::import)),
     tsb(45, "GET", "/v1/certificate/{keyName}", "read attached cert", KO_KM, || routes!(certificates::read)),
     tsb(46, "DELETE", "/v1/certificate/{keyName}", "remove attached cert", KO_KM, || routes!(certificates::remove)),

@@ -8,10 +8,10 @@ use super::KeyInfo;
 use super::{Clock, Entropy, HsmError, OperationRng};
 use crate::crypto::signer::X509Signer;
 use crate::crypto::{ec, pem, rsa, x509};
+use crate::domain::xml_escape as escape;
 use crate::domain::{
     Curve, HashAlgorithm, KeyAttributes, KeyUsage, RsaBits, SubjectAttributes, Timestamp,
 };
-use crate::domain::xml_escape as escape;
 use crate::keystore::KeyStore;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -141,7 +141,6 @@ fn certificate_chain(
     )?;
     Ok(pem::encode(pem::CERTIFICATE_LABEL, &leaf) + &pem::encode(pem::CERTIFICATE_LABEL, &root))
 }
-
 
 /// The attestation document for a key (element names as observed on the TSB).
 pub(crate) fn xml(info: &KeyInfo, attested_at: Timestamp) -> String {
