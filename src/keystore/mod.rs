@@ -7,10 +7,12 @@
 //! blocking thread, never directly on an async worker. `--in-memory` swaps sled for ordered
 //! maps in the process's memory behind the same calls (`tree`), so it writes no file at all.
 
+mod approver;
 mod record;
 mod request;
 mod tree;
 
+pub use approver::{ApproverOrigin, ApproverRecord, AutoDecision};
 pub use record::{KeyOrigin, KeyRecord};
 pub use request::{RequestKind, RequestRecord, RequestStatus, TaskRecord};
 
@@ -32,6 +34,8 @@ const META_TREE: &str = "meta";
 const POOL_TREE: &str = "rsa-pool";
 /// SKA requests by id (`request::RequestRecord`).
 const REQUESTS_TREE: &str = "requests";
+/// Approvers the emulator holds keys for, by name (`approver::ApproverRecord`).
+const APPROVERS_TREE: &str = "approvers";
 
 /// What can go wrong in the key store.
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +92,7 @@ pub struct KeyStore {
     meta: Tree,
     pool: Tree,
     requests: Tree,
+    approvers: Tree,
 }
 
 impl std::fmt::Debug for KeyStore {
@@ -130,6 +135,7 @@ impl KeyStore {
         let meta = db.open_tree(META_TREE)?;
         let pool = db.open_tree(POOL_TREE)?;
         let requests = db.open_tree(REQUESTS_TREE)?;
+        let approvers = db.open_tree(APPROVERS_TREE)?;
         let mut acknowledged = BTreeMap::new();
         for (key, bytes) in keys.entries()? {
             acknowledged.insert(String::from_utf8_lossy(&key).into_owned(), bytes.to_vec());
@@ -144,6 +150,7 @@ impl KeyStore {
             meta,
             pool,
             requests,
+            approvers,
         })
     }
 

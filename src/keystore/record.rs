@@ -112,7 +112,7 @@ fn stored_policy<'de, D: Deserializer<'de>>(
     }
 }
 
-mod bytes_b64 {
+pub(super) mod bytes_b64 {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};
@@ -131,7 +131,7 @@ mod bytes_b64 {
     }
 }
 
-mod secret_b64 {
+pub(super) mod secret_b64 {
     use crate::domain::SecretBytes;
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;

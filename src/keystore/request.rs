@@ -196,7 +196,7 @@ impl super::KeyStore {
     }
 }
 
-mod bytes_b64 {
+pub(super) mod bytes_b64 {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -115,6 +115,14 @@ impl Tree {
         }
     }
 
+    /// Removes `key`; the value it had.
+    pub(super) fn remove(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<IVec>> {
+        match self {
+            Self::Sled(tree) => tree.remove(key),
+            Self::Memory(map) => Ok(Self::write(map).remove(key.as_ref())),
+        }
+    }
+
     /// Every entry, in key order.
     pub(super) fn entries(&self) -> sled::Result<Vec<(IVec, IVec)>> {
         self.scan_prefix([])
