@@ -4,9 +4,11 @@
 use super::SharedState;
 use super::error::{ApiError, ErrorCode};
 use super::json::{KeyNamePath, TsbJson};
+use super::ska::proved;
 use super::wire;
 use crate::domain::{CertSignatureAlgorithm, Password, SubjectAttributes};
 use crate::hsm::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
+use crate::keystore::RequestKind;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -115,6 +117,9 @@ pub(super) struct CsrDto {
     key_usage: Vec<String>,
     #[serde(default, deserialize_with = "wire::usage_list")]
     extended_key_usage: Vec<String>,
+    /// Approvals for an SKA key (reference 13.6), as on `synchronousSign`.
+    #[serde(default)]
+    signed_approvals: Option<Vec<String>>,
 }
 
 impl TryFrom<CsrDto> for CsrRequest {
@@ -138,6 +143,7 @@ impl TryFrom<CsrDto> for CsrRequest {
                 dto.validity.filter(|&days| days != 0),
                 Some(DEFAULT_VALIDITY_DAYS),
             )?,
+            approvals: Default::default(),
         })
     }
 }
@@ -158,9 +164,17 @@ pub(super) struct CsrResponse {
 )]
 pub(super) async fn request(
     State(state): State<SharedState>,
-    TsbJson(dto): TsbJson<CsrDto>,
+    TsbJson(mut dto): TsbJson<CsrDto>,
 ) -> Result<Json<CsrResponse>, ApiError> {
-    let request: CsrRequest = dto.try_into()?;
+    let signed = dto.signed_approvals.take();
+    let mut request: CsrRequest = dto.try_into()?;
+    request.approvals = proved(
+        &state,
+        signed,
+        RequestKind::CertificateRequest,
+        request.label.as_str(),
+        &[],
+    )?;
     let label = request.label.as_str().to_owned();
     let pem = state.hsm.create_csr(request).await?;
     Ok(Json(CsrResponse {
@@ -179,9 +193,17 @@ pub(super) async fn request(
 )]
 pub(super) async fn download(
     State(state): State<SharedState>,
-    TsbJson(dto): TsbJson<CsrDto>,
+    TsbJson(mut dto): TsbJson<CsrDto>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let request: CsrRequest = dto.try_into()?;
+    let signed = dto.signed_approvals.take();
+    let mut request: CsrRequest = dto.try_into()?;
+    request.approvals = proved(
+        &state,
+        signed,
+        RequestKind::CertificateRequest,
+        request.label.as_str(),
+        &[],
+    )?;
     let file_name = wire::file_name(request.label.as_str());
     let pem = state.hsm.create_csr(request).await?;
     Ok((
@@ -215,6 +237,9 @@ pub(super) struct SelfSignDto {
     key_usage: Vec<String>,
     #[serde(default, deserialize_with = "wire::usage_list")]
     extended_key_usage: Vec<String>,
+    /// Approvals for an SKA key (reference 13.6), as on `synchronousSign`.
+    #[serde(default)]
+    signed_approvals: Option<Vec<String>>,
 }
 
 impl TryFrom<SelfSignDto> for SelfSignRequest {
@@ -245,6 +270,7 @@ impl TryFrom<SelfSignDto> for SelfSignRequest {
             certificate_authority: dto.certificate_authority.unwrap_or(false),
             key_usage: wire::parse_list("keyUsage", &dto.key_usage)?,
             extended_key_usage: wire::parse_list("extendedKeyUsage", &dto.extended_key_usage)?,
+            approvals: Default::default(),
         })
     }
 }
@@ -264,9 +290,17 @@ pub(super) struct CertificateResponse {
 )]
 pub(super) async fn self_sign(
     State(state): State<SharedState>,
-    TsbJson(dto): TsbJson<SelfSignDto>,
+    TsbJson(mut dto): TsbJson<SelfSignDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
-    let request: SelfSignRequest = dto.try_into()?;
+    let signed = dto.signed_approvals.take();
+    let mut request: SelfSignRequest = dto.try_into()?;
+    request.approvals = proved(
+        &state,
+        signed,
+        RequestKind::SelfSign,
+        request.label.as_str(),
+        &[],
+    )?;
     let label = request.label.as_str().to_owned();
     let certificate = state.hsm.self_sign(request).await?;
     Ok(Json(CertificateResponse { label, certificate }))
@@ -291,6 +325,9 @@ pub(super) struct IssueDto {
     key_usage: Vec<String>,
     #[serde(default, deserialize_with = "wire::usage_list")]
     extended_key_usage: Vec<String>,
+    /// Approvals for an SKA key (reference 13.6), as on `synchronousSign`.
+    #[serde(default)]
+    signed_approvals: Option<Vec<String>>,
 }
 
 impl TryFrom<IssueDto> for IssueRequest {
@@ -324,6 +361,7 @@ impl TryFrom<IssueDto> for IssueRequest {
             validity_days: validity(dto.validity, Some(DEFAULT_VALIDITY_DAYS))?,
             key_usage: wire::parse_list("keyUsage", &dto.key_usage)?,
             extended_key_usage: wire::parse_list("extendedKeyUsage", &dto.extended_key_usage)?,
+            approvals: Default::default(),
         })
     }
 }
@@ -338,9 +376,17 @@ impl TryFrom<IssueDto> for IssueRequest {
 )]
 pub(super) async fn issue(
     State(state): State<SharedState>,
-    TsbJson(dto): TsbJson<IssueDto>,
+    TsbJson(mut dto): TsbJson<IssueDto>,
 ) -> Result<Json<CertificateResponse>, ApiError> {
-    let request: IssueRequest = dto.try_into()?;
+    let signed = dto.signed_approvals.take();
+    let mut request: IssueRequest = dto.try_into()?;
+    request.approvals = proved(
+        &state,
+        signed,
+        RequestKind::SignCertificate,
+        request.ca_label.as_str(),
+        &request.csr,
+    )?;
     let label = request.ca_label.as_str().to_owned();
     let certificate = state.hsm.issue_certificate(request).await?;
     Ok(Json(CertificateResponse { label, certificate }))

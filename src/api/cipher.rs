@@ -115,6 +115,9 @@ struct DecryptDto {
     initialization_vector: Option<String>,
     additional_authentication_data: Option<String>,
     tag_length: Option<i64>,
+    /// Approvals for an SKA key (synchronous only, reference 13.6).
+    #[serde(default)]
+    signed_approvals: Option<Vec<String>>,
 }
 
 impl TryFrom<DecryptDto> for DecryptRequest {
@@ -153,10 +156,20 @@ pub(super) async fn decrypt(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<DecryptEnvelope>,
 ) -> Result<Json<DecryptResponse>, ApiError> {
-    let dto = envelope
+    let mut dto = envelope
         .decrypt_request
         .ok_or_else(|| ApiError::invalid("Field 'decryptRequest' must not be null."))?;
-    let plaintext = state.hsm.decrypt(dto.try_into()?).await?;
+    let signed = dto.signed_approvals.take();
+    let key_name = dto.decrypt_key_name.clone().unwrap_or_default();
+    let mut request: DecryptRequest = dto.try_into()?;
+    request.approvals = super::ska::proved(
+        &state,
+        signed,
+        crate::keystore::RequestKind::Decrypt,
+        &key_name,
+        &request.input,
+    )?;
+    let plaintext = state.hsm.decrypt(request).await?;
     Ok(Json(DecryptResponse {
         payload: STANDARD.encode(plaintext),
     }))

@@ -134,15 +134,15 @@ pub(super) async fn sign(
     let mut dto = envelope
         .sign_request
         .ok_or_else(|| ApiError::invalid("Field 'signRequest' must not be null."))?;
-    let entries = wire::signed_approvals(dto.signed_approvals.take())?;
+    let signed = dto.signed_approvals.take();
     let key_name = dto.sign_key_name.clone().unwrap_or_default();
     let mut request: SignRequest = dto.try_into()?;
-    request.approvals = state.hsm.prove_approvals(
-        &entries,
+    request.approvals = super::ska::proved(
+        &state,
+        signed,
         crate::keystore::RequestKind::Sign,
         &key_name,
         &request.payload,
-        None,
     )?;
     let signature = state.hsm.sign(request).await?;
     Ok(Json(SignResponse {

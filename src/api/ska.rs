@@ -231,16 +231,43 @@ async fn execute(state: &SharedState, request: &RequestRecord) -> Result<Option<
                 .map_err(parse)?;
             Ok(Some(STANDARD.encode(state.hsm.decrypt(decrypt).await?)))
         }
+        RequestKind::Unwrap => {
+            let unwrap =
+                super::wrap::async_unwrap_request(&request.envelope, approvals).map_err(parse)?;
+            state.hsm.unwrap(unwrap).await.map(|_| None)
+        }
         RequestKind::Block | RequestKind::Unblock | RequestKind::Modify => {
             let envelope: LifecycleEnvelope =
                 super::json::parse(request.envelope.to_string().as_bytes()).map_err(parse)?;
             let call = lifecycle(envelope, request.kind).map_err(parse)?;
             run(state, call, approvals).await.map(|()| None)
         }
-        _ => Err(HsmError::Unsupported(
-            "tsb-emulator runs this request kind only when it needs no approval.".to_owned(),
-        )),
+        RequestKind::CertificateRequest | RequestKind::SelfSign | RequestKind::SignCertificate => {
+            super::certificate_requests::CertificateCall::parse(
+                request.kind,
+                &request.envelope,
+                approvals,
+            )
+            .map_err(parse)?
+            .run(&state.hsm)
+            .await
+        }
     }
+}
+
+/// The approvals a synchronous call's `signedApprovals` prove for `kind` on `key_name` with
+/// `payload` (reference 13.6; a malformed entry is 400, a bad signature 400/403).
+pub(super) fn proved(
+    state: &SharedState,
+    signed_approvals: Option<Vec<String>>,
+    kind: RequestKind,
+    key_name: &str,
+    payload: &[u8],
+) -> Result<crate::hsm::Approvals, ApiError> {
+    let entries = wire::signed_approvals(signed_approvals)?;
+    Ok(state
+        .hsm
+        .prove_approvals(&entries, kind, key_name, payload, None)?)
 }
 
 /// Takes a request one step on: an approved request runs and its outcome is stored.

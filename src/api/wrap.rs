@@ -1,4 +1,4 @@
-//! `/v1/wrap` and `/v1/synchronousUnwrap` (reference 9).
+//! `/v1/wrap`, `/v1/synchronousUnwrap` and `/v1/unwrap` (reference 9).
 
 use super::SharedState;
 use super::error::ApiError;
@@ -7,6 +7,7 @@ use super::keys::{KeyInfoResponse, algorithm};
 use super::wire::{self, AttributesDto};
 use crate::domain::{KeyAlgorithm, KeyAttributes, Password};
 use crate::hsm::{UnwrapRequest, WrapRequest};
+use crate::keystore::RequestKind;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -87,6 +88,9 @@ struct UnwrapDto {
     policy: Option<serde_json::Value>,
     /// Emulator extension: the algorithm of an unwrapped secret key (default AES).
     algorithm: Option<String>,
+    /// Approvals for an SKA unwrapping key (synchronous only, reference 13.6).
+    #[serde(default)]
+    signed_approvals: Option<Vec<String>>,
 }
 
 impl TryFrom<UnwrapDto> for UnwrapRequest {
@@ -109,6 +113,7 @@ impl TryFrom<UnwrapDto> for UnwrapRequest {
             method: wire::required_enum("wrapMethod", dto.wrap_method.as_deref())?,
             secret_algorithm,
             policy: super::wire::policy(dto.policy)?,
+            approvals: Default::default(),
         })
     }
 }
@@ -125,9 +130,82 @@ pub(super) async fn unwrap(
     State(state): State<SharedState>,
     TsbJson(envelope): TsbJson<UnwrapEnvelope>,
 ) -> Result<(StatusCode, Json<KeyInfoResponse>), ApiError> {
+    let mut dto = envelope
+        .unwrap_key_request
+        .ok_or_else(|| ApiError::invalid("Field 'unwrapKeyRequest' must not be null."))?;
+    let signed = dto.signed_approvals.take();
+    let mut request: UnwrapRequest = dto.try_into()?;
+    request.approvals = super::ska::proved(
+        &state,
+        signed,
+        RequestKind::Unwrap,
+        request.unwrap_key.as_str(),
+        &request.wrapped,
+    )?;
+    let info = state.hsm.unwrap(request).await?;
+    Ok((StatusCode::CREATED, Json(info.into())))
+}
+
+/// The answer to `POST /v1/unwrap` (reference 5.2).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct UnwrapRequestId {
+    unwrap_request_id: String,
+}
+
+/// The asynchronous unwrap (reference 9.2): the same `unwrapKeyRequest` as
+/// `synchronousUnwrap`, governed by the unwrapping key's `ruleUse`; the request's `result` is
+/// `null` and the new key exists once it is `EXECUTED`.
+#[utoipa::path(
+    post,
+    path = "/v1/unwrap",
+    tag = "Key wrapping",
+    operation_id = "unwrapRequest",
+    request_body = UnwrapEnvelope,
+    responses((status = 201, description = "The request id.", body = UnwrapRequestId))
+)]
+pub(super) async fn unwrap_async(
+    State(state): State<SharedState>,
+    TsbJson(raw): TsbJson<serde_json::Value>,
+) -> Result<(StatusCode, Json<UnwrapRequestId>), ApiError> {
+    let request = async_unwrap_request(&raw, Default::default())?;
+    let submission = crate::hsm::Submission {
+        kind: RequestKind::Unwrap,
+        label: request.unwrap_key.clone(),
+        path: None,
+        password: request.unwrap_key_password.clone(),
+        envelope: raw.clone(),
+        payload: request.wrapped.clone(),
+        payload_type: None,
+        rules: None,
+        meta_data: wire::meta_data(&raw["unwrapKeyRequest"]),
+    };
+    let hsm = state.hsm.clone();
+    let id = state
+        .hsm
+        .submit(submission, || async move {
+            hsm.unwrap(request).await.map(|_| None)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UnwrapRequestId {
+            unwrap_request_id: id,
+        }),
+    ))
+}
+
+/// The device request of a `POST /v1/unwrap` envelope, with the approvals it carries.
+pub(super) fn async_unwrap_request(
+    raw: &serde_json::Value,
+    approvals: crate::hsm::Approvals,
+) -> Result<UnwrapRequest, ApiError> {
+    let envelope: UnwrapEnvelope = super::json::parse(raw.to_string().as_bytes())?;
     let dto = envelope
         .unwrap_key_request
         .ok_or_else(|| ApiError::invalid("Field 'unwrapKeyRequest' must not be null."))?;
-    let info = state.hsm.unwrap(dto.try_into()?).await?;
-    Ok((StatusCode::CREATED, Json(info.into())))
+    Ok(UnwrapRequest {
+        approvals,
+        ..dto.try_into()?
+    })
 }

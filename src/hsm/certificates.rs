@@ -31,6 +31,8 @@ pub struct CsrRequest {
     pub extended_key_usage: Vec<ExtendedKeyUsage>,
     /// Validity of the self-signed certificate attached to the key, in days.
     pub validity_days: u32,
+    /// The approvals it carries (SKA keys).
+    pub approvals: super::Approvals,
 }
 
 /// A validated self-sign request (reference 11.4).
@@ -52,6 +54,8 @@ pub struct SelfSignRequest {
     pub key_usage: Vec<KeyUsage>,
     /// Extended key usages.
     pub extended_key_usage: Vec<ExtendedKeyUsage>,
+    /// The approvals it carries (SKA keys).
+    pub approvals: super::Approvals,
 }
 
 /// A validated request to issue a certificate from a CSR (reference 11.5).
@@ -75,6 +79,8 @@ pub struct IssueRequest {
     pub key_usage: Vec<KeyUsage>,
     /// Extended key usages.
     pub extended_key_usage: Vec<ExtendedKeyUsage>,
+    /// The approvals it carries (SKA keys).
+    pub approvals: super::Approvals,
 }
 
 /// A key's signing material, decoded for X.509 signing.
@@ -101,7 +107,8 @@ impl Hsm {
     pub async fn create_csr(&self, request: CsrRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
             let record = inner.use_key_fitting(
-                KeyRef::new(&request.label, request.password.as_ref()),
+                KeyRef::new(&request.label, request.password.as_ref())
+                    .approved_by(&request.approvals),
                 KeyUse::Certify,
                 |record| signing_digest(record, request.algorithm).map(drop),
             )?;
@@ -128,6 +135,7 @@ impl Hsm {
                     certificate_authority: false,
                     key_usage: request.key_usage.clone(),
                     extended_key_usage: request.extended_key_usage.clone(),
+                    approvals: super::Approvals::default(),
                 },
                 digest,
             )?;
@@ -141,7 +149,8 @@ impl Hsm {
     pub async fn self_sign(&self, request: SelfSignRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
             let record = inner.use_key_fitting(
-                KeyRef::new(&request.label, request.password.as_ref()),
+                KeyRef::new(&request.label, request.password.as_ref())
+                    .approved_by(&request.approvals),
                 KeyUse::Certify,
                 |record| signing_digest(record, request.algorithm).map(drop),
             )?;
@@ -157,7 +166,7 @@ impl Hsm {
     /// certificate subject as issuer; returns it PEM. The certificate is not stored anywhere.
     pub async fn issue_certificate(&self, request: IssueRequest) -> Result<String, HsmError> {
         self.blocking(move |inner| {
-            let record = inner.use_key_fitting(KeyRef::new(&request.ca_label, request.password.as_ref()), KeyUse::Certify, |record| {
+            let record = inner.use_key_fitting(KeyRef::new(&request.ca_label, request.password.as_ref()).approved_by(&request.approvals), KeyUse::Certify, |record| {
                 signing_digest(record, request.algorithm).map(drop)
             })?;
             let (key, digest) = signing_key(&record, request.algorithm)?;

@@ -56,6 +56,8 @@ pub struct UnwrapRequest {
     pub secret_algorithm: KeyAlgorithm,
     /// The SKA policy for the new key (asymmetric keys only).
     pub policy: Option<crate::domain::Policy>,
+    /// The approvals it carries (an SKA unwrapping key).
+    pub approvals: super::Approvals,
 }
 
 impl Hsm {
@@ -144,7 +146,8 @@ impl Hsm {
         let failed = || HsmError::HsmRefused("Error unwrapping key".to_owned());
         self.blocking(move |inner| {
             let unwrapping_key =
-                KeyRef::new(&request.unwrap_key, request.unwrap_key_password.as_ref());
+                KeyRef::new(&request.unwrap_key, request.unwrap_key_password.as_ref())
+                    .approved_by(&request.approvals);
             let unwrapping = inner.use_key_fitting(unwrapping_key, KeyUse::Unwrap, |key| {
                 check_wrapping_key(key, request.method)
             })?;

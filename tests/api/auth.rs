@@ -79,6 +79,7 @@ pub const ROUTES: &[(&str, &str, &[ApiKeyGroup])] = &[
     ("GET", "/v1/generateRandom/16", &[KeyOperation, Service]),
     ("POST", "/v1/wrap", &[KeyOperation]),
     ("POST", "/v1/synchronousUnwrap", &[KeyOperation]),
+    ("POST", "/v1/unwrap", &[KeyOperation]),
     ("GET", "/v1/versionInfo", &[Service]),
     ("GET", "/v1/licenseInfo", &[Service]),
     ("GET", "/v1/keystore/statistics", &[Service]),

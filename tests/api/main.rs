@@ -41,6 +41,7 @@ mod server;
 mod service;
 mod sign;
 mod ska;
+mod ska_approved;
 mod snapshot;
 mod transfer;
 mod transport;
