@@ -1,10 +1,11 @@
 //! Certificates made with stored keys (reference 11.2 to 11.8): CSRs, self-signed
 //! certificates, and the certificate a key carries.
 
+use super::CryptoInput;
 use super::gate::{KeyRef, KeyUse};
 use super::{Clock, Hsm, HsmError, Inner};
 use crate::crypto::signer::X509Signer;
-use crate::crypto::{CryptoError, csr, pem, rsa, x509};
+use crate::crypto::{csr, pem, rsa, x509};
 use crate::domain::{
     CertSignatureAlgorithm, Curve, ExtendedKeyUsage, HashAlgorithm, KeyAlgorithm, KeyUsage, Label,
     Password, SecretBytes, SubjectAttributes,
@@ -121,7 +122,7 @@ impl Hsm {
                 digest,
             };
             let der = csr::build_csr(&key.signer(), public_key, params, &mut inner.entropy.rng())
-                .map_err(subject_error)?;
+                .map_err(HsmError::from)?;
             let certificate = self_signed(
                 inner,
                 &key,
@@ -176,7 +177,7 @@ impl Hsm {
                     request.ca_label
                 ))
             })?;
-            let csr = csr::parse_and_verify(&request.csr).map_err(csr_error)?;
+            let csr = csr::parse_and_verify(&request.csr).map_err(|e| HsmError::from_crypto(e, CryptoInput::Csr))?;
             let subject = match &request.subject {
                 Some(attributes) => x509::Subject::Attributes(attributes),
                 None => x509::Subject::Der(&csr.subject),
@@ -193,7 +194,7 @@ impl Hsm {
                 digest,
             };
             let certificate = x509::build_certificate(&key.signer(), params, &mut inner.entropy.rng())
-                .map_err(subject_error)?;
+                .map_err(HsmError::from)?;
             tracing::info!(ca = %request.ca_label, "certificate issued");
             Ok(pem::encode(pem::CERTIFICATE_LABEL, &certificate))
         })
@@ -298,7 +299,7 @@ fn self_signed(
         extended_key_usage: &request.extended_key_usage,
         digest,
     };
-    x509::build_certificate(&key.signer(), params, &mut inner.entropy.rng()).map_err(subject_error)
+    x509::build_certificate(&key.signer(), params, &mut inner.entropy.rng()).map_err(HsmError::from)
 }
 
 /// Today at 00:00:00 UTC, as the TSB starts certificate validity.
@@ -358,20 +359,4 @@ fn public_key(record: &KeyRecord) -> Result<&[u8], HsmError> {
         .public_key
         .as_deref()
         .ok_or_else(|| HsmError::Internal(format!("key '{}' has no public key", record.label)))
-}
-
-/// An unreadable CSR is 628; one whose signature fails is 411.
-fn csr_error(error: CryptoError) -> HsmError {
-    match error {
-        CryptoError::BadSignature(message) => HsmError::InvalidCertificateRequest(message),
-        other => HsmError::InvalidCsr(other.to_string()),
-    }
-}
-
-/// A subject the X.509 string types cannot hold is the client's error (600).
-fn subject_error(error: CryptoError) -> HsmError {
-    match error {
-        CryptoError::InvalidSubject(message) => HsmError::InvalidInput(message),
-        other => other.into(),
-    }
 }

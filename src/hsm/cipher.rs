@@ -1,8 +1,8 @@
 //! Encryption, decryption and random bytes (reference 8, 12).
 
+use super::CryptoInput;
 use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError};
-use crate::crypto::CryptoError;
 use crate::crypto::cipher::{self, SymmetricCipher};
 use crate::crypto::rsa::{self, RsaPadding};
 use crate::domain::{CipherAlgorithm, Label, Password};
@@ -96,7 +96,7 @@ impl Hsm {
                     let aad = request.aad.as_deref();
                     let encrypted =
                         cipher::encrypt(mode, secret, payload, aad, request.tag_bits, &mut rng)
-                            .map_err(outcome)?;
+                            .map_err(|e| HsmError::from_crypto(e, CryptoInput::Payload))?;
                     let without_tag = encrypted
                         .tag
                         .as_ref()
@@ -116,7 +116,7 @@ impl Hsm {
                         .ok_or_else(HsmError::not_asymmetric)?;
                     let output =
                         rsa::encrypt(public, rsa_padding(request.algorithm), payload, &mut rng)
-                            .map_err(outcome)?;
+                            .map_err(|e| HsmError::from_crypto(e, CryptoInput::Payload))?;
                     Ok(Encryption {
                         output,
                         without_tag: None,
@@ -169,7 +169,7 @@ impl Hsm {
                     )
                 }
             };
-            plaintext.map_err(outcome)
+            plaintext.map_err(|e| HsmError::from_crypto(e, CryptoInput::Payload))
         })
         .await
     }
@@ -244,19 +244,5 @@ fn rsa_padding(algorithm: CipherAlgorithm) -> RsaPadding {
         other => other
             .oaep_hash()
             .map_or(RsaPadding::Pkcs1v15, RsaPadding::Oaep),
-    }
-}
-
-/// Decryption failures are the HSM's 701; bad sizes and options the client's 612; a tag
-/// length outside the allowed set 624.
-fn outcome(error: CryptoError) -> HsmError {
-    match error {
-        CryptoError::DecryptionFailed => {
-            HsmError::HsmRefused("Error decrypting payload".to_owned())
-        }
-        CryptoError::UnsupportedTagLength => HsmError::InvalidTagLength(error.to_string()),
-        CryptoError::InvalidInput(message) => HsmError::InvalidPayload(message),
-        CryptoError::Unsupported(message) => HsmError::AlgorithmNotSupportedByKey(message),
-        other => HsmError::Crypto(other),
     }
 }

@@ -94,18 +94,112 @@ pub enum HsmError {
     Storage(#[from] KeyStoreError),
     /// A cryptographic primitive failed (500).
     #[error(transparent)]
-    Crypto(#[from] CryptoError),
+    Crypto(CryptoError),
     /// A blocking task died (500).
     #[error("internal error: {0}")]
     Internal(String),
 }
 
+/// What a failing cryptographic call was reading: the same failure is a different TSB error
+/// depending on it (a malformed payload is the client's 612, a malformed CSR 628, a broken
+/// stored key the device's 500).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CryptoInput {
+    /// Stored key material, or nothing the client sent: failures are the device's (500).
+    Key,
+    /// The payload, signature or ciphertext of the request.
+    Payload,
+    /// A CSR to certify.
+    Csr,
+    /// A derivation path or its chain.
+    DerivationPath,
+}
+
 impl HsmError {
+    /// The one table from cryptographic failures to device errors. `From<CryptoError>` is
+    /// this table with [`CryptoInput::Key`].
+    pub fn from_crypto(error: CryptoError, input: CryptoInput) -> Self {
+        use CryptoInput as On;
+        match (error, input) {
+            (CryptoError::DecryptionFailed, _) => {
+                Self::HsmRefused(CryptoError::DecryptionFailed.to_string())
+            }
+            (error @ CryptoError::UnsupportedTagLength, _) => {
+                Self::InvalidTagLength(error.to_string())
+            }
+            // Only subject attributes fail this way; the client chose them (600).
+            (CryptoError::InvalidSubject(message), _) => Self::InvalidInput(message),
+            (CryptoError::BadSignature(message), On::Csr) => {
+                Self::InvalidCertificateRequest(message)
+            }
+            (error, On::Csr) => Self::InvalidCsr(error.to_string()),
+            (CryptoError::InvalidInput(message), On::Payload) => Self::InvalidPayload(message),
+            (CryptoError::Unsupported(message), On::Payload) => {
+                Self::AlgorithmNotSupportedByKey(message)
+            }
+            (CryptoError::InvalidInput(message), On::DerivationPath) => Self::InvalidInput(message),
+            (error, _) => Self::Crypto(error),
+        }
+    }
+
     /// The TSB's answer to a private-key operation on a secret key (613).
     pub fn not_asymmetric() -> Self {
         Self::InvalidKeyType(
             "Private key can not be loaded as the referenced key is not an asymmetric key."
                 .to_owned(),
         )
+    }
+}
+
+impl From<CryptoError> for HsmError {
+    fn from(error: CryptoError) -> Self {
+        Self::from_crypto(error, CryptoInput::Key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crypto_table_reads_the_input_the_call_was_reading() {
+        let bad = || CryptoError::InvalidInput("bad".to_owned());
+        let cases = [
+            (
+                HsmError::from_crypto(bad(), CryptoInput::Payload),
+                "InvalidPayload",
+            ),
+            (HsmError::from_crypto(bad(), CryptoInput::Csr), "InvalidCsr"),
+            (
+                HsmError::from_crypto(bad(), CryptoInput::DerivationPath),
+                "InvalidInput",
+            ),
+            (HsmError::from(bad()), "Crypto"),
+            (
+                HsmError::from_crypto(CryptoError::BadSignature("x".into()), CryptoInput::Csr),
+                "InvalidCertificateRequest",
+            ),
+            (HsmError::from(CryptoError::DecryptionFailed), "HsmRefused"),
+            (
+                HsmError::from(CryptoError::UnsupportedTagLength),
+                "InvalidTagLength",
+            ),
+            (
+                HsmError::from(CryptoError::InvalidSubject("cn".into())),
+                "InvalidInput",
+            ),
+            (
+                HsmError::from_crypto(CryptoError::Unsupported("eth".into()), CryptoInput::Payload),
+                "AlgorithmNotSupportedByKey",
+            ),
+            (
+                HsmError::from(CryptoError::Unsupported("x".into())),
+                "Crypto",
+            ),
+        ];
+        for (error, variant) in cases {
+            let debug = format!("{error:?}");
+            assert!(debug.starts_with(variant), "{debug} is not {variant}");
+        }
     }
 }

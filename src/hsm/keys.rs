@@ -1,5 +1,6 @@
 //! Key management: create, describe, list and delete keys (reference 6.5 to 6.9).
 
+use super::CryptoInput;
 use super::attestation;
 use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner, rsa_key};
@@ -358,10 +359,8 @@ impl Inner {
                 .try_into()
                 .map_err(|_| refused("its chain code is damaged"))?,
         };
-        let child = derive::derive_path(curve, &master, path).map_err(|e| match e {
-            crate::crypto::CryptoError::InvalidInput(message) => HsmError::InvalidInput(message),
-            other => HsmError::Crypto(other),
-        })?;
+        let child = derive::derive_path(curve, &master, path)
+            .map_err(|e| HsmError::from_crypto(e, CryptoInput::DerivationPath))?;
         let (private, public) = match curve {
             DerivationCurve::Ed25519 => {
                 let seed: [u8; 32] = child

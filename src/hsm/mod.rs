@@ -29,7 +29,7 @@ pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSign
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
 pub use clock::{Clock, FIXED_CLOCK};
 pub use entropy::{Entropy, OperationRng};
-pub use error::HsmError;
+pub use error::{CryptoInput, HsmError};
 pub use fixtures::{FixtureReport, Provision, ProvisionError, StoredKey, public_key_of};
 pub use gate::Approvals;
 pub use keys::{AttestationBundle, CreateKey, KeyInfo, SignedKeyInfo};

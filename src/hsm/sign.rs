@@ -1,5 +1,6 @@
 //! Signatures with stored keys and their verification (reference 7.1, 7.5, 7.8).
 
+use super::CryptoInput;
 use super::gate::{KeyRef, KeyUse};
 use super::{Hsm, HsmError, Inner};
 use crate::crypto::blockchain::{self, TaprootTweak};
@@ -217,7 +218,7 @@ impl Hsm {
                         })
                 }
             };
-            signature.map_err(crypto_outcome)
+            signature.map_err(|e| HsmError::from_crypto(e, CryptoInput::Payload))
         };
         self.signing(requested, operation).await
     }
@@ -297,7 +298,7 @@ impl Hsm {
                 }
                 SignatureScheme::HmacSha256 => Err(not_yet(request.algorithm)),
             };
-            valid.map_err(crypto_outcome)
+            valid.map_err(|e| HsmError::from_crypto(e, CryptoInput::Payload))
         };
         self.signing(requested, operation).await
     }
@@ -377,7 +378,7 @@ fn check_context(scheme: SignatureScheme, context: &[u8]) -> Result<(), HsmError
     }
     crate::crypto::pqc::check_context(context)
         .map(|_| ())
-        .map_err(crypto_outcome)
+        .map_err(|e| HsmError::from_crypto(e, CryptoInput::Payload))
 }
 
 /// The parameter set of an ML-DSA key.
@@ -453,14 +454,5 @@ fn one_encoding(format: SignatureFormat, algorithm: KeyAlgorithm) -> Result<(), 
         other => Err(HsmError::Encoding(format!(
             "The signature type {other:?} can not be used with {algorithm} keys; use DER or RAW."
         ))),
-    }
-}
-
-/// Crypto failures that are the request's fault become client errors; the rest stay 500s.
-fn crypto_outcome(error: CryptoError) -> HsmError {
-    match error {
-        CryptoError::InvalidInput(message) => HsmError::InvalidPayload(message),
-        CryptoError::Unsupported(message) => HsmError::AlgorithmNotSupportedByKey(message),
-        other => HsmError::Crypto(other),
     }
 }

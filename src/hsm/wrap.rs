@@ -6,12 +6,13 @@
 //! multiple of 8 bytes, so a PKCS#8 document is zero-padded before `AES_WRAP_<TYPE>`; DER is
 //! self-delimiting, so unwrapping drops the padding again.
 
+use super::CryptoInput;
 use super::gate::{KeyRef, KeyUse};
 use super::transfer::{decode_private, describe_public};
 use super::{Hsm, HsmError, SignedKeyInfo};
+use crate::crypto::cipher;
 use crate::crypto::pqc::ml_kem;
 use crate::crypto::rsa::{self, RsaPadding};
-use crate::crypto::{CryptoError, cipher};
 use crate::domain::{
     Curve, HashAlgorithm, KeyAlgorithm, KeyAttributes, Label, Password, SecretBytes, Timestamp,
     WrapMethod,
@@ -133,10 +134,7 @@ impl Hsm {
                     cipher::aes_wrap(kek.expose(), &plaintext, method.padded())
                 }
             };
-            result.map_err(|e| match e {
-                CryptoError::InvalidInput(message) => HsmError::InvalidPayload(message),
-                other => HsmError::Crypto(other),
-            })
+            result.map_err(|e| HsmError::from_crypto(e, CryptoInput::Payload))
         })
         .await
     }
