@@ -4,9 +4,14 @@
 //! Leniency follows what official clients send (reference 2.2 and 16): unknown fields are
 //! ignored (serde's default) and a trailing comma before `}` or `]` is accepted, because the
 //! Go client and the TSB's own documentation produce them.
+//!
+//! A body is cleaned (trailing commas dropped) once per request, by the `observe` middleware,
+//! which needs the clean text for the key names; it hands the result on as a [`CleanedBody`]
+//! request extension, and [`TsbJson`] parses that instead of cleaning the body again.
 
 use super::error::{ApiError, ErrorCode};
 use crate::domain::Label;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -15,6 +20,27 @@ use std::borrow::Cow;
 
 /// A JSON request body, parsed leniently; every failure is a TSB error.
 pub struct TsbJson<T>(pub T);
+
+/// A JSON body with its trailing commas dropped, as `observe` cleaned it once for the whole
+/// request; the handler's [`TsbJson`] parses these bytes. A body without such commas (almost
+/// every one) is the received buffer itself, shared, not a copy.
+#[derive(Clone)]
+pub(crate) struct CleanedBody(Bytes);
+
+impl CleanedBody {
+    /// Cleans a received body.
+    pub(crate) fn of(body: &Bytes) -> Self {
+        match strip_trailing_commas(body) {
+            Cow::Borrowed(_) => Self(body.clone()),
+            Cow::Owned(cleaned) => Self(Bytes::from(cleaned)),
+        }
+    }
+
+    /// The cleaned text.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for TsbJson<T> {
     type Rejection = ApiError;
@@ -27,8 +53,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for TsbJson<T> {
                 "Invalid request. The Content-Type must be application/json.",
             ));
         }
-        // The `observe` middleware has read the body within the size and time limits
-        // already; this only takes the buffered bytes.
+        // The `observe` middleware has read the body within the size and time limits and
+        // cleaned it already; without it (an empty body) this only takes the buffered bytes.
+        if let Some(cleaned) = request.extensions().get::<CleanedBody>() {
+            return parse_cleaned(cleaned.bytes()).map(TsbJson);
+        }
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
             .map_err(|error| {
@@ -68,23 +97,29 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 
 /// Parses a body: trailing commas removed, errors naming the offending field.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    // Dropping a comma before `}` or `]` keeps the closing bracket, so the cleaned text is
+    // blank or starts with `{` exactly when the body does: the checks may run after it.
+    parse_cleaned(&strip_trailing_commas(bytes))
+}
+
+/// Parses a body whose trailing commas are gone already.
+fn parse_cleaned<T: DeserializeOwned>(cleaned: &[u8]) -> Result<T, ApiError> {
+    if cleaned.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid(
             "Invalid request. The request body is missing.",
         ));
     }
     // Every TSB body is an object; serde would also read a struct from a JSON array.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    if cleaned.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(ApiError::invalid(
             "Invalid request. Cannot parse json string: the body must be a JSON object.",
         ));
     }
-    let cleaned = strip_trailing_commas(bytes);
     // The plain parse first: tracking the path of every field costs on each request, and the
     // path is only needed to word an error, so a failed body is parsed again to find it.
-    match serde_json::from_slice(&cleaned) {
+    match serde_json::from_slice(cleaned) {
         Ok(value) => Ok(value),
-        Err(plain) => Err(described::<T>(&cleaned, plain)),
+        Err(plain) => Err(described::<T>(cleaned, plain)),
     }
 }
 
@@ -111,7 +146,7 @@ fn described<T: DeserializeOwned>(cleaned: &[u8], plain: serde_json::Error) -> A
 /// Drops every comma that is followed (after white space) by `}` or `]`, outside strings.
 pub(crate) fn strip_trailing_commas(input: &[u8]) -> Cow<'_, [u8]> {
     // Almost every body has no such comma, inside strings or out: say so after a scan for
-    // commas alone (every body is scanned twice per request, by observe and the handler).
+    // commas alone.
     if !has_comma_before_a_close(input) {
         return Cow::Borrowed(input);
     }
@@ -261,6 +296,38 @@ mod tests {
                 .map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{e}: {lenient}")))?;
             proptest::prop_assert_eq!(parsed, value);
         }
+    }
+
+    #[test]
+    fn a_cleaned_body_is_the_received_buffer_unless_a_comma_goes() {
+        let body = Bytes::from_static(br#"{"a": [1, 2]}"#);
+        assert_eq!(CleanedBody::of(&body).bytes().as_ptr(), body.as_ptr());
+        let lenient = Bytes::from_static(b"{\"a\": [1, 2,],}");
+        assert_eq!(CleanedBody::of(&lenient).bytes(), br#"{"a": [1, 2]}"#);
+    }
+
+    #[tokio::test]
+    async fn the_extractor_parses_what_observe_cleaned_not_the_body_again() {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            size: u32,
+        }
+        let request = |extension: Option<&'static [u8]>| {
+            let mut request = Request::builder()
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(axum::body::Body::from(r#"{"size": 1}"#))
+                .expect("request");
+            if let Some(cleaned) = extension {
+                request
+                    .extensions_mut()
+                    .insert(CleanedBody(Bytes::from_static(cleaned)));
+            }
+            request
+        };
+        let shared = TsbJson::<Body>::from_request(request(Some(br#"{"size": 2}"#)), &()).await;
+        assert_eq!(shared.map(|TsbJson(body)| body.size).ok(), Some(2));
+        let read = TsbJson::<Body>::from_request(request(None), &()).await;
+        assert_eq!(read.map(|TsbJson(body)| body.size).ok(), Some(1));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! the JSON body's key-naming fields (`label`, `signKeyName`, `keyToBeWrapped`, ...; one
 //! envelope level deep; only for a body whose `Content-Type` the handlers accept as JSON), so
 //! handlers stay unaware of it. The body is read once, up to the body limit, and handed on
-//! unchanged. Nothing of the body but the labels is kept (no payloads, passwords or key
+//! unchanged, with its cleaned text (trailing commas dropped, once) as a [`CleanedBody`]
+//! extension that the handler's `TsbJson` parses. Nothing of the body but the labels is kept (no payloads, passwords or key
 //! material) unless `--journal-bodies` asks for the body, and even then only the fields the
 //! route's request type declares keep their values (`declared`) and passwords and private or
 //! secret keys are redacted. The TSB error code comes from a response extension that
@@ -20,6 +21,7 @@ pub use faults::{Fault, FaultError};
 
 use super::SharedState;
 use super::error::{ApiError, TsbErrorCode};
+use super::json::CleanedBody;
 use crate::logging::request::RequestLine;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
@@ -294,7 +296,7 @@ impl Call {
 pub async fn observe(State(state): State<SharedState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let observer = &state.observer;
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let mut call = Call::new(&parts);
     let cors = match super::guard::check(&state, &parts) {
         super::guard::Verdict::Pass(cors) => cors,
@@ -315,14 +317,22 @@ pub async fn observe(State(state): State<SharedState>, request: Request, next: N
         }
     };
     if !bytes.is_empty() && super::json::is_json(&parts.headers) {
-        if observer.bodies {
-            let cleaned = super::json::strip_trailing_commas(&bytes);
-            if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
-                let route = call.route.as_ref().map(MatchedPath::as_str);
-                call.body = Some(declared::journaled(&parts.method, route, body));
-            }
+        // Cleaned once here for the names, the journal and the handler's `TsbJson`.
+        let cleaned = CleanedBody::of(&bytes);
+        let parsed = if observer.bodies {
+            serde_json::from_slice::<Value>(cleaned.bytes()).ok()
+        } else {
+            None
+        };
+        if let Some(Value::Object(body)) = parsed {
+            // The journal's parse serves the names too.
+            names::of_object(&body, &mut call.names);
+            let route = call.route.as_ref().map(MatchedPath::as_str);
+            call.body = Some(declared::journaled(&parts.method, route, body));
+        } else {
+            names::scan(cleaned.bytes(), &mut call.names);
         }
-        names::scan(&bytes, &mut call.names);
+        parts.extensions.insert(cleaned);
     }
     let request = Request::from_parts(parts, Body::from(bytes));
     let mut kind = None;

@@ -1,9 +1,11 @@
 //! The key names a JSON body mentions, found in one pass over its bytes without building the
 //! body: the [`LABEL_FIELDS`] of the top-level object first, then those of the objects one
-//! level down (in the order of their keys), each in `LABEL_FIELDS` order.
+//! level down (in the order of their keys), each in `LABEL_FIELDS` order. With
+//! `--journal-bodies` the body is parsed for the journal anyway, and the names come from that.
 
 use serde::Deserializer;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -27,12 +29,11 @@ struct Found {
     name: String,
 }
 
-/// Appends the key names of `body` that `names` does not hold yet; a body that is not a JSON
-/// object (or not JSON) names nothing.
+/// Appends the key names of `body` (its trailing commas dropped already) that `names` does
+/// not hold yet; a body that is not a JSON object (or not JSON) names nothing.
 pub(super) fn scan(body: &[u8], names: &mut Vec<String>) {
-    let cleaned = crate::api::json::strip_trailing_commas(body);
     let mut found = Vec::new();
-    let mut deserializer = serde_json::Deserializer::from_slice(&cleaned);
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
     let object = Object {
         found: &mut found,
         envelope: None,
@@ -45,6 +46,21 @@ pub(super) fn scan(body: &[u8], names: &mut Vec<String>) {
     for Found { name, .. } in found {
         if !names.contains(&name) {
             names.push(name);
+        }
+    }
+}
+
+/// The same names as [`scan`], from a body parsed already (the journal's copy with
+/// `--journal-bodies`): the top-level object, then its object values in key order.
+pub(super) fn of_object(body: &Map<String, Value>, names: &mut Vec<String>) {
+    let nested = body.values().filter_map(Value::as_object);
+    for object in std::iter::once(body).chain(nested) {
+        for field in LABEL_FIELDS {
+            if let Some(Value::String(name)) = object.get(*field)
+                && !names.contains(name)
+            {
+                names.push(name.clone());
+            }
         }
     }
 }
@@ -180,31 +196,22 @@ impl<'de> Visitor<'de> for Entry<'_, '_, 'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{Value, json};
+    use serde_json::json;
 
-    /// The reference: the body parsed whole, as the journal used to find its names.
+    /// The reference: the body parsed whole, as the journal finds its names with
+    /// `--journal-bodies`.
     fn names_of_parsed(body: &[u8]) -> Vec<String> {
         let mut names = Vec::new();
         let cleaned = crate::api::json::strip_trailing_commas(body);
-        let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) else {
-            return names;
-        };
-        let nested = body.values().filter_map(Value::as_object);
-        for object in std::iter::once(&body).chain(nested) {
-            for field in LABEL_FIELDS {
-                if let Some(Value::String(name)) = object.get(*field)
-                    && !names.contains(name)
-                {
-                    names.push(name.clone());
-                }
-            }
+        if let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&cleaned) {
+            of_object(&body, &mut names);
         }
         names
     }
 
     fn scanned(body: &[u8]) -> Vec<String> {
         let mut names = Vec::new();
-        scan(body, &mut names);
+        scan(&crate::api::json::strip_trailing_commas(body), &mut names);
         names
     }
 
