@@ -74,6 +74,7 @@ where
         meta_data: wire::meta_data(&raw[field]),
     };
     let id = state.hsm.submit(submission, execute).await?;
+    super::ska::after_submit(&state).await;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(CertificateRequestId {

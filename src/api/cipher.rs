@@ -202,6 +202,7 @@ pub(super) async fn decrypt_async(
             Ok(Some(STANDARD.encode(hsm.decrypt(request).await?)))
         })
         .await?;
+    super::ska::after_submit(&state).await;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(DecryptRequestId {

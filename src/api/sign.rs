@@ -191,6 +191,7 @@ pub(super) async fn sign_async(
             Ok(Some(STANDARD.encode(hsm.sign(request).await?)))
         })
         .await?;
+    super::ska::after_submit(&state).await;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(SignRequestId {

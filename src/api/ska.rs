@@ -60,6 +60,7 @@ pub(super) async fn read(
     State(state): State<SharedState>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestStatusDto>, ApiError> {
+    auto_decide(&state).await?;
     // An approved request whose timelock has passed runs now.
     let next = state.hsm.next_step(id).await?;
     Ok(Json(drive(&state, next).await?.into()))
@@ -114,6 +115,7 @@ pub(super) async fn filtered(
                 })?,
         ),
     };
+    auto_decide(&state).await?;
     let requests = state.hsm.requests(status).await?;
     Ok(Json(requests.into_iter().map(Into::into).collect()))
 }
@@ -243,6 +245,32 @@ async fn execute(state: &SharedState, request: &RequestRecord) -> Result<Option<
     }
 }
 
+/// Applies the scripted approvers' automatic decisions that are due (control API,
+/// `hsm::approvers`), running each request an approval fulfils. Called wherever requests or
+/// tasks are read and after each submit; with no decision set it reads the approver list
+/// and returns.
+pub(super) async fn auto_decide(state: &SharedState) -> Result<(), HsmError> {
+    for due in state.hsm.due_decisions().await? {
+        match state.hsm.apply_decision(due).await {
+            Ok(Some(next)) => {
+                drive(state, next).await?;
+            }
+            // Decided meanwhile by another call (or the request settled): nothing to do.
+            Ok(None) | Err(HsmError::TaskNotFound(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// [`auto_decide`] after a submit: the submit has happened, so a failure here is logged and
+/// left for the next poll to retry rather than answered.
+pub(super) async fn after_submit(state: &SharedState) {
+    if let Err(error) = auto_decide(state).await {
+        tracing::warn!(error = %error, "auto-decisions after a submit failed");
+    }
+}
+
 /// Takes a request one step on: an approved request runs and its outcome is stored.
 pub(super) async fn drive(state: &SharedState, next: Next) -> Result<RequestRecord, HsmError> {
     match next {
@@ -302,6 +330,7 @@ async fn asynchronous(
             run(&state, call, Default::default()).await.map(|()| None)
         })
         .await?;
+    after_submit(&state).await;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ id_field: id })),

@@ -260,7 +260,11 @@ impl Hsm {
     /// Rejects task `task_id` as the stored approver `name`, as the task rejection does
     /// (without its timestamp proof): the approver joins `rejectedBy`; the request is
     /// `REJECTED` once no token can be fulfilled.
-    pub async fn reject_as(&self, task_id: String, name: String) -> Result<(), HsmError> {
+    pub async fn reject_as(
+        &self,
+        task_id: String,
+        name: String,
+    ) -> Result<RequestRecord, HsmError> {
         self.blocking(move |inner| {
             let approver = inner.approver_named(&name)?;
             inner.reject_task(&task_id, Some(&approver.spki))
@@ -343,7 +347,7 @@ impl Hsm {
         } else {
             self.reject_as(due.task_id, due.approver)
                 .await
-                .map(|()| None)
+                .map(|_| None)
         }
     }
 

@@ -439,7 +439,7 @@ impl Hsm {
         if tasks.is_empty() {
             return Err(HsmError::TaskNotFound(task_id));
         }
-        self.blocking(move |inner| inner.reject_task(&task_id, None))
+        self.blocking(move |inner| inner.reject_task(&task_id, None).map(drop))
             .await
     }
 
@@ -557,7 +557,7 @@ impl Inner {
         &self,
         task_id: &str,
         approver: Option<&[u8]>,
-    ) -> Result<(), HsmError> {
+    ) -> Result<RequestRecord, HsmError> {
         let (mut request, task) = self.find_task(task_id)?;
         if approver.is_some_and(|spki| spki != task.approver) {
             return Err(HsmError::InvalidSignature(
@@ -573,7 +573,7 @@ impl Inner {
             .retain(|spki| *spki != task.approver);
         self.store.request_put(&request)?;
         tracing::info!(id = %request.id, task = %task_id, "task rejected");
-        self.settle(request).map(drop)
+        self.settle(request)
     }
 
     /// What an open request needs next, with its status stored.
