@@ -245,6 +245,9 @@ async fn filtered(
                 .ok_or_else(|| ApiError::invalid("Field 'paging.sortOrder' must not be null."))?
         }
     };
+    super::ska::auto_decide(&state)
+        .await
+        .map_err(ApiError::from)?;
     let mut tasks = state
         .hsm
         .tasks(

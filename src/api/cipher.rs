@@ -209,12 +209,10 @@ pub(super) async fn decrypt_async(
         meta_data: wire::meta_data(&raw["decryptRequest"]),
     };
     let hsm = state.hsm.clone();
-    let id = state
-        .hsm
-        .submit(submission, || async move {
-            Ok(Some(STANDARD.encode(hsm.decrypt(request).await?)))
-        })
-        .await?;
+    let id = super::ska::submit(&state, submission, || async move {
+        Ok(Some(STANDARD.encode(hsm.decrypt(request).await?)))
+    })
+    .await?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(DecryptRequestId {

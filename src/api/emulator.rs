@@ -17,6 +17,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 pub(super) mod clock;
+pub(super) mod ska;
 pub(super) mod snapshot;
 pub(super) mod ui;
 

@@ -292,6 +292,11 @@ impl From<HsmError> for ApiError {
         match error {
             HsmError::KeyNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
             HsmError::RequestNotFound(_) => Self::new(ErrorCode::RequestNotExistent, message),
+            HsmError::ApproverNotFound(_) => Self::with_status(
+                StatusCode::NOT_FOUND,
+                ErrorCode::InputValidationFailed,
+                message,
+            ),
             HsmError::TaskNotFound(_) => Self::new(ErrorCode::TaskNotExistent, message),
             HsmError::InvalidSignature(_) => Self::new(ErrorCode::InvalidSignature, message),
             HsmError::TimestampOff(_) => Self::new(ErrorCode::TimestampOff, message),

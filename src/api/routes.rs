@@ -268,6 +268,14 @@ pub static ROUTES: &[Route] = &[
     own("GET", "/_emulator/ui/app.css", "the dashboard's style sheet", Kind::Dashboard, || routes!(emulator::ui::style)),
     own("GET", "/_emulator/snapshot", "the store as a fixture manifest", Kind::Control, || routes!(emulator::snapshot::snapshot)),
     own("POST", "/_emulator/restore", "replace the store by a manifest", Kind::Control, || routes!(emulator::snapshot::restore)),
+    own("GET", "/_emulator/approvers", "the approvers the emulator signs as", Kind::Control, || routes!(emulator::ska::approvers)),
+    own("POST", "/_emulator/approvers", "add a generated approver", Kind::Control, || routes!(emulator::ska::add_approver)),
+    own("PUT", "/_emulator/approvers/{name}/decision", "set an approver's auto-decision", Kind::Control, || routes!(emulator::ska::set_decision)),
+    own("DELETE", "/_emulator/approvers/{name}/decision", "clear an approver's auto-decision", Kind::Control, || routes!(emulator::ska::clear_decision)),
+    own("GET", "/_emulator/requests", "open SKA requests with their tasks", Kind::Control, || routes!(emulator::ska::requests)),
+    own("POST", "/_emulator/tasks/{id}/approve", "approve a task as an approver", Kind::Control, || routes!(emulator::ska::approve_task)),
+    own("POST", "/_emulator/tasks/{id}/reject", "reject a task as an approver", Kind::Control, || routes!(emulator::ska::reject_task)),
+    own("POST", "/_emulator/requests/{id}/expire", "expire a request now", Kind::Control, || routes!(emulator::ska::expire_request)),
 ];
 
 /// The routes answered by handlers, as one router with their OpenAPI paths; control routes

@@ -185,12 +185,10 @@ pub(super) async fn sign_async(
         meta_data: wire::meta_data(dto),
     };
     let hsm = state.hsm.clone();
-    let id = state
-        .hsm
-        .submit(submission, || async move {
-            Ok(Some(STANDARD.encode(hsm.sign(request).await?)))
-        })
-        .await?;
+    let id = super::ska::submit(&state, submission, || async move {
+        Ok(Some(STANDARD.encode(hsm.sign(request).await?)))
+    })
+    .await?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(SignRequestId {

@@ -60,6 +60,7 @@ pub(super) async fn read(
     State(state): State<SharedState>,
     Path(id): Path<String>,
 ) -> Result<Json<RequestStatusDto>, ApiError> {
+    auto_decide(&state).await?;
     // An approved request whose timelock has passed runs now.
     let next = state.hsm.next_step(id).await?;
     Ok(Json(drive(&state, next).await?.into()))
@@ -114,6 +115,7 @@ pub(super) async fn filtered(
                 })?,
         ),
     };
+    auto_decide(&state).await?;
     let requests = state.hsm.requests(status).await?;
     Ok(Json(requests.into_iter().map(Into::into).collect()))
 }
@@ -270,6 +272,44 @@ pub(super) fn proved(
         .prove_approvals(&entries, kind, key_name, payload, None)?)
 }
 
+/// Applies the scripted approvers' automatic decisions that are due (control API,
+/// `hsm::approvers`), running each request an approval fulfils. Called wherever requests or
+/// tasks are read and after each submit; with no decision set it reads the approver list
+/// and returns.
+pub(super) async fn auto_decide(state: &SharedState) -> Result<(), HsmError> {
+    for due in state.hsm.due_decisions().await? {
+        match state.hsm.apply_decision(due).await {
+            Ok(Some(next)) => {
+                drive(state, next).await?;
+            }
+            // Decided meanwhile by another call (or the request settled): nothing to do.
+            Ok(None) | Err(HsmError::TaskNotFound(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Submits an asynchronous call (`Hsm::submit`, which runs it at once when its rule needs no
+/// approval), then applies the scripted approvers' decisions that are due, so an approver set to
+/// approve at once has decided before the client's first poll. The submit has happened by then,
+/// so a failure of the decisions is logged and left for the next poll to retry.
+pub(super) async fn submit<F, Fut>(
+    state: &SharedState,
+    submission: Submission,
+    execute: F,
+) -> Result<String, HsmError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Option<String>, HsmError>>,
+{
+    let id = state.hsm.submit(submission, execute).await?;
+    if let Err(error) = auto_decide(state).await {
+        tracing::warn!(error = %error, "auto-decisions after a submit failed");
+    }
+    Ok(id)
+}
+
 /// Takes a request one step on: an approved request runs and its outcome is stored.
 pub(super) async fn drive(state: &SharedState, next: Next) -> Result<RequestRecord, HsmError> {
     match next {
@@ -323,12 +363,10 @@ async fn asynchronous(
         rules: call.rules.clone(),
         meta_data: wire::meta_data(&dto),
     };
-    let id = state
-        .hsm
-        .submit(submission, || async {
-            run(&state, call, Default::default()).await.map(|()| None)
-        })
-        .await?;
+    let id = submit(&state, submission, || async {
+        run(&state, call, Default::default()).await.map(|()| None)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ id_field: id })),

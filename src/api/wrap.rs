@@ -181,12 +181,10 @@ pub(super) async fn unwrap_async(
         meta_data: wire::meta_data(&raw["unwrapKeyRequest"]),
     };
     let hsm = state.hsm.clone();
-    let id = state
-        .hsm
-        .submit(submission, || async move {
-            hsm.unwrap(request).await.map(|_| None)
-        })
-        .await?;
+    let id = super::ska::submit(&state, submission, || async move {
+        hsm.unwrap(request).await.map(|_| None)
+    })
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(UnwrapRequestId {

@@ -51,6 +51,21 @@ impl Clock {
         shift(self.base(), self.offset.load(Ordering::Relaxed))
     }
 
+    /// The current time in milliseconds since the Unix epoch: the base with its milliseconds
+    /// (a fixed clock's are 0) plus the offset, which counts whole seconds. Auto-decisions of
+    /// scripted approvers (`hsm::approvers`) count in it.
+    pub fn now_ms(&self) -> u64 {
+        let base_ms = match self.base {
+            Base::System => std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| {
+                    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+                }),
+            Base::Fixed(at) => at.0.saturating_mul(1000),
+        };
+        base_ms.saturating_add_signed(self.offset.load(Ordering::Relaxed).saturating_mul(1000))
+    }
+
     /// Seconds the clock is ahead of (positive) or behind its base.
     pub fn offset(&self) -> i64 {
         self.offset.load(Ordering::Relaxed)
@@ -115,6 +130,20 @@ mod tests {
         assert_eq!(clock.offset(), 1_000 - FIXED_CLOCK.0 as i64);
         clock.reset();
         assert_eq!(clock.now(), FIXED_CLOCK);
+    }
+
+    #[test]
+    fn milliseconds_follow_the_seconds_and_the_offset() {
+        let clock = Clock::fixed(FIXED_CLOCK);
+        assert_eq!(clock.now_ms(), FIXED_CLOCK.0 * 1000);
+        clock.advance(2);
+        assert_eq!(clock.now_ms(), (FIXED_CLOCK.0 + 2) * 1000);
+        let system = Clock::system();
+        let (seconds, ms) = (system.now().0, system.now_ms());
+        assert!(
+            ms / 1000 >= seconds && ms / 1000 <= seconds + 1,
+            "{seconds} {ms}"
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@ use crate::keystore::KeyStoreError;
 /// Why an HSM operation did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum HsmError {
+    /// No stored approver has this name (control API: 404).
+    #[error("The approver '{0}' does not exist.")]
+    ApproverNotFound(String),
     /// No key has this label (650).
     #[error("A key with the name '{0}' does not exist.")]
     KeyNotFound(Label),

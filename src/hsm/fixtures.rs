@@ -110,6 +110,7 @@ impl Hsm {
     /// atomic storage batch: either the reset happened entirely or the store is unchanged.
     pub async fn reset(&self) -> Result<usize, HsmError> {
         let mut records = self.fixture_state().clone();
+        let approvers = self.fixture_approvers().clone();
         self.blocking(move |inner| {
             // Stateful keys (LMS, XMSS) never go back to a used one-time index: a fixture key
             // that still has its material keeps its current index. Signers reserve indices
@@ -134,6 +135,7 @@ impl Hsm {
             }
             inner.store.replace_all(&records)?;
             inner.store.requests_clear()?;
+            inner.store.approvers_replace(&approvers)?;
             inner.clock.reset();
             inner.entropy.begin_session();
             tracing::info!(keys = records.len(), "key store reset to the fixture state");

@@ -252,7 +252,10 @@ impl Hsm {
 
 /// Fresh key material for `spec`: the private key (PKCS#8 DER, or the raw secret of a
 /// symmetric key) and the DER SPKI of an asymmetric key.
-fn generate(inner: &Inner, spec: KeySpec) -> Result<(SecretBytes, Option<Vec<u8>>), HsmError> {
+pub(super) fn generate(
+    inner: &Inner,
+    spec: KeySpec,
+) -> Result<(SecretBytes, Option<Vec<u8>>), HsmError> {
     let mut rng = inner.entropy.rng();
     let (private, public) = match spec {
         KeySpec::Rsa(bits) => {

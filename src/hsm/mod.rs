@@ -7,6 +7,7 @@
 //! (`quick_pool`). No axum types here; `api` calls in with domain types and gets domain types
 //! back.
 
+mod approvers;
 mod attestation;
 mod blockchain;
 mod certificates;
@@ -24,6 +25,7 @@ mod sign;
 mod transfer;
 mod wrap;
 
+pub use approvers::{ApproverKey, DueDecision, NewApprover};
 pub use blockchain::{DeriveKey, ImportSeed};
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};
@@ -131,6 +133,8 @@ struct Inner {
     stateful_guard: std::sync::RwLock<()>,
     /// The fixture keys' records as loaded: what a reset puts back.
     fixture_state: std::sync::Mutex<Vec<crate::keystore::KeyRecord>>,
+    /// The fixture approvers as loaded: what a reset puts back (`hsm::approvers`).
+    fixture_approvers: std::sync::Mutex<Vec<crate::keystore::ApproverRecord>>,
     /// `HsmOptions::strict_key_protection`.
     strict_key_protection: bool,
 }
@@ -202,6 +206,7 @@ impl Hsm {
                     key_cache: keycache::KeyCache::new(keycache::CAPACITY),
                     stateful_guard: std::sync::RwLock::new(()),
                     fixture_state: std::sync::Mutex::new(Vec::new()),
+                    fixture_approvers: std::sync::Mutex::new(Vec::new()),
                     strict_key_protection,
                 }),
             })

@@ -439,19 +439,8 @@ impl Hsm {
         if tasks.is_empty() {
             return Err(HsmError::TaskNotFound(task_id));
         }
-        self.blocking(move |inner| {
-            let (mut request, task) = inner.find_task(&task_id)?;
-            request.tasks.retain(|t| t.id != task_id);
-            if !request.rejected_by.contains(&task.approver) {
-                request.rejected_by.push(task.approver.clone());
-            }
-            request
-                .not_yet_approved_by
-                .retain(|spki| *spki != task.approver);
-            inner.store.request_put(&request)?;
-            inner.settle(request).map(drop)
-        })
-        .await
+        self.blocking(move |inner| inner.reject_task(&task_id, None).map(drop))
+            .await
     }
 
     /// The next step of request `id` (an `APPROVED` request whose timelock has passed runs).
@@ -504,7 +493,7 @@ impl Hsm {
 
 impl Inner {
     /// The request with `id`, settled ([`Inner::settle`]); 404/651 when there is none.
-    fn stored_request(&self, id: &str) -> Result<RequestRecord, HsmError> {
+    pub(super) fn stored_request(&self, id: &str) -> Result<RequestRecord, HsmError> {
         let request = self
             .store
             .request_get(id)?
@@ -545,13 +534,14 @@ impl Inner {
                 approver,
                 token,
                 created_at: request.created_at,
+                created_at_ms: self.clock.now_ms().max(request.created_at * 1000),
                 last_fetched: request.created_at,
             });
         }
         Ok(request)
     }
 
-    fn find_task(&self, task_id: &str) -> Result<(RequestRecord, TaskRecord), HsmError> {
+    pub(super) fn find_task(&self, task_id: &str) -> Result<(RequestRecord, TaskRecord), HsmError> {
         for request in self.store.requests()? {
             let request = self.settle(request)?;
             if let Some(task) = request.tasks.iter().find(|t| t.id == task_id).cloned() {
@@ -559,6 +549,31 @@ impl Inner {
             }
         }
         Err(HsmError::TaskNotFound(task_id.to_owned()))
+    }
+
+    /// Rejects task `task_id` (of `approver`, when given: another's task is 400/403): its
+    /// approver joins `rejectedBy` and the request is settled.
+    pub(super) fn reject_task(
+        &self,
+        task_id: &str,
+        approver: Option<&[u8]>,
+    ) -> Result<RequestRecord, HsmError> {
+        let (mut request, task) = self.find_task(task_id)?;
+        if approver.is_some_and(|spki| spki != task.approver) {
+            return Err(HsmError::InvalidSignature(
+                "The task belongs to another approver.".to_owned(),
+            ));
+        }
+        request.tasks.retain(|t| t.id != task_id);
+        if !request.rejected_by.contains(&task.approver) {
+            request.rejected_by.push(task.approver.clone());
+        }
+        request
+            .not_yet_approved_by
+            .retain(|spki| *spki != task.approver);
+        self.store.request_put(&request)?;
+        tracing::info!(id = %request.id, task = %task_id, "task rejected");
+        self.settle(request)
     }
 
     /// What an open request needs next, with its status stored.
@@ -591,7 +606,7 @@ impl Inner {
     }
 
     /// `request` with the state the clock and its key give it now; a change is stored.
-    fn settle(&self, request: RequestRecord) -> Result<RequestRecord, HsmError> {
+    pub(super) fn settle(&self, request: RequestRecord) -> Result<RequestRecord, HsmError> {
         if !request.status.is_open() {
             return Ok(request);
         }

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ApproverOrigin {
-    /// Declared in a fixture file (committed key or `generate: true`).
+    /// Made by the emulator for tests: declared in a fixture file (committed key or
+    /// `generate: true`) or added through the control API.
     Fixture,
     /// Created by `/v1/approverManagement/create` (reference 14).
     Managed,

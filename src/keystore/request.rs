@@ -116,6 +116,10 @@ pub struct TaskRecord {
     pub token: Vec<u8>,
     /// When the task was made, seconds since the Unix epoch.
     pub created_at: u64,
+    /// When the task was made, milliseconds since the Unix epoch (auto-decisions count from
+    /// it); 0 in tasks stored before it existed, which count from `created_at`.
+    #[serde(default)]
+    pub created_at_ms: u64,
     /// When it was last returned to an approver (starts as the creation).
     pub last_fetched: u64,
 }

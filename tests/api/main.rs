@@ -42,6 +42,7 @@ mod service;
 mod sign;
 mod ska;
 mod ska_approved;
+mod ska_script;
 mod snapshot;
 mod transfer;
 mod transport;

@@ -5,6 +5,7 @@
 //! Pure and synchronous like the rest of `crypto`: randomness (the integrity signature's
 //! nonce) and the clock (`now`) are passed in; nothing is stored here.
 
+mod approve;
 mod policy_blob;
 mod signed;
 mod sync;
@@ -15,6 +16,7 @@ pub mod tlv;
 mod token;
 mod verify;
 
+pub use approve::sign_as_approver;
 pub use policy_blob::{decode_policy, encode_policy};
 pub use signed::{ApproverIdentity, SignedApproval};
 pub use sync::{Expected, ProvenApprovals, prove_signed_approvals};
