@@ -124,14 +124,15 @@ pub async fn run(
             .map(|f| f.display().to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let report = hsm
-            .load_fixtures(set.keys)
-            .await
-            .map_err(|source| RunError::Provision {
-                files: files.clone(),
-                source,
-            })?;
+        let (approvers, report) =
+            fixtures::apply(&hsm, set)
+                .await
+                .map_err(|source| RunError::Provision {
+                    files: files.clone(),
+                    source,
+                })?;
         tracing::info!(
+            approvers,
             created = report.created.len(),
             kept = report.kept.len(),
             "fixtures loaded from {files}"

@@ -30,6 +30,7 @@ mod transfer;
 mod wire;
 mod wrap;
 
+pub use emulator::ska::{DecisionDto, approver_key_spec};
 pub use observe::{DEFAULT_JOURNAL_SIZE, Observer};
 pub use openapi::openapi;
 pub use service::EMULATED_TSB_VERSION;

@@ -25,7 +25,7 @@ mod sign;
 mod transfer;
 mod wrap;
 
-pub use approvers::{ApproverKey, DueDecision, NewApprover};
+pub use approvers::{ApproverKey, DueDecision, NewApprover, check_approver_name};
 pub use blockchain::{DeriveKey, ImportSeed};
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};
 pub use cipher::{DecryptRequest, EncryptRequest, Encryption, MAX_RANDOM_BYTES};

@@ -162,14 +162,16 @@ fn the_example_manifest_satisfies_the_published_schema() {
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("a valid schema");
-    let text = std::fs::read_to_string(example().join("manifest.yaml")).unwrap();
-    let instance: Value = serde_norway::from_str(&text).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| e.to_string())
-        .collect();
-    assert!(errors.is_empty(), "{errors:?}");
-    assert!(manifest::load(&example().join("manifest.yaml")).is_ok());
+    for set in [example(), fixtures().join("ska")] {
+        let text = std::fs::read_to_string(set.join("manifest.yaml")).unwrap();
+        let instance: Value = serde_norway::from_str(&text).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&instance)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", set.display());
+        assert!(manifest::load(&set.join("manifest.yaml")).is_ok());
+    }
 }
 
 #[test]
@@ -191,6 +193,10 @@ fn schema_and_loader_refuse_the_same_broken_manifests() {
         key("    generate: true\n    colour: blue\n"),             // unknown field
         key("    material: {base64: AAAA, pem: x}\n"),             // two sources
         "version: 2\nkeys: []\n".to_owned(),
+        "version: 1\napprovers:\n  - {name: a, algorithm: ED}\nkeys: []\n".to_owned(), // no key source
+        "version: 1\napprovers:\n  - {name: a, algorithm: DSA, generate: true}\nkeys: []\n".to_owned(),
+        "version: 1\napprovers:\n  - {name: a/b, algorithm: ED, generate: true}\nkeys: []\n".to_owned(),
+        "version: 1\napprovers:\n  - {name: a, algorithm: ED, generate: true, decision: {decision: maybe}}\nkeys: []\n".to_owned(),
     ] {
         let file = write_manifest(dir.path(), &broken);
         let instance: Value = serde_norway::from_str(&broken).unwrap();

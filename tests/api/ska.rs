@@ -368,7 +368,6 @@ pub(crate) struct Approver {
 
 impl Approver {
     pub(crate) fn new(rsa: bool) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
         let args: &[&str] = if rsa {
             &[
                 "genpkey",
@@ -380,9 +379,17 @@ impl Approver {
         } else {
             &["genpkey", "-algorithm", "ed25519"]
         };
-        let private = openssl::run(args, b"");
-        std::fs::write(dir.path().join("key.pem"), &private).unwrap();
-        let spki = openssl::run(&["pkey", "-pubout", "-outform", "DER"], &private);
+        Self::from_pem(&openssl::run(args, b""))
+    }
+
+    /// An approver with a committed private key (RSA or Ed25519 PEM).
+    pub(crate) fn from_pem(private: &[u8]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("key.pem"), private).unwrap();
+        let spki = openssl::run(&["pkey", "-pubout", "-outform", "DER"], private);
+        let text = String::from_utf8_lossy(&openssl::run(&["pkey", "-noout", "-text"], private))
+            .into_owned();
+        let rsa = text.contains("RSA") || text.contains("modulus");
         Self { dir, spki, rsa }
     }
 

@@ -417,3 +417,114 @@ async fn deterministic_mode_repeats_request_and_task_ids_and_results() {
     let (other, _, _) = scripted_session("another-seed").await;
     assert_ne!(id, other);
 }
+
+/// An app whose device loaded `fixtures/ska` (two approvers, two policy keys).
+async fn app_with_ska_fixtures() -> (TestApp, tsb_emulator::hsm::Hsm) {
+    let (app, hsm) = spawn_app_with_state(|state| state).await;
+    let set = tsb_emulator::fixtures::load(&fixtures().join("ska")).expect("the set loads");
+    tsb_emulator::fixtures::apply(&hsm, set)
+        .await
+        .expect("fixtures load");
+    (app, hsm)
+}
+
+fn approver_named<'a>(listed: &'a Value, name: &str) -> &'a Value {
+    listed["approvers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no approver {name}: {listed}"))
+}
+
+#[tokio::test]
+async fn fixture_approvers_load_with_their_keys_and_a_reset_puts_them_back() {
+    let (app, hsm) = app_with_ska_fixtures().await;
+    let listed = app.get("/_emulator/approvers").await.body;
+    let committed = std::fs::read_to_string(fixtures().join("approvers/ed25519.spki.b64")).unwrap();
+    assert_eq!(
+        approver_named(&listed, "officer")["publicKey"],
+        committed.trim()
+    );
+    let robot = approver_named(&listed, "robot").clone();
+    assert_eq!(
+        robot["decision"],
+        json!({"decision": "approve", "afterMs": 0})
+    );
+
+    // The officer signs outside the emulator with the committed key (openssl), through
+    // the TSB's own endpoints.
+    let id = submit_sign(&app, "ska-officer-signer", b"fixture").await;
+    let officer =
+        Approver::from_pem(&std::fs::read(fixtures().join("approvers/ed25519.pem")).unwrap());
+    let tasks = officer.tasks(&app, json!({})).await;
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let reply = officer.approve(&app, &tasks[0]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let done = request(&app, &id).await;
+    assert_signature_verifies(&app, "ska-officer-signer", &done, b"fixture").await;
+
+    // Changed at run time, then reset: the fixture approvers come back as loaded, the
+    // generated key unchanged; an approver added at run time is gone.
+    add_approver(&app, json!({"name": "extra", "algorithm": "ED"})).await;
+    let cleared = app.delete("/_emulator/approvers/robot/decision").await;
+    assert_eq!(cleared.status, StatusCode::OK, "{}", cleared.body);
+    assert_eq!(
+        app.post("/_emulator/reset", &json!({})).await.status,
+        StatusCode::OK
+    );
+    let listed = app.get("/_emulator/approvers").await.body;
+    let names: Vec<&str> = listed["approvers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["officer", "robot"]);
+    assert_eq!(approver_named(&listed, "robot"), &robot);
+
+    // Loading the set again (a restart) keeps the generated approver's key.
+    let set = tsb_emulator::fixtures::load(&fixtures().join("ska")).unwrap();
+    tsb_emulator::fixtures::apply(&hsm, set).await.unwrap();
+    let listed = app.get("/_emulator/approvers").await.body;
+    assert_eq!(
+        approver_named(&listed, "robot")["publicKey"],
+        robot["publicKey"]
+    );
+}
+
+#[tokio::test]
+async fn a_fixture_key_naming_a_fixture_approver_as_onboarded_is_approved_by_its_decision() {
+    let (app, _hsm) = app_with_ska_fixtures().await;
+    let id = submit_sign(&app, "ska-robot-signer", b"robot").await;
+    let done = request(&app, &id).await;
+    assert_signature_verifies(&app, "ska-robot-signer", &done, b"robot").await;
+    let approved_by = done["approvedBy"].as_array().unwrap();
+    assert_eq!(approved_by.len(), 1, "{done}");
+}
+
+#[test]
+fn manifest_approvers_with_problems_are_refused_naming_the_approver() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("manifest.yaml");
+    for (text, field) in [
+        (
+            "version: 1\napprovers:\n  - {name: a, algorithm: ED, generate: true}\n  - {name: a, algorithm: EC, generate: true}\n",
+            "approvers[a].name",
+        ),
+        (
+            "version: 1\napprovers:\n  - {name: a, algorithm: EC, material: {file: missing.pem}}\n",
+            "approvers[a].material.file",
+        ),
+        (
+            "version: 1\napprovers:\n  - {name: a, algorithm: RSA, keySize: 12, generate: true}\n",
+            "approvers[a].algorithm",
+        ),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let error = tsb_emulator::fixtures::load(&file).expect_err(text);
+        assert_eq!(error.field.as_deref(), Some(field), "{error}");
+        let problems = tsb_emulator::fixtures::validate(&file).expect_err(text);
+        assert!(problems.to_string().contains(field), "{problems}");
+    }
+}
