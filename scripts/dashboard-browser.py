@@ -9,7 +9,8 @@ WebDriver HTTP protocol (standard library only, no selenium).
 Starts an emulator with a control token on a fresh port, loads /_emulator/ui, checks that the
 page asks for the token, types it in, then creates keys, a fault and a few requests through
 the API (as a test suite would) and waits until the page shows the keys with their
-attributes, the journal rows and the fault. Saves a screenshot. Needs `chromium` and
+attributes, the journal rows and the fault; then a pending SKA request, approved with the
+page's button, and the clock moved from the page. Saves a screenshot. Needs `chromium` and
 `chromedriver` (Debian: `apt-get install chromium chromium-driver`; .ci/run installs them).
 """
 
@@ -234,9 +235,46 @@ def main() -> int:
             and "/v1/encrypt" in text and text,
         )
         assert "delay 250 ms" in faults, faults
-        approvals = browser.script("return document.getElementById('approvals-section').innerText")
-        assert "SKA" in approvals, approvals
         print("keys, journal and faults shown")
+
+        # SKA: an approver the emulator holds, a key whose policy names it, a pending signature
+        # request shown with its task; the page's Approve button executes it.
+        status, alice = http("POST", f"{base}/_emulator/approvers", {"name": "alice", "algorithm": "EC"},
+                             headers=token)
+        assert status == 201, (status, alice)
+        policy = json.loads(json.dumps(POLICY))
+        approval = policy["ruleUse"]["tokens"][0]["groups"][0]["approvals"][0]
+        approval.update({"name": "alice", "value": alice["publicKey"]})
+        status, answer = http("POST", f"{base}/v1/key", {
+            "label": "dashboard-demo-approved", "algorithm": "EC", "curveOid": "1.2.840.10045.3.1.7",
+            "attributes": {"sign": True, "decrypt": False, "unwrap": False}, "policy": policy})
+        assert status == 201, (status, answer)
+        status, answer = http("POST", f"{base}/v1/sign", {"signRequest": {
+            "payload": base64.b64encode(b"approve me").decode(), "payloadType": "UNSPECIFIED",
+            "signKeyName": "dashboard-demo-approved", "signatureAlgorithm": "SHA256_WITH_ECDSA"}})
+        assert status == 201, (status, answer)
+        request_id = answer["signRequestId"]
+        wait_for(
+            "the pending request in the page",
+            lambda: browser.script(
+                f"return !!document.querySelector('#requests tr[data-request=\"{request_id}\"] button[data-approve]')"
+            ),
+        )
+        approvers = browser.script("return document.getElementById('approvers').innerText")
+        assert "alice" in approvers, approvers
+        approve = browser.find(f"#requests tr[data-request='{request_id}'] button[data-approve]")
+        browser.command("POST", f"/element/{approve}/click", {})
+        wait_for(
+            "the approved request",
+            lambda: http("GET", f"{base}/v1/request/{request_id}")[1]["status"] == "EXECUTED",
+        )
+        wait_for(
+            "the request gone from the page",
+            lambda: browser.script(
+                f"return !document.querySelector('#requests tr[data-request=\"{request_id}\"]')"
+            ),
+        )
+        print("SKA request shown and approved from the page")
 
         # The clock: shown, and moved by its button (the API sees the move).
         status, clock = http("GET", f"{base}/_emulator/clock", headers=token)

@@ -21,9 +21,10 @@ pub(super) mod ska;
 pub(super) mod snapshot;
 pub(super) mod ui;
 
-/// The body of `POST /_emulator/reset`: none, or any JSON object, which is ignored.
+/// The body of a control call that takes none (`POST /_emulator/reset`,
+/// `/_emulator/requests/{id}/expire`): none, or any JSON object, which is ignored.
 #[derive(utoipa::ToSchema)]
-pub(super) struct ResetBody {}
+pub(super) struct NoBody {}
 
 /// The public half of the attestation key, so clients can verify `xmlSignature`.
 #[utoipa::path(get, path = "/_emulator/attestation-key", tag = "emulator", operation_id = "readAttestationKey",
@@ -41,7 +42,7 @@ pub(super) async fn attestation_key(State(state): State<SharedState>) -> Json<Va
 /// Deletes every key and puts the fixture keys back; also clears the journal and the faults,
 /// so a test starts from the state the emulator started in.
 #[utoipa::path(post, path = "/_emulator/reset", tag = "emulator", operation_id = "resetEmulator",
-    request_body = ResetBody,
+    request_body = NoBody,
     responses((status = 200, description = "Deletes every key, puts the fixtures back, clears journal and faults and resets the clock")))]
 pub(super) async fn reset(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
     let keys = state.hsm.reset().await?;

@@ -45,6 +45,8 @@ async fn the_page_and_its_assets_are_served_with_a_strict_policy() {
         "faults",
         "clock-now",
         "approvals-section",
+        "requests",
+        "approvers",
     ] {
         assert!(page.contains(&format!(r#"id="{section}""#)), "{section}");
     }
@@ -55,6 +57,9 @@ async fn the_page_and_its_assets_are_served_with_a_strict_policy() {
         "/_emulator/journal",
         "/_emulator/faults",
         "/_emulator/clock",
+        "/_emulator/requests",
+        "/_emulator/approvers",
+        "/_emulator/tasks/",
     ] {
         assert!(script.contains(call), "{call}");
     }

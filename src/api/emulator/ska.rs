@@ -326,6 +326,7 @@ pub(crate) async fn reject_task(
 /// Makes an open request `EXPIRED` now (a finished one is answered as it is).
 #[utoipa::path(post, path = "/_emulator/requests/{id}/expire", tag = "emulator", operation_id = "expireRequest",
     params(("id" = String, Path, description = "The request id.")),
+    request_body = super::NoBody,
     responses((status = 200, description = "The request")))]
 pub(crate) async fn expire_request(
     State(state): State<SharedState>,

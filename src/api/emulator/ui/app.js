@@ -1,4 +1,5 @@
-// The tsb-emulator dashboard: polls the control API and renders keys, journal and faults.
+// The tsb-emulator dashboard: polls the control API and renders keys, journal, faults, the
+// clock and the open SKA requests with approve/reject buttons.
 // Data is only ever put into the page as text (textContent), never as markup.
 "use strict";
 
@@ -233,6 +234,67 @@ async function moveClock(body, what) {
   }
 }
 
+// SKA: the open requests with their tasks, and the approvers the emulator holds keys for.
+let lastRequests = "";
+let lastApprovers = "";
+
+function taskCell(task) {
+  const wrap = el("span", null, "task");
+  wrap.appendChild(el("code", task.approver || "(outside approver)"));
+  wrap.dataset.task = task.id;
+  if (task.approver) {
+    const approve = el("button", "Approve", "small");
+    approve.dataset.approve = task.id;
+    approve.addEventListener("click", () =>
+      act(`Task approved as ${task.approver}.`, "POST", `/_emulator/tasks/${encodeURIComponent(task.id)}/approve`, {}),
+    );
+    const reject = el("button", "Reject", "small danger");
+    reject.dataset.reject = task.id;
+    reject.addEventListener("click", () =>
+      act(`Task rejected as ${task.approver}.`, "POST", `/_emulator/tasks/${encodeURIComponent(task.id)}/reject`, {}),
+    );
+    wrap.append(" ", approve, " ", reject);
+  }
+  return wrap;
+}
+
+function requestRow(request) {
+  const tasks = el("div");
+  for (const task of request.tasks) tasks.appendChild(taskCell(task));
+  const expire = el("button", "Expire", "small");
+  expire.addEventListener("click", () =>
+    act("Request expired.", "POST", `/_emulator/requests/${encodeURIComponent(request.id)}/expire`, {}),
+  );
+  const id = el("div");
+  id.append(el("code", request.id), " ", expire);
+  const tr = row([id, request.kind, el("code", request.keyName), request.status, tasks]);
+  tr.dataset.request = request.id;
+  return tr;
+}
+
+async function pollSka() {
+  const requests = (await call("GET", "/_emulator/requests")).requests;
+  const text = JSON.stringify(requests);
+  if (text !== lastRequests) {
+    lastRequests = text;
+    $("requests").tBodies[0].replaceChildren(...requests.map(requestRow));
+    $("request-count").textContent = `(${requests.length})`;
+  }
+  const approvers = (await call("GET", "/_emulator/approvers")).approvers;
+  const listed = JSON.stringify(approvers);
+  if (listed !== lastApprovers) {
+    lastApprovers = listed;
+    const rows = approvers.map((approver) => {
+      const decision = approver.decision
+        ? `${approver.decision.decision} after ${approver.decision.afterMs} ms`
+        : "none";
+      return row([el("code", approver.name), approver.keyType, approver.origin, decision]);
+    });
+    $("approvers").tBodies[0].replaceChildren(...rows);
+    $("approver-count").textContent = `(${approvers.length})`;
+  }
+}
+
 async function pollHealth() {
   const badge = $("health");
   try {
@@ -253,6 +315,7 @@ async function poll() {
     await pollJournal();
     await pollFaults();
     await pollClock();
+    await pollSka();
     if ($("message").className === "error") say("");
   } catch (error) {
     say(error.message, true);
@@ -267,6 +330,8 @@ async function act(what, method, path, body) {
     say(what);
     lastKeys = "";
     lastFaults = "";
+    lastRequests = "";
+    lastApprovers = "";
   } catch (error) {
     say(error.message, true);
   }
