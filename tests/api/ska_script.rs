@@ -528,3 +528,72 @@ fn manifest_approvers_with_problems_are_refused_naming_the_approver() {
         assert!(problems.to_string().contains(field), "{problems}");
     }
 }
+
+#[tokio::test]
+async fn the_journal_and_metrics_show_requests_and_approvals_like_other_calls() {
+    let app = spawn_app().await;
+    let officer = Approver::new(false);
+    app.create_key(&ec_key(
+        "seen",
+        use_policy(vec![group("g", &[&officer], 1)], 0, 0),
+    ))
+    .await;
+    assert_eq!(
+        app.delete("/_emulator/journal").await.status,
+        StatusCode::NO_CONTENT
+    );
+    let id = submit_sign(&app, "seen", b"journal").await;
+    let tasks = officer.tasks(&app, json!({})).await;
+    assert_eq!(
+        officer.approve(&app, &tasks[0]).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(request(&app, &id).await["status"], "EXECUTED");
+    app.get("/v1/request/no-such-request").await;
+
+    let journal = app.get("/_emulator/journal").await.body;
+    let rows: Vec<(String, String, u64, Value)> = journal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap().to_owned(),
+                e["route"].as_str().unwrap_or("").to_owned(),
+                e["status"].as_u64().unwrap(),
+                e["errorCode"].clone(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("POST", "/v1/sign", 201, Value::Null),
+        ("POST", "/v1/filteredSignApprovalTask", 200, Value::Null),
+        ("POST", "/v1/approval", 200, Value::Null),
+        ("GET", "/v1/request/{id}", 200, Value::Null),
+        ("GET", "/v1/request/{id}", 404, json!(651)),
+    ];
+    for (method, route, status, code) in expected {
+        assert!(
+            rows.iter()
+                .any(|r| r.0 == method && r.1 == route && r.2 == status && r.3 == code),
+            "{method} {route} {status} {code} missing: {rows:?}"
+        );
+    }
+    let sign = journal["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["route"] == "/v1/sign")
+        .unwrap();
+    assert_eq!(sign["keyLabel"], "seen", "{sign}");
+
+    let metrics = app.get("/metrics").await.body;
+    let text = metrics.as_str().unwrap();
+    for line in [
+        "tsb_emulator_requests_total{method=\"POST\",route=\"/v1/sign\",status=\"201\"} 1",
+        "tsb_emulator_requests_total{method=\"POST\",route=\"/v1/approval\",status=\"200\"} 1",
+        "tsb_emulator_requests_total{method=\"GET\",route=\"/v1/request/{id}\",status=\"404\"} 1",
+    ] {
+        assert!(text.contains(line), "{line} missing:\n{text}");
+    }
+}
