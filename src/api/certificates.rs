@@ -164,23 +164,30 @@ pub(super) struct CsrResponse {
 )]
 pub(super) async fn request(
     State(state): State<SharedState>,
-    TsbJson(mut dto): TsbJson<CsrDto>,
+    TsbJson(dto): TsbJson<CsrDto>,
 ) -> Result<Json<CsrResponse>, ApiError> {
-    let signed = dto.signed_approvals.take();
-    let mut request: CsrRequest = dto.try_into()?;
-    request.approvals = proved(
-        &state,
-        signed,
-        RequestKind::CertificateRequest,
-        request.label.as_str(),
-        &[],
-    )?;
+    let request = csr_request(&state, dto)?;
     let label = request.label.as_str().to_owned();
     let pem = state.hsm.create_csr(request).await?;
     Ok(Json(CsrResponse {
         label,
         certificate_signing_request: pem,
     }))
+}
+
+/// The device request of a synchronous CSR call, with the approvals its `signedApprovals`
+/// prove (a CSR's approvals cover no payload).
+fn csr_request(state: &SharedState, mut dto: CsrDto) -> Result<CsrRequest, ApiError> {
+    let signed = dto.signed_approvals.take();
+    let mut request: CsrRequest = dto.try_into()?;
+    request.approvals = proved(
+        state,
+        signed,
+        RequestKind::CertificateRequest,
+        request.label.as_str(),
+        &[],
+    )?;
+    Ok(request)
 }
 
 /// The same CSR as a PEM file download (`<label>.csr`).
@@ -193,17 +200,9 @@ pub(super) async fn request(
 )]
 pub(super) async fn download(
     State(state): State<SharedState>,
-    TsbJson(mut dto): TsbJson<CsrDto>,
+    TsbJson(dto): TsbJson<CsrDto>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let signed = dto.signed_approvals.take();
-    let mut request: CsrRequest = dto.try_into()?;
-    request.approvals = proved(
-        &state,
-        signed,
-        RequestKind::CertificateRequest,
-        request.label.as_str(),
-        &[],
-    )?;
+    let request = csr_request(&state, dto)?;
     let file_name = wire::file_name(request.label.as_str());
     let pem = state.hsm.create_csr(request).await?;
     Ok((

@@ -45,6 +45,37 @@ pub(crate) async fn request(app: &TestApp, id: &str) -> Value {
     reply.body
 }
 
+/// The executed request's `result` is a SHA-256 signature over `payload` that openssl
+/// verifies with the key's public key.
+pub(crate) async fn assert_signature_verifies(
+    app: &TestApp,
+    label: &str,
+    done: &Value,
+    payload: &[u8],
+) {
+    assert_eq!(done["status"], "EXECUTED", "{done}");
+    let signature = STANDARD.decode(done["result"].as_str().unwrap()).unwrap();
+    let info = app
+        .post("/v1/key/attributes", &json!({"label": label}))
+        .await;
+    let public = STANDARD
+        .decode(info.body["json"]["publicKey"].as_str().unwrap())
+        .unwrap();
+    let args = [
+        "dgst",
+        "-sha256",
+        "-verify",
+        "{pub}",
+        "-signature",
+        "{sig}",
+        "{data}",
+    ];
+    assert!(
+        openssl::verifies_with(&args, &public, &signature, payload),
+        "openssl rejects the request's signature"
+    );
+}
+
 #[tokio::test]
 async fn async_sign_on_keys_without_approvals_is_executed_at_the_first_poll() {
     let app = spawn_app().await;
@@ -84,30 +115,7 @@ async fn async_sign_on_keys_without_approvals_is_executed_at_the_first_poll() {
         assert_eq!(body["status"], "EXECUTED", "{body}");
         assert_eq!(body["approvedBy"], json!([]));
         assert!(body["executionTime"].as_str().unwrap().ends_with('Z'));
-        let signature = STANDARD.decode(body["result"].as_str().unwrap()).unwrap();
-        let info = app
-            .post("/v1/key/attributes", &json!({"label": label}))
-            .await;
-        let public = STANDARD
-            .decode(info.body["json"]["publicKey"].as_str().unwrap())
-            .unwrap();
-        assert!(
-            openssl::verifies_with(
-                &[
-                    "dgst",
-                    "-sha256",
-                    "-verify",
-                    "{pub}",
-                    "-signature",
-                    "{sig}",
-                    "{data}"
-                ],
-                &public,
-                &signature,
-                payload.as_bytes(),
-            ),
-            "openssl rejects the request's signature"
-        );
+        assert_signature_verifies(&app, label, &body, payload.as_bytes()).await;
     }
 }
 
@@ -530,28 +538,7 @@ async fn an_approval_signed_outside_the_emulator_executes_the_request() {
     assert_eq!(tasks[0]["detailLevel"], "level1");
     assert_eq!(rsa.approve(&app, &tasks[0]).await.status, StatusCode::OK);
     let body = request(&app, &id).await;
-    assert_eq!(body["status"], "EXECUTED", "{body}");
-    let signature = STANDARD.decode(body["result"].as_str().unwrap()).unwrap();
-    let info = app
-        .post("/v1/key/attributes", &json!({"label": "two"}))
-        .await;
-    let public = STANDARD
-        .decode(info.body["json"]["publicKey"].as_str().unwrap())
-        .unwrap();
-    assert!(openssl::verifies_with(
-        &[
-            "dgst",
-            "-sha256",
-            "-verify",
-            "{pub}",
-            "-signature",
-            "{sig}",
-            "{data}"
-        ],
-        &public,
-        &signature,
-        b"pay me",
-    ));
+    assert_signature_verifies(&app, "two", &body, b"pay me").await;
 
     app.post("/v1/approval", &json!({"id": "no-such-task", "approvalToBeSigned": "AA==",
         "signature": "AA==", "approvalDigestAlgorithm": "EdDSA", "approverPublicKey": ed.public_key()}))

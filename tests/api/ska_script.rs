@@ -4,7 +4,7 @@
 
 use crate::helpers::*;
 use crate::openssl;
-use crate::ska::{Approver, ec_key, group, request, use_policy};
+use crate::ska::{Approver, assert_signature_verifies, ec_key, group, request, use_policy};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -60,35 +60,6 @@ async fn advance(app: &TestApp, seconds: i64) {
         .post("/_emulator/clock", &json!({"advanceSeconds": seconds}))
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-}
-
-/// The request's signature verifies with openssl under the key's public key.
-async fn assert_signature_verifies(app: &TestApp, label: &str, done: &Value, payload: &[u8]) {
-    assert_eq!(done["status"], "EXECUTED", "{done}");
-    let signature = STANDARD.decode(done["result"].as_str().unwrap()).unwrap();
-    let info = app
-        .post("/v1/key/attributes", &json!({"label": label}))
-        .await;
-    let public = STANDARD
-        .decode(info.body["json"]["publicKey"].as_str().unwrap())
-        .unwrap();
-    assert!(
-        openssl::verifies_with(
-            &[
-                "dgst",
-                "-sha256",
-                "-verify",
-                "{pub}",
-                "-signature",
-                "{sig}",
-                "{data}"
-            ],
-            &public,
-            &signature,
-            payload,
-        ),
-        "openssl rejects the scripted request's signature"
-    );
 }
 
 #[tokio::test]
