@@ -237,6 +237,12 @@ async fn execute(state: &SharedState, request: &RequestRecord) -> Result<Option<
             let call = lifecycle(envelope, request.kind).map_err(parse)?;
             run(state, call, approvals).await.map(|()| None)
         }
+        RequestKind::ApproverRestore => {
+            let name = request.envelope["unwrapKeyRequest"]["approverName"]
+                .as_str()
+                .unwrap_or_default();
+            state.hsm.finish_approver_restore(name.to_owned()).await
+        }
         _ => Err(HsmError::Unsupported(
             "tsb-emulator runs this request kind only when it needs no approval.".to_owned(),
         )),
