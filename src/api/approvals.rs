@@ -115,7 +115,9 @@ fn envelope_fields(kind: RequestKind) -> (&'static str, &'static str) {
     match kind {
         RequestKind::Sign => ("signRequest", "signedSignRequest"),
         RequestKind::Decrypt => ("decryptRequest", "signedDecryptRequest"),
-        RequestKind::Unwrap => ("unwrapKeyRequest", "signedUnwrapKeyRequest"),
+        RequestKind::Unwrap | RequestKind::ApproverRestore => {
+            ("unwrapKeyRequest", "signedUnwrapKeyRequest")
+        }
         RequestKind::Block => ("blockRequest", "signedBlockKeyRequest"),
         RequestKind::Unblock => ("unblockRequest", "signedUnblockKeyRequest"),
         RequestKind::Modify => ("modifyRequest", "signedModifyKeyRequest"),
@@ -320,7 +322,7 @@ task_endpoint!(
 task_endpoint!(
     unwrap_tasks,
     "/v1/filteredUnwrapKeyApprovalTask",
-    Some(&[RequestKind::Unwrap]),
+    Some(&[RequestKind::Unwrap, RequestKind::ApproverRestore]),
     "unwrap"
 );
 task_endpoint!(

@@ -144,7 +144,7 @@ async fn submit_certificate(
         rules: None,
     };
     let hsm = state.hsm.clone();
-    let id = super::ska::submit(&state, submission, || async move { call.run(&hsm).await }).await?;
+    let id = super::ska::submit(state, submission, || async move { call.run(&hsm).await }).await?;
     Ok((
         axum::http::StatusCode::CREATED,
         Json(CertificateRequestId {

@@ -33,6 +33,14 @@ pub enum ErrorCode {
     TimestampOff,
     /// 601 `res.error.unsupported.approver.key.type`.
     UnsupportedApproverKeyType,
+    /// 412 `res.error.invalid.onetimepassword` (a wrong or used one-time code).
+    InvalidOneTimePassword,
+    /// 413 `res.error.approver.not.existent` (HTTP 400).
+    ApproverNotExistent,
+    /// 632 `res.error.approver.already.existing`.
+    ApproverAlreadyExisting,
+    /// 633 `res.error.input.no.value.for.approver.mgmt` (an empty approver-management value).
+    NoValueForApproverMgmt,
     /// 651 `res.error.request.not.existent` (HTTP 404).
     RequestNotExistent,
     /// 652 `res.error.task.not.existent` (HTTP 404).
@@ -85,7 +93,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code the emulator answers with.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 34] = [
         Self::Technical,
         Self::NotImplemented,
         Self::SecurityNotAllowed,
@@ -116,6 +124,10 @@ impl ErrorCode {
         Self::UnsupportedApproverKeyType,
         Self::RequestNotExistent,
         Self::TaskNotExistent,
+        Self::InvalidOneTimePassword,
+        Self::ApproverNotExistent,
+        Self::ApproverAlreadyExisting,
+        Self::NoValueForApproverMgmt,
     ];
 
     /// The code with this number, if the emulator knows it.
@@ -158,6 +170,10 @@ impl ErrorCode {
             Self::InvalidSignature => 403,
             Self::TimestampOff => 404,
             Self::UnsupportedApproverKeyType => 601,
+            Self::InvalidOneTimePassword => 412,
+            Self::ApproverNotExistent => 413,
+            Self::ApproverAlreadyExisting => 632,
+            Self::NoValueForApproverMgmt => 633,
             Self::RequestNotExistent => 651,
             Self::TaskNotExistent => 652,
         }
@@ -198,6 +214,10 @@ impl ErrorCode {
             Self::InvalidSignature => "res.error.input.invalid.signature",
             Self::TimestampOff => "res.error.input.timestamp.off",
             Self::UnsupportedApproverKeyType => "res.error.unsupported.approver.key.type",
+            Self::InvalidOneTimePassword => "res.error.invalid.onetimepassword",
+            Self::ApproverNotExistent => "res.error.approver.not.existent",
+            Self::ApproverAlreadyExisting => "res.error.approver.already.existing",
+            Self::NoValueForApproverMgmt => "res.error.input.no.value.for.approver.mgmt",
             Self::RequestNotExistent => "res.error.request.not.existent",
             Self::TaskNotExistent => "res.error.task.not.existent",
         }
@@ -292,11 +312,6 @@ impl From<HsmError> for ApiError {
         match error {
             HsmError::KeyNotFound(_) => Self::new(ErrorCode::KeyNotExistent, message),
             HsmError::RequestNotFound(_) => Self::new(ErrorCode::RequestNotExistent, message),
-            HsmError::ApproverNotFound(_) => Self::with_status(
-                StatusCode::NOT_FOUND,
-                ErrorCode::InputValidationFailed,
-                message,
-            ),
             HsmError::TaskNotFound(_) => Self::new(ErrorCode::TaskNotExistent, message),
             HsmError::InvalidSignature(_) => Self::new(ErrorCode::InvalidSignature, message),
             HsmError::TimestampOff(_) => Self::new(ErrorCode::TimestampOff, message),
@@ -324,6 +339,13 @@ impl From<HsmError> for ApiError {
                 Self::new(ErrorCode::AlgorithmNotSupportedByKey, message)
             }
             HsmError::InvalidInput(_) => Self::new(ErrorCode::InputValidationFailed, message),
+            HsmError::ApproverNotFound(_) => Self::new(ErrorCode::ApproverNotExistent, message),
+            HsmError::ApproverAlreadyExists(_) => {
+                Self::new(ErrorCode::ApproverAlreadyExisting, message)
+            }
+            HsmError::InvalidOneTimeCode(_) => {
+                Self::new(ErrorCode::InvalidOneTimePassword, message)
+            }
             HsmError::HsmRefused(_) => Self::new(ErrorCode::InHsm, message),
             HsmError::Unsupported(_) => Self::new(ErrorCode::UnsupportedOperation, message),
             HsmError::InvalidPayload(_) => Self::new(ErrorCode::InvalidPayload, message),

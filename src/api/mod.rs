@@ -6,6 +6,7 @@
 //! TSB's error shape.
 
 mod approvals;
+mod approver_management;
 mod attestation;
 pub mod auth;
 mod blockchain;

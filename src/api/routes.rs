@@ -165,8 +165,8 @@ const APPROVER: &[ApiKeyGroup] = &[Approver];
 const APPROVER_KM: &[ApiKeyGroup] = &[ApproverKeyManagement];
 
 use super::{
-    approvals, attestation, blockchain, capabilities, certificate_requests, certificates, cipher,
-    emulator, keys, service, sign, ska, transfer, wrap,
+    approvals, approver_management, attestation, blockchain, capabilities, certificate_requests,
+    certificates, cipher, emulator, keys, service, sign, ska, transfer, wrap,
 };
 
 /// Every route: the reference's endpoint overview in its order, then the aliases and the
@@ -188,7 +188,7 @@ pub static ROUTES: &[Route] = &[
     tsb(13, "POST", "/v1/importedKey", "create key from BIP32 seed", KM, || routes!(blockchain::imported_key)).approximated("secp256k1, P-256 and Ed25519 (SLIP-10) seeds only; answers 201 with key info (the TSB's answer is undocumented)"),
     tsb(14, "POST", "/v1/derivedKey", "persist a BIP32/SLIP10 child key", KM, || routes!(blockchain::derived_key)).approximated("answers 201 with the child's key info, stored as master/<path> (the TSB's answer is undocumented)"),
     tsb(15, "POST", "/v1/synchronousSign", "sign", KO, || routes!(sign::sign)),
-    tsb(16, "POST", "/v1/sign", "sign (SKA workflow)", KO, || routes!(sign::sign_async)).approximated("approvers are the policy's public keys and certificates (onboarded approvers are not resolved yet); no timer job: an approved request runs when approved or, after a timelock, at the next poll"),
+    tsb(16, "POST", "/v1/sign", "sign (SKA workflow)", KO, || routes!(sign::sign_async)).approximated("approvers are the policy's public keys and certificates, and onboarded approvers (by name) once onboarded; no timer job: an approved request runs when approved or, after a timelock, at the next poll"),
     tsb(17, "POST", "/v1/verify", "verify signature (also HMAC verify, see §7.9)", KO, || routes!(sign::verify)),
     tsb(18, "POST", "/v1/synchronousHmac", "HMAC", KO, || routes!(sign::hmac)),
     tsb(19, "POST", "/v1/encrypt", "encrypt", KO, || routes!(cipher::encrypt)),
@@ -237,16 +237,17 @@ pub static ROUTES: &[Route] = &[
     tsb(62, "POST", "/v1/filteredAllApprovalTask", "… all tasks", APPROVER, || routes!(approvals::all_tasks)).approximated("as /v1/filteredSignApprovalTask"),
     tsb(63, "POST", "/v1/approval", "submit an approval", APPROVER, || routes!(approvals::approve)).approximated("approval tokens are the emulator's reading of reference 13.2"),
     tsb(64, "DELETE", "/v1/task", "reject/delete a task", APPROVER, || routes!(approvals::reject)).approximated("the method is not documented: DELETE and PATCH both reject"),
-    absent(65, "POST (docs curl shows PUT)", "/v1/approverManagement/create", "create approver key pair", APPROVER_KM),
-    absent(66, "POST", "/v1/approver/onboard", "approver downloads its key", APPROVER),
-    absent(67, "POST", "/v1/approverManagement/renewOneTimeCode", "new one-time code", APPROVER_KM),
-    absent(68, "POST", "/v1/approverManagement/restoreFromBackup", "restore approver (password known)", APPROVER_KM),
-    absent(69, "POST", "/v1/approverManagement/restoreFromBackup/forgotPassword", "restore (password lost)", APPROVER_KM),
-    absent(70, "GET", "/v1/approverManagement/onboarding/status", "onboarded / pending approvers", APPROVER_KM),
-    absent(71, "DELETE", "/v1/approverManagement/delete/{approverName}", "delete approver backup", APPROVER_KM),
+    tsb(65, "POST", "/v1/approverManagement/create", "create approver key pair", APPROVER_KM, || routes!(approver_management::create_post)).approximated("the approver's certificate is self-signed by the emulator's RSA key (sha224WithRSAEncryption, random serial); PUT, as the documentation's curl sends it, is accepted too"),
+    tsb(66, "POST", "/v1/approver/onboard", "approver downloads its key", APPROVER, || routes!(approver_management::onboard)),
+    tsb(67, "POST", "/v1/approverManagement/renewOneTimeCode", "new one-time code", APPROVER_KM, || routes!(approver_management::renew)),
+    tsb(68, "POST", "/v1/approverManagement/restoreFromBackup", "restore approver (password known)", APPROVER_KM, || routes!(approver_management::restore)),
+    tsb(69, "POST", "/v1/approverManagement/restoreFromBackup/forgotPassword", "restore (password lost)", APPROVER_KM, || routes!(approver_management::forgot_password)).approximated("an unwrap request on the backup key approver-mgmt-backup-key-rsa-wrapping (made on first use, empty policy); its tasks are listed by /v1/filteredUnwrapKeyApprovalTask with the approver name as payload"),
+    tsb(70, "GET", "/v1/approverManagement/onboarding/status", "onboarded / pending approvers", APPROVER_KM, || routes!(approver_management::status)).approximated("approverCertificate is the X.509 certificate in PEM (the documentation's sample holds the PKCS#12 there)"),
+    tsb(71, "DELETE", "/v1/approverManagement/delete/{approverName}", "delete approver backup", APPROVER_KM, || routes!(approver_management::delete)),
     absent(72, "UNKNOWN", "ML-KEM decapsulation (path UNKNOWN)", "KEM decapsulation", KO),
     // Not in the overview.
     own("PATCH", "/v1/task", "reject a task (PATCH, release 1.14.2)", Kind::Tsb(APPROVER), || routes!(approvals::reject_patch)),
+    own("PUT", "/v1/approverManagement/create", "create approver (PUT, as the documentation's curl sends it)", Kind::Tsb(APPROVER_KM), || routes!(approver_management::create_put)),
     own("GET", "/v1/key/{keyName}", "key info (alias the Go client reads)", Kind::Tsb(KM), || routes!(keys::attributes_by_alias)),
     own("GET", "/health", "the emulator's health check", Kind::Service, || routes!(service::health)),
     own("GET", "/metrics", "Prometheus metrics", Kind::Service, || routes!(emulator::metrics)),

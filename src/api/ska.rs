@@ -254,6 +254,12 @@ async fn execute(state: &SharedState, request: &RequestRecord) -> Result<Option<
             .run(&state.hsm)
             .await
         }
+        RequestKind::ApproverRestore => {
+            let name = request.envelope["unwrapKeyRequest"]["approverName"]
+                .as_str()
+                .unwrap_or_default();
+            state.hsm.finish_approver_restore(name.to_owned()).await
+        }
     }
 }
 

@@ -136,6 +136,10 @@ impl Inner {
             private_key: Some(private_key),
             created_at: now,
             decision: new.decision,
+            one_time_code: None,
+            onboarded: false,
+            pkcs12: None,
+            pending_pkcs12: None,
         })
     }
 
@@ -153,14 +157,11 @@ impl Hsm {
     }
 
     /// Creates an approver at run time (kept across restarts, gone after a reset); a name in
-    /// use is 400/600.
+    /// use is 400/632, as for approver management.
     pub async fn add_approver(&self, new: NewApprover) -> Result<ApproverRecord, HsmError> {
         self.blocking(move |inner| {
             if inner.store.approver_get(&new.name)?.is_some() {
-                return Err(HsmError::InvalidInput(format!(
-                    "An approver with the name '{}' already exists.",
-                    new.name
-                )));
+                return Err(HsmError::ApproverAlreadyExists(new.name));
             }
             let record = inner.approver_record(new, ApproverOrigin::Fixture)?;
             inner.store.approver_put(&record)?;

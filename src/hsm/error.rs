@@ -7,9 +7,6 @@ use crate::keystore::KeyStoreError;
 /// Why an HSM operation did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum HsmError {
-    /// No stored approver has this name (control API: 404).
-    #[error("The approver '{0}' does not exist.")]
-    ApproverNotFound(String),
     /// No key has this label (650).
     #[error("A key with the name '{0}' does not exist.")]
     KeyNotFound(Label),
@@ -89,6 +86,15 @@ pub enum HsmError {
     /// A GCM tag length outside the allowed set (624).
     #[error("{0}")]
     InvalidTagLength(String),
+    /// No approver has this name (413 `res.error.approver.not.existent`, HTTP 400).
+    #[error("An approver with the name '{0}' does not exist.")]
+    ApproverNotFound(String),
+    /// The approver name is taken (632 `res.error.approver.already.existing`).
+    #[error("An approver with the name '{0}' already exists.")]
+    ApproverAlreadyExists(String),
+    /// The one-time code is wrong or used (412 `res.error.invalid.onetimepassword`).
+    #[error("The one-time code for approver '{0}' is invalid or has been used.")]
+    InvalidOneTimeCode(String),
     /// The request is well-formed but its values are not acceptable (600).
     #[error("{0}")]
     InvalidInput(String),

@@ -236,8 +236,15 @@ impl Inner {
         if let (Some(policy), Some(operation)) = (&record.policy, purpose.governed_by()) {
             let now = self.clock.now().0;
             let since = approvals.since.unwrap_or(now);
-            if policy.evaluate(operation, &approvals.approvers, &[], since, now)
-                != Evaluation::Fulfilled
+            let keys = self.approver_keys(Some(policy))?;
+            if policy.evaluate_with(
+                &|approval| keys.identity(approval),
+                operation,
+                &approvals.approvers,
+                &[],
+                since,
+                now,
+            ) != Evaluation::Fulfilled
             {
                 return Err(HsmError::HsmRefused(format!(
                     "The key operation on '{label}' needs approvals: the provided approvals are insufficient."

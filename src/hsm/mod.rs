@@ -7,6 +7,7 @@
 //! (`quick_pool`). No axum types here; `api` calls in with domain types and gets domain types
 //! back.
 
+mod approver_management;
 mod approvers;
 mod attestation;
 mod blockchain;
@@ -25,6 +26,7 @@ mod sign;
 mod transfer;
 mod wrap;
 
+pub use approver_management::{BACKUP_KEY_LABEL, CreateApprover, Onboarding, OnboardingStatus};
 pub use approvers::{ApproverKey, DueDecision, NewApprover, check_approver_name};
 pub use blockchain::{DeriveKey, ImportSeed};
 pub use certificates::{CsrRequest, DEFAULT_VALIDITY_DAYS, IssueRequest, SelfSignRequest};

@@ -82,7 +82,7 @@ fn use_of(kind: RequestKind) -> KeyUse {
     match kind {
         RequestKind::Sign => KeyUse::Sign,
         RequestKind::Decrypt => KeyUse::Decrypt,
-        RequestKind::Unwrap => KeyUse::Unwrap,
+        RequestKind::Unwrap | RequestKind::ApproverRestore => KeyUse::Unwrap,
         RequestKind::Block => KeyUse::Block,
         RequestKind::Unblock => KeyUse::Unblock,
         RequestKind::Modify => KeyUse::Modify,
@@ -92,39 +92,55 @@ fn use_of(kind: RequestKind) -> KeyUse {
     }
 }
 
-/// Where `record`'s rule for `kind` stands for a request with these facts.
+/// Where `record`'s rule for `kind` stands for a request with these facts (onboarded
+/// approvers resolved to their keys).
 fn evaluate(
+    inner: &Inner,
     record: &KeyRecord,
     kind: RequestKind,
     request: &RequestRecord,
     now: u64,
-) -> Evaluation {
-    match (&record.policy, use_of(kind).governed_by()) {
-        (Some(policy), Some(operation)) => policy.evaluate(
-            operation,
-            &request.approved_by,
-            &request.rejected_by,
-            request.created_at,
-            now,
-        ),
+) -> Result<Evaluation, HsmError> {
+    Ok(match (&record.policy, use_of(kind).governed_by()) {
+        (Some(policy), Some(operation)) => {
+            let keys = inner.approver_keys(Some(policy))?;
+            policy.evaluate_with(
+                &|approval| keys.identity(approval),
+                operation,
+                &request.approved_by,
+                &request.rejected_by,
+                request.created_at,
+                now,
+            )
+        }
         _ => Evaluation::Fulfilled,
-    }
+    })
 }
 
-/// Every approver the rule governing `kind` names (by SPKI, each once).
-fn approvers(policy: Option<&Policy>, kind: RequestKind) -> Vec<Vec<u8>> {
+/// Every approver the rule governing `kind` names (by SPKI, each once; onboarded approvers
+/// that resolve to a key).
+fn approvers(
+    inner: &Inner,
+    policy: Option<&Policy>,
+    kind: RequestKind,
+) -> Result<Vec<Vec<u8>>, HsmError> {
     let rule = policy
         .zip(use_of(kind).governed_by())
         .and_then(|(p, op)| p.rule_for(op));
+    let keys = inner.approver_keys(policy)?;
+    let identity = |approval: &crate::domain::Approval| keys.identity(approval);
     let mut spkis: Vec<Vec<u8>> = Vec::new();
-    for approval in rule.map(|rule| rule.approvers()).unwrap_or_default() {
-        if let Some(spki) = approval.spki()
+    for approval in rule
+        .map(|rule| rule.approvers_with(&identity))
+        .unwrap_or_default()
+    {
+        if let Some(spki) = identity(approval)
             && !spkis.contains(&spki)
         {
             spkis.push(spki);
         }
     }
-    spkis
+    Ok(spkis)
 }
 
 impl Hsm {
@@ -162,7 +178,7 @@ impl Hsm {
                     status: RequestStatus::Pending,
                     execution_time: None,
                     approved_by: Vec::new(),
-                    not_yet_approved_by: approvers(record.policy.as_ref(), kind),
+                    not_yet_approved_by: approvers(inner, record.policy.as_ref(), kind)?,
                     rejected_by: Vec::new(),
                     result: None,
                     envelope: submission.envelope,
@@ -172,7 +188,7 @@ impl Hsm {
                     meta_data_signature: submission.meta_data.1,
                     tasks: Vec::new(),
                 };
-                let evaluation = evaluate(&record, kind, &request, now);
+                let evaluation = evaluate(inner, &record, kind, &request, now)?;
                 let request = match evaluation {
                     Evaluation::Fulfilled => request,
                     _ => inner.with_tasks(request, submission.rules.as_ref())?,
@@ -591,7 +607,7 @@ impl Inner {
         let Some(record) = record else {
             return Ok(Next::Wait(self.settle(request)?));
         };
-        match evaluate(&record, request.kind, &request, now) {
+        match evaluate(self, &record, request.kind, &request, now)? {
             Evaluation::Fulfilled => Ok(Next::Execute(request)),
             Evaluation::WaitingForTimelock { .. } => {
                 let approved = RequestRecord {
@@ -623,7 +639,7 @@ impl Inner {
         let status = match key {
             // The key is gone: its requests are cancelled (reference 5.3).
             None => RequestStatus::Cancelled,
-            Some(record) => match evaluate(&record, request.kind, &request, now) {
+            Some(record) => match evaluate(self, &record, request.kind, &request, now)? {
                 Evaluation::Expired => RequestStatus::Expired,
                 Evaluation::Rejected => RequestStatus::Rejected,
                 _ => request.status,

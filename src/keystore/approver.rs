@@ -4,7 +4,7 @@
 //! tree, keyed by name, so they survive a restart.
 
 use super::KeyStoreError;
-use crate::domain::SecretBytes;
+use crate::domain::{PasswordHash, SecretBytes};
 use serde::{Deserialize, Serialize};
 
 /// Where an approver came from.
@@ -58,6 +58,31 @@ pub struct ApproverRecord {
     /// The automatic decision for its tasks, if one is set.
     #[serde(default)]
     pub decision: Option<AutoDecision>,
+    /// Approver management (reference 14): the salted hash of the one-time code that opens
+    /// `/v1/approver/onboard` once; `None` when there is none (used, or never issued). The code
+    /// itself is never stored.
+    #[serde(default)]
+    pub one_time_code: Option<PasswordHash>,
+    /// Approver management: whether the approver has onboarded (fetched its PKCS#12) at least
+    /// once. Fixture approvers count as onboarded whatever this says.
+    #[serde(default)]
+    pub onboarded: bool,
+    /// Approver management: the approver's backup, its PKCS#12 protected by the backup
+    /// password (built at creation, so the password itself is never stored).
+    #[serde(default, with = "super::record::bytes_b64")]
+    pub pkcs12: Option<Vec<u8>>,
+    /// Approver management: the PKCS#12 under a new backup password, waiting for the
+    /// forgot-password request (`restoreFromBackup/forgotPassword`) to be approved.
+    #[serde(default, with = "super::record::bytes_b64")]
+    pub pending_pkcs12: Option<Vec<u8>>,
+}
+
+impl ApproverRecord {
+    /// Whether policies naming this approver (`onboarded_approver_certificate`) resolve to
+    /// its key: fixture approvers always, managed ones once onboarded.
+    pub fn is_onboarded(&self) -> bool {
+        self.origin == ApproverOrigin::Fixture || self.onboarded
+    }
 }
 
 impl std::fmt::Debug for ApproverRecord {
@@ -66,6 +91,7 @@ impl std::fmt::Debug for ApproverRecord {
             .field("name", &self.name)
             .field("origin", &self.origin)
             .field("decision", &self.decision)
+            .field("onboarded", &self.onboarded)
             .finish_non_exhaustive()
     }
 }
@@ -132,6 +158,52 @@ impl super::KeyStore {
         Ok(removed.is_some())
     }
 
+    /// Atomically replaces the approver named `name` by what `change` makes of it (`None`:
+    /// absent / delete), as [`super::KeyStore::modify`] does for keys: `change` may run again
+    /// if another writer interferes, its refusal is returned untouched, and the change is
+    /// durable when this returns `Ok(Ok(_))` (a failed flush puts the old state back).
+    pub fn approver_modify<E>(
+        &self,
+        name: &str,
+        mut change: impl FnMut(Option<&ApproverRecord>) -> Result<Option<ApproverRecord>, E>,
+    ) -> Result<Result<Option<ApproverRecord>, E>, KeyStoreError> {
+        loop {
+            self.check()?;
+            let current_bytes = self.approvers.get(name.as_bytes())?;
+            let current = current_bytes
+                .as_ref()
+                .map(|bytes| ApproverRecord::decode(name, bytes))
+                .transpose()?;
+            let next = match change(current.as_ref()) {
+                Ok(next) => next,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if next.is_none() && current.is_none() {
+                return Ok(Ok(None));
+            }
+            let next_bytes = next.as_ref().map(ApproverRecord::encode).transpose()?;
+            let swapped = self.write(|| {
+                self.approvers.compare_and_swap(
+                    name.as_bytes(),
+                    current_bytes.as_deref(),
+                    next_bytes.as_deref(),
+                )
+            })?;
+            if swapped.is_err() {
+                continue;
+            }
+            if let Err(e) = self.write(|| self.db.flush()) {
+                let _ = self.approvers.compare_and_swap(
+                    name.as_bytes(),
+                    next_bytes.as_deref(),
+                    current_bytes.as_deref(),
+                );
+                return Err(e);
+            }
+            return Ok(Ok(next));
+        }
+    }
+
     /// Replaces every approver with `records` (a reset to the fixture state).
     pub fn approvers_replace(&self, records: &[ApproverRecord]) -> Result<(), KeyStoreError> {
         self.check()?;
@@ -158,6 +230,10 @@ mod tests {
             private_key: Some(SecretBytes::new(b"very-secret-key".to_vec())),
             created_at: 7,
             decision: Some(AutoDecision::Approve { after_ms: 250 }),
+            one_time_code: None,
+            onboarded: false,
+            pkcs12: None,
+            pending_pkcs12: None,
         }
     }
 
@@ -184,5 +260,28 @@ mod tests {
         assert!(store.approver_remove("bob").unwrap());
         assert!(!store.approver_remove("bob").unwrap());
         assert!(store.approvers().unwrap().is_empty());
+    }
+
+    #[test]
+    fn modify_changes_atomically_and_a_refusal_changes_nothing() {
+        let store = super::super::KeyStore::in_memory().unwrap();
+        store.approver_put(&record()).unwrap();
+        let refused: Result<_, &str> = store.approver_modify("alice", |_| Err("no")).unwrap();
+        assert_eq!(refused, Err("no"));
+        let changed = store
+            .approver_modify::<()>("alice", |current| {
+                Ok(current.map(|r| ApproverRecord {
+                    onboarded: true,
+                    ..r.clone()
+                }))
+            })
+            .unwrap()
+            .unwrap();
+        assert!(changed.unwrap().onboarded);
+        assert!(store.approver_get("alice").unwrap().unwrap().onboarded);
+        // A record written before these fields existed still reads.
+        let old = br#"{"format":"approver/1","name":"old","origin":"managed","spki":"AQID","createdAt":1}"#;
+        let decoded = ApproverRecord::decode("old", old).unwrap();
+        assert!(!decoded.onboarded && decoded.pkcs12.is_none());
     }
 }

@@ -26,6 +26,9 @@ pub enum RequestKind {
     SelfSign,
     /// `POST /v1/certificate/sign`.
     SignCertificate,
+    /// `POST /v1/approverManagement/restoreFromBackup/forgotPassword`: an unwrap with the
+    /// approver-management backup key, answered `unwrapRequestId` (reference 14).
+    ApproverRestore,
 }
 
 /// A request's state (`RequestStatus` of reference 5.3).

@@ -123,6 +123,42 @@ pub const ROUTES: &[(&str, &str, &[ApiKeyGroup])] = &[
     ("POST", "/v1/approval", &[Approver]),
     ("DELETE", "/v1/task", &[Approver]),
     ("PATCH", "/v1/task", &[Approver]),
+    (
+        "POST",
+        "/v1/approverManagement/create",
+        &[ApproverKeyManagement],
+    ),
+    (
+        "PUT",
+        "/v1/approverManagement/create",
+        &[ApproverKeyManagement],
+    ),
+    ("POST", "/v1/approver/onboard", &[Approver]),
+    (
+        "POST",
+        "/v1/approverManagement/renewOneTimeCode",
+        &[ApproverKeyManagement],
+    ),
+    (
+        "POST",
+        "/v1/approverManagement/restoreFromBackup",
+        &[ApproverKeyManagement],
+    ),
+    (
+        "POST",
+        "/v1/approverManagement/restoreFromBackup/forgotPassword",
+        &[ApproverKeyManagement],
+    ),
+    (
+        "GET",
+        "/v1/approverManagement/onboarding/status",
+        &[ApproverKeyManagement],
+    ),
+    (
+        "DELETE",
+        "/v1/approverManagement/delete/some-key",
+        &[ApproverKeyManagement],
+    ),
 ];
 
 /// The fixture key of each group (and a second, "rolled over" key management key).

@@ -155,11 +155,10 @@ async fn the_documentations_older_pqc_names_create_their_fips_successors() {
 #[tokio::test]
 async fn documented_but_missing_paths_are_404_101_not_405() {
     let app = spawn_app().await;
-    // (`POST /v1/key/address` and the asynchronous certificate paths, once such paths, are
-    // implemented now: issues 21 and 19.)
+    // (`POST /v1/key/address`, the asynchronous certificate paths and approver management,
+    // once such paths, are implemented now: issues 21, 19 and 20.)
     for path in [
         "/v1/certificate/synchronous/create/selfSigned",
-        "/v1/approverManagement/create",
         "/v1/createRfcTimestamp",
     ] {
         let reply = app.post(path, &json!({})).await;

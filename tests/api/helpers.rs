@@ -35,7 +35,7 @@ pub struct FixtureSupply {
 }
 
 impl FixtureSupply {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             queues: Mutex::new(HashMap::new()),
         }

@@ -4,6 +4,7 @@
 // A failed expectation in a test is a test failure, which is what panics are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod approver_management;
 mod attestation;
 mod auth;
 mod blockchain;

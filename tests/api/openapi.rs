@@ -32,6 +32,7 @@ fn concrete(template: &str) -> String {
         .replace("{keyName}", "some-key")
         .replace("{length}", "16")
         .replace("{id}", "some-key")
+        .replace("{approverName}", "some-key")
 }
 
 async fn locked_app() -> crate::helpers::TestApp {

@@ -312,7 +312,11 @@ async fn control_api_mistakes_get_clear_errors_and_change_nothing() {
             json!({"decision": "approve"}).to_string(),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    reply.assert_error(
+        StatusCode::BAD_REQUEST,
+        413,
+        "res.error.approver.not.existent",
+    );
     app.post("/_emulator/tasks/no-such-task/approve", &json!({}))
         .await
         .assert_error(StatusCode::NOT_FOUND, 652, "res.error.task.not.existent");

@@ -376,7 +376,8 @@ pub async fn observe(State(state): State<SharedState>, request: Request, next: N
     super::guard::with_cors(response, cors.as_ref())
 }
 
-/// The body with every password and private or secret key replaced by `"***"`.
+/// The body with every password (`transportPassword`, `backupPassword`, ...), private or
+/// secret key and one-time code (`oneTimeCode`) replaced by `"***"`.
 fn redacted(value: Value) -> Value {
     match value {
         Value::Object(object) => Value::Object(
@@ -384,8 +385,10 @@ fn redacted(value: Value) -> Value {
                 .into_iter()
                 .map(|(name, value)| {
                     let lower = name.to_ascii_lowercase();
-                    let secret =
-                        lower.contains("password") || lower == "privatekey" || lower == "secretkey";
+                    let secret = lower.contains("password")
+                        || lower == "privatekey"
+                        || lower == "secretkey"
+                        || lower == "onetimecode";
                     if secret && !value.is_null() {
                         (name, Value::String("***".into()))
                     } else {

@@ -40,6 +40,23 @@ impl Policy {
             Some(rule) => rule.evaluate(approved, rejected, created, now),
         }
     }
+
+    /// As [`Policy::evaluate`], with approvers identified by `identity` (see
+    /// [`Rule::evaluate_with`]).
+    pub fn evaluate_with(
+        &self,
+        identity: &dyn Fn(&Approval) -> Option<Vec<u8>>,
+        op: Operation,
+        approved: &[Vec<u8>],
+        rejected: &[Vec<u8>],
+        created: u64,
+        now: u64,
+    ) -> Evaluation {
+        match self.rule_for(op) {
+            None => Evaluation::Fulfilled,
+            Some(rule) => rule.evaluate_with(identity, approved, rejected, created, now),
+        }
+    }
 }
 
 impl Rule {
@@ -132,10 +149,19 @@ impl Rule {
     /// Every distinct approver the rule names, in policy order (one task each): distinct by
     /// [`Approval::spki`], onboarded approvers by name.
     pub fn approvers(&self) -> Vec<&Approval> {
+        self.approvers_with(&Approval::spki)
+    }
+
+    /// As [`Rule::approvers`], distinct by `identity` (an onboarded approver resolved to its
+    /// key is the same approver as a `public_key` entry of that key).
+    pub fn approvers_with(
+        &self,
+        identity: &dyn Fn(&Approval) -> Option<Vec<u8>>,
+    ) -> Vec<&Approval> {
         let mut seen: Vec<ApproverKey> = Vec::new();
         let mut approvers = Vec::new();
         for approval in self.all_approvals() {
-            let key = ApproverKey::of(approval, &Approval::spki);
+            let key = ApproverKey::of(approval, identity);
             if !seen.contains(&key) {
                 seen.push(key);
                 approvers.push(approval);
@@ -152,9 +178,19 @@ impl Rule {
         approved: &[Vec<u8>],
         rejected: &[Vec<u8>],
     ) -> Vec<Vec<u8>> {
-        self.approvers()
+        self.still_able_to_approve_with(&Approval::spki, approved, rejected)
+    }
+
+    /// As [`Rule::still_able_to_approve`], with approvers identified by `identity`.
+    pub fn still_able_to_approve_with(
+        &self,
+        identity: &dyn Fn(&Approval) -> Option<Vec<u8>>,
+        approved: &[Vec<u8>],
+        rejected: &[Vec<u8>],
+    ) -> Vec<Vec<u8>> {
+        self.approvers_with(identity)
             .into_iter()
-            .filter_map(Approval::spki)
+            .filter_map(identity)
             .filter(|spki| !approved.contains(spki) && !rejected.contains(spki))
             .collect()
     }
