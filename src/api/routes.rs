@@ -237,7 +237,7 @@ pub static ROUTES: &[Route] = &[
     tsb(62, "POST", "/v1/filteredAllApprovalTask", "… all tasks", APPROVER, || routes!(approvals::all_tasks)).approximated("as /v1/filteredSignApprovalTask"),
     tsb(63, "POST", "/v1/approval", "submit an approval", APPROVER, || routes!(approvals::approve)).approximated("approval tokens are the emulator's reading of reference 13.2"),
     tsb(64, "DELETE", "/v1/task", "reject/delete a task", APPROVER, || routes!(approvals::reject)).approximated("the method is not documented: DELETE and PATCH both reject"),
-    tsb(65, "POST", "/v1/approverManagement/create", "create approver key pair", APPROVER_KM, || routes!(approver_management::create_post)).approximated("the approver's certificate is self-signed by the emulator's RSA key (sha224WithRSAEncryption, random serial); PUT, as the documentation's curl sends it, is accepted too"),
+    tsb(65, "POST", "/v1/approverManagement/create", "create approver key pair", APPROVER_KM, || routes!(approver_management::create_post)).approximated("the approver's certificate is self-signed by the approver's own RSA key (sha224WithRSAEncryption as the TSB's, random serial); PUT, as the documentation's curl sends it, is accepted too"),
     tsb(66, "POST", "/v1/approver/onboard", "approver downloads its key", APPROVER, || routes!(approver_management::onboard)),
     tsb(67, "POST", "/v1/approverManagement/renewOneTimeCode", "new one-time code", APPROVER_KM, || routes!(approver_management::renew)),
     tsb(68, "POST", "/v1/approverManagement/restoreFromBackup", "restore approver (password known)", APPROVER_KM, || routes!(approver_management::restore)),
