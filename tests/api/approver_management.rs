@@ -513,27 +513,59 @@ async fn an_onboarded_approver_approves_a_signature_with_the_key_from_its_pkcs12
     let done = app.get(&format!("/v1/request/{id}")).await.body;
     assert_eq!(done["status"], "EXECUTED", "{done}");
     assert_eq!(done["approvedBy"], json!([STANDARD.encode(signer.spki())]));
-    let signature = STANDARD.decode(done["result"].as_str().unwrap()).unwrap();
-    let info = app
-        .post("/v1/key/attributes", &json!({"label": "guarded"}))
+    crate::ska::assert_signature_verifies(&app, "guarded", &done, b"pay 10").await;
+}
+
+#[tokio::test]
+async fn the_control_api_approves_as_a_managed_approver_and_lists_fixture_ones_as_onboarded() {
+    let app = spawn_app().await;
+    let code = create(&app, "robot@example.com", "backup-pw").await;
+    onboard(&app, "robot@example.com", &code, "backup-pw").await;
+    app.create_key(&ec_key("scripted", policy_naming("robot@example.com")))
         .await;
-    let public = STANDARD
-        .decode(info.body["json"]["publicKey"].as_str().unwrap())
-        .unwrap();
-    assert!(openssl::verifies_with(
-        &[
-            "dgst",
-            "-sha256",
-            "-verify",
-            "{pub}",
-            "-signature",
-            "{sig}",
-            "{data}"
-        ],
-        &public,
-        &signature,
-        b"pay 10",
-    ));
+    let reply = app
+        .post(
+            "/v1/sign",
+            &sign_request("scripted", "SHA256_WITH_ECDSA", b"by script", "DER"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = reply.body["signRequestId"].as_str().unwrap().to_owned();
+    let open = app.get("/_emulator/requests").await.body;
+    let task = &open["requests"][0]["tasks"][0];
+    assert_eq!(task["approver"], "robot@example.com", "{open}");
+    let reply = app
+        .post(
+            &format!("/_emulator/tasks/{}/approve", task["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let done = app.get(&format!("/v1/request/{id}")).await.body;
+    crate::ska::assert_signature_verifies(&app, "scripted", &done, b"by script").await;
+
+    // An approver the control API adds with `onboarded` has a certificate and is listed as
+    // onboarded, as a fixture's would be.
+    let reply = app
+        .post(
+            "/_emulator/approvers",
+            &json!({"name": "fixture-like", "algorithm": "RSA", "onboarded": true}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let pem = reply.body["certificate"].as_str().unwrap().to_owned();
+    let text = String::from_utf8(openssl::run(
+        &["x509", "-noout", "-subject", "-issuer"],
+        pem.as_bytes(),
+    ))
+    .unwrap();
+    assert!(text.contains("subject=CN = fixture-like"), "{text}");
+    assert!(text.contains("issuer=CN = fixture-like"), "{text}");
+    let body = status(&app).await;
+    assert_eq!(
+        names(&body["onboarded"]),
+        ["fixture-like", "robot@example.com"]
+    );
 }
 
 #[tokio::test]

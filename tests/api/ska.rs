@@ -371,7 +371,8 @@ async fn pending_and_finished_requests_survive_a_restart() {
 pub(crate) struct Approver {
     dir: tempfile::TempDir,
     pub(crate) spki: Vec<u8>,
-    rsa: bool,
+    /// Ed25519 signs the message itself (EdDSA); RSA and EC sign its SHA-256.
+    ed: bool,
 }
 
 impl Approver {
@@ -390,15 +391,29 @@ impl Approver {
         Self::from_pem(&openssl::run(args, b""))
     }
 
-    /// An approver with a committed private key (RSA or Ed25519 PEM).
+    /// A P-256 approver made by openssl (ECDSA over SHA-256, DER signatures).
+    pub(crate) fn ec() -> Self {
+        Self::from_pem(&openssl::run(
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ],
+            b"",
+        ))
+    }
+
+    /// An approver with a committed private key (RSA, EC or Ed25519 PEM).
     pub(crate) fn from_pem(private: &[u8]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("key.pem"), private).unwrap();
         let spki = openssl::run(&["pkey", "-pubout", "-outform", "DER"], private);
         let text = String::from_utf8_lossy(&openssl::run(&["pkey", "-noout", "-text"], private))
             .into_owned();
-        let rsa = text.contains("RSA") || text.contains("modulus");
-        Self { dir, spki, rsa }
+        let ed = text.contains("ED25519");
+        Self { dir, spki, ed }
     }
 
     /// The signature over `message` as approvers make it (reference 13.2's table).
@@ -407,7 +422,7 @@ impl Approver {
         std::fs::write(&data, message).unwrap();
         let key = self.dir.path().join("key.pem");
         let (key, data) = (key.to_str().unwrap(), data.to_str().unwrap());
-        let signature = if self.rsa {
+        let signature = if !self.ed {
             openssl::run(&["dgst", "-sha256", "-sign", key, data], b"")
         } else {
             openssl::run(
@@ -419,7 +434,7 @@ impl Approver {
     }
 
     pub(crate) fn digest(&self) -> &'static str {
-        if self.rsa { "SHA-256" } else { "EdDSA" }
+        if self.ed { "EdDSA" } else { "SHA-256" }
     }
 
     pub(crate) fn public_key(&self) -> String {
@@ -763,4 +778,79 @@ async fn a_quorum_of_two_needs_both_approvals_also_for_a_certificate_request() {
     let pem = done["result"].as_str().unwrap();
     let verified = openssl::output(&["req", "-verify", "-noout"], pem.as_bytes());
     assert!(verified.status.success(), "openssl rejects the CSR");
+}
+
+#[tokio::test]
+async fn rsa_ec_and_ed25519_approvers_signing_with_openssl_release_an_async_decrypt() {
+    let app = spawn_app().await;
+    let (rsa, ec, ed) = (Approver::new(true), Approver::ec(), Approver::new(false));
+    let policy = use_policy(
+        vec![
+            group("a", &[&rsa], 1),
+            group("b", &[&ec], 1),
+            group("c", &[&ed], 1),
+        ],
+        0,
+        0,
+    );
+    app.create_key(
+        &json!({"label": "vault", "algorithm": "RSA", "keySize": 2048,
+        "attributes": {"decrypt": true, "sign": false, "unwrap": false, "destroyable": true},
+        "policy": policy}),
+    )
+    .await;
+    // Encrypted outside the emulator, by openssl with the key's public key.
+    let info = app
+        .post("/v1/key/attributes", &json!({"label": "vault"}))
+        .await;
+    let public = STANDARD
+        .decode(info.body["json"]["publicKey"].as_str().unwrap())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let public_path = dir.path().join("public.der");
+    std::fs::write(&public_path, &public).unwrap();
+    let ciphertext = openssl::run(
+        &[
+            "pkeyutl",
+            "-encrypt",
+            "-pubin",
+            "-keyform",
+            "DER",
+            "-inkey",
+            public_path.to_str().unwrap(),
+            "-pkeyopt",
+            "rsa_padding_mode:oaep",
+            "-pkeyopt",
+            "rsa_oaep_md:sha256",
+            "-pkeyopt",
+            "rsa_mgf1_md:sha256",
+        ],
+        b"three keys",
+    );
+    let reply = app
+        .post(
+            "/v1/decrypt",
+            &json!({"decryptRequest": {"encryptedPayload": STANDARD.encode(&ciphertext),
+                "decryptKeyName": "vault", "cipherAlgorithm": "RSA_PADDING_OAEP_WITH_SHA256"}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    let id = reply.body["decryptRequestId"].as_str().unwrap().to_owned();
+    for (i, approver) in [&rsa, &ec, &ed].into_iter().enumerate() {
+        assert_eq!(
+            request(&app, &id).await["status"],
+            "PENDING",
+            "before approval {i}"
+        );
+        let tasks = approver
+            .tasks_at(&app, "/v1/filteredDecryptApprovalTask", json!({}))
+            .await;
+        assert_eq!(tasks.len(), 1, "approver {i}: {tasks:?}");
+        let reply = approver.approve(&app, &tasks[0]).await;
+        assert_eq!(reply.status, StatusCode::OK, "approver {i}: {}", reply.body);
+    }
+    let done = request(&app, &id).await;
+    assert_eq!(done["status"], "EXECUTED", "{done}");
+    assert_eq!(done["result"], STANDARD.encode(b"three keys"));
+    assert_eq!(done["approvedBy"].as_array().unwrap().len(), 3);
 }
