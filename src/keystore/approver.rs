@@ -165,43 +165,16 @@ impl super::KeyStore {
     pub fn approver_modify<E>(
         &self,
         name: &str,
-        mut change: impl FnMut(Option<&ApproverRecord>) -> Result<Option<ApproverRecord>, E>,
+        change: impl FnMut(Option<&ApproverRecord>) -> Result<Option<ApproverRecord>, E>,
     ) -> Result<Result<Option<ApproverRecord>, E>, KeyStoreError> {
-        loop {
-            self.check()?;
-            let current_bytes = self.approvers.get(name.as_bytes())?;
-            let current = current_bytes
-                .as_ref()
-                .map(|bytes| ApproverRecord::decode(name, bytes))
-                .transpose()?;
-            let next = match change(current.as_ref()) {
-                Ok(next) => next,
-                Err(refusal) => return Ok(Err(refusal)),
-            };
-            if next.is_none() && current.is_none() {
-                return Ok(Ok(None));
-            }
-            let next_bytes = next.as_ref().map(ApproverRecord::encode).transpose()?;
-            let swapped = self.write(|| {
-                self.approvers.compare_and_swap(
-                    name.as_bytes(),
-                    current_bytes.as_deref(),
-                    next_bytes.as_deref(),
-                )
-            })?;
-            if swapped.is_err() {
-                continue;
-            }
-            if let Err(e) = self.write(|| self.db.flush()) {
-                let _ = self.approvers.compare_and_swap(
-                    name.as_bytes(),
-                    next_bytes.as_deref(),
-                    current_bytes.as_deref(),
-                );
-                return Err(e);
-            }
-            return Ok(Ok(next));
-        }
+        self.swap_record(
+            &self.approvers,
+            name,
+            ApproverRecord::decode,
+            ApproverRecord::encode,
+            change,
+            || Ok(()),
+        )
     }
 
     /// Replaces every approver with `records` (a reset to the fixture state).

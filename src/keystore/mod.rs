@@ -267,15 +267,37 @@ impl KeyStore {
     pub fn modify<E>(
         &self,
         label: &Label,
-        mut change: impl FnMut(Option<&KeyRecord>) -> Result<Option<KeyRecord>, E>,
+        change: impl FnMut(Option<&KeyRecord>) -> Result<Option<KeyRecord>, E>,
     ) -> Result<Result<Option<KeyRecord>, E>, KeyStoreError> {
         let key = label.as_str();
+        self.swap_record(
+            &self.keys,
+            key,
+            KeyRecord::decode,
+            KeyRecord::encode,
+            change,
+            || self.acknowledge(key),
+        )
+    }
+
+    /// The compare-and-swap loop behind [`Self::modify`] for any tree of records: `change`
+    /// reruns when another writer interferes, its refusal is returned untouched, the swap is
+    /// flushed (and undone if the flush fails), then `written` runs.
+    fn swap_record<T, E>(
+        &self,
+        tree: &Tree,
+        key: &str,
+        decode: fn(&str, &[u8]) -> Result<T, KeyStoreError>,
+        encode: fn(&T) -> Result<Vec<u8>, KeyStoreError>,
+        mut change: impl FnMut(Option<&T>) -> Result<Option<T>, E>,
+        written: impl FnOnce() -> Result<(), KeyStoreError>,
+    ) -> Result<Result<Option<T>, E>, KeyStoreError> {
         loop {
             self.check()?;
-            let current_bytes = self.keys.get(key)?;
+            let current_bytes = tree.get(key)?;
             let current = current_bytes
                 .as_ref()
-                .map(|bytes| KeyRecord::decode(key, bytes))
+                .map(|bytes| decode(key, bytes))
                 .transpose()?;
             let next = match change(current.as_ref()) {
                 Ok(next) => next,
@@ -284,23 +306,18 @@ impl KeyStore {
             if next.is_none() && current.is_none() {
                 return Ok(Ok(None));
             }
-            let next_bytes = next.as_ref().map(KeyRecord::encode).transpose()?;
+            let next_bytes = next.as_ref().map(encode).transpose()?;
             let swapped = self.write(|| {
-                self.keys
-                    .compare_and_swap(key, current_bytes.as_deref(), next_bytes.as_deref())
+                tree.compare_and_swap(key, current_bytes.as_deref(), next_bytes.as_deref())
             })?;
             if swapped.is_err() {
                 continue;
             }
             if let Err(e) = self.write(|| self.db.flush()) {
-                let _ = self.keys.compare_and_swap(
-                    key,
-                    next_bytes.as_deref(),
-                    current_bytes.as_deref(),
-                );
+                let _ = tree.compare_and_swap(key, next_bytes.as_deref(), current_bytes.as_deref());
                 return Err(e);
             }
-            self.acknowledge(key)?;
+            written()?;
             return Ok(Ok(next));
         }
     }
